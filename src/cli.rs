@@ -1,0 +1,67 @@
+//! The command line: clap derive types only. `lib::run` turns them into a
+//! `Config`; nothing after that sees these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// careleaf builds patient-education websites for clinics from Markdown.
+#[derive(Debug, Parser)]
+#[command(name = "careleaf", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command that reads a site takes.
+#[derive(Debug, Clone, Args, Default)]
+pub struct SiteArgs {
+    /// The site's root folder (the one with site.yaml).
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+    /// Replace `base_url` from site.yaml.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+/// How `check` prints its findings.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum Format {
+    /// `path:line:col: severity[code]: message` with the source line.
+    #[default]
+    Human,
+    /// One JSON document on stdout.
+    Json,
+    /// GitHub Actions annotations (`::warning file=...::`).
+    Github,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into the output folder (default: ROOT/public).
+    Build {
+        /// The site.
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Where to write the site.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+    /// Check the content for problems without writing the site.
+    Check {
+        /// The site.
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+    },
+}

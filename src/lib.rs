@@ -1,0 +1,353 @@
+//! careleaf: a static site generator for clinics' patient-education sites.
+//!
+//! The pipeline, stage by stage: `config::Config::load` -> `source::discover`
+//! -> `model::build` (front matter, Markdown, indexes) -> `check::run` ->
+//! `render` (in memory, streamed) -> `output::Staging` (atomic swap).
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod frontmatter;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod seo;
+pub mod source;
+pub mod theme;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::cli::{Cli, Command, Format, SiteArgs};
+use crate::config::{Config, Overrides};
+use crate::diag::{Diagnostic, Error, Location, Severity};
+use crate::frontmatter::Date;
+use crate::model::{Input, Site};
+use crate::source::Kind;
+
+/// A loaded site: the model, its diagnostics and the files to copy.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The site.
+    pub site: Site,
+    /// Every diagnostic from parsing, resolving and checking, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// `static/` files: (output path, source path).
+    pub statics: Vec<(String, PathBuf)>,
+    /// Content assets: (output path, source path).
+    pub assets: Vec<(String, PathBuf)>,
+}
+
+impl Loaded {
+    /// Number of error diagnostics.
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+}
+
+fn read_input(file: source::SourceFile) -> Input {
+    let text = match std::fs::read(&file.path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => {
+                let s = s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s);
+                Ok(Arc::from(s))
+            }
+            Err(e) => {
+                let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let good = String::from_utf8_lossy(good);
+                let line = good.matches('\n').count() + 1;
+                let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                Err(Diagnostic::error(
+                    Location::new(&file.rel, line, col),
+                    "source.not-utf8",
+                    "this file is not UTF-8 text",
+                )
+                .with_help(
+                    "save the file as UTF-8 in your editor (\"Save with encoding\" > UTF-8)",
+                ))
+            }
+        },
+        Err(e) => Err(Diagnostic::error(
+            Location::new(&file.rel, 1, 1),
+            "source.unreadable",
+            format!("cannot read this file: {e}"),
+        )),
+    };
+    Input { file, text }
+}
+
+/// Reads and resolves the whole site, and runs the content checks.
+pub fn load(config: &Config, today: Date) -> Result<Loaded, Error> {
+    let (files, mut diagnostics) = source::discover(&config.root)?;
+    let (data, data_diags) = config::load_data(&config.root);
+    diagnostics.extend(data_diags);
+    let mut assets = Vec::new();
+    let mut asset_paths = Vec::new();
+    let mut md = Vec::new();
+    for f in files {
+        match f.kind {
+            Kind::Asset => {
+                asset_paths.push(f.content_rel.clone());
+                assets.push((f.content_rel.clone(), f.path.clone()));
+            }
+            Kind::Data => {}
+            _ => md.push(f),
+        }
+    }
+    let statics = source::list_static(&config.root.join("static"))?;
+    let static_names: Vec<String> = statics.iter().map(|(r, _)| r.clone()).collect();
+    let inputs: Vec<Input> = md.into_par_iter().map(read_input).collect();
+    let (site, model_diags) = model::build(inputs, data, &asset_paths, &static_names, config);
+    diagnostics.extend(model_diags);
+    diagnostics.extend(check::run(&site, config, today));
+    // Assets are published at the URL the model gave them.
+    let url_of: std::collections::HashMap<&str, &str> = site
+        .assets
+        .iter()
+        .map(|(c, u)| (c.as_str(), u.as_str()))
+        .collect();
+    let assets = assets
+        .into_iter()
+        .map(|(rel, path)| {
+            (
+                url_of
+                    .get(rel.as_str())
+                    .map_or(rel.clone(), |u| u.to_string()),
+                path,
+            )
+        })
+        .collect();
+    diagnostics.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.code.cmp(b.code)));
+    diagnostics.dedup();
+    Ok(Loaded {
+        site,
+        diagnostics,
+        statics,
+        assets,
+    })
+}
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    /// Content pages (articles, sections, home).
+    pub pages: usize,
+    /// Files written, including generated pages and static files.
+    pub files: usize,
+    /// Where.
+    pub output: PathBuf,
+    /// Total size of the output in bytes.
+    pub bytes: u64,
+    /// Warnings (errors stop the build).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// GitHub Pages' published-site limit.
+pub const PAGES_LIMIT_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Builds the site into `config.output`, atomically.
+pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
+    let loaded = load(config, today)?;
+    let errors = loaded.errors();
+    if errors > 0 {
+        return Err(Error::Content {
+            count: errors,
+            diagnostics: loaded.diagnostics,
+        });
+    }
+    let theme = theme::load(&config.root, &config.site.theme)?;
+    let renderer = render::Renderer::new(&loaded.site, config, &theme)?;
+    let content = config.root.join("content");
+    let site_yaml = config.root.join("site.yaml");
+    let staging = output::Staging::begin(&config.output, &[&content, &site_yaml, &config.root])?;
+    let result = (|| -> Result<usize, Error> {
+        let mut n =
+            renderer.render_all(&|f: render::OutputFile| staging.write(&f.path, &f.bytes))?;
+        for (rel, bytes) in &theme.statics {
+            staging.write(rel, bytes)?;
+            n += 1;
+        }
+        loaded
+            .statics
+            .par_iter()
+            .chain(loaded.assets.par_iter())
+            .try_for_each(|(rel, path)| staging.copy(rel, path))?;
+        n += loaded.statics.len() + loaded.assets.len();
+        Ok(n)
+    })();
+    let files = match result {
+        Ok(n) => n,
+        Err(e) => {
+            staging.abort();
+            return Err(e);
+        }
+    };
+    let output = staging.commit()?;
+    let bytes = output::folder_size(&output);
+    Ok(BuildReport {
+        pages: loaded.site.pages.len(),
+        files,
+        output,
+        bytes,
+        diagnostics: loaded.diagnostics,
+    })
+}
+
+fn overrides(site: &SiteArgs, output: Option<PathBuf>) -> Overrides {
+    Overrides {
+        root: Some(site.root.clone()),
+        output,
+        base_url: site.base_url.clone(),
+        drafts: site.drafts,
+        live_reload: false,
+    }
+}
+
+/// Prints diagnostics to stderr, grouped by file, with a count.
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut last: Option<&std::path::Path> = None;
+    for d in diags {
+        if last.is_some_and(|l| l != d.location.path) {
+            eprintln!();
+        }
+        last = Some(&d.location.path);
+        eprint!("{}", diag::render_human(d, color));
+    }
+}
+
+fn summary_line(diags: &[Diagnostic]) -> String {
+    let e = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let w = diags.len() - e;
+    let plural = |n: usize, s: &str| format!("{n} {s}{}", if n == 1 { "" } else { "s" });
+    let files: std::collections::BTreeSet<_> = diags.iter().map(|d| &d.location.path).collect();
+    format!(
+        "{}, {} in {}",
+        plural(e, "error"),
+        plural(w, "warning"),
+        plural(files.len(), "file")
+    )
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match run_inner(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints an error and its whole cause chain to stderr.
+pub fn report_error(e: &Error) {
+    match e {
+        Error::Content { diagnostics, .. } => {
+            print_diagnostics(diagnostics);
+            eprintln!("\nbuild failed: {}", summary_line(diagnostics));
+        }
+        Error::Config(d) => {
+            eprint!("{}", diag::render_human(d, std::io::stderr().is_terminal()));
+            eprintln!("error: {e}");
+        }
+        other => {
+            eprintln!("error: {other}");
+            let mut src = std::error::Error::source(other);
+            while let Some(s) = src {
+                eprintln!("  caused by: {s}");
+                src = s.source();
+            }
+        }
+    }
+}
+
+fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
+    let today = Date::today();
+    match cli.command {
+        Command::Build { site, output } => {
+            let start = Instant::now();
+            let config = Config::load(&overrides(&site, output))?;
+            let report = build(&config, today)?;
+            if !report.diagnostics.is_empty() {
+                print_diagnostics(&report.diagnostics);
+                eprintln!();
+            }
+            if report.bytes > PAGES_LIMIT_BYTES / 10 * 8 {
+                eprintln!(
+                    "warning: the site is {} MB, over 80% of GitHub Pages' 1 GB limit",
+                    report.bytes / 1_000_000
+                );
+            }
+            eprintln!(
+                "Built {} pages ({} files, {:.1} MB) in {:.2} s into {}",
+                report.pages,
+                report.files,
+                report.bytes as f64 / 1e6,
+                start.elapsed().as_secs_f64(),
+                report.output.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            site,
+            format,
+            strict,
+        } => {
+            let config = Config::load(&overrides(&site, None))?;
+            let loaded = load(&config, today)?;
+            let mut diags = loaded.diagnostics;
+            if strict {
+                for d in &mut diags {
+                    d.severity = Severity::Error;
+                }
+            }
+            let errors = diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            match format {
+                Format::Human => {
+                    print_diagnostics(&diags);
+                    if diags.is_empty() {
+                        eprintln!("No problems found in {} pages.", loaded.site.pages.len());
+                    } else {
+                        eprintln!("\n{}", summary_line(&diags));
+                    }
+                }
+                Format::Json => {
+                    let doc = serde_json::json!({
+                        "errors": errors,
+                        "warnings": diags.len() - errors,
+                        "diagnostics": diags,
+                    });
+                    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                }
+                Format::Github => {
+                    for d in &diags {
+                        println!("{}", diag::render_github(d));
+                    }
+                    eprintln!("{}", summary_line(&diags));
+                }
+            }
+            Ok(if errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}

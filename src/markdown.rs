@@ -1,0 +1,723 @@
+//! Markdown to HTML: the only place pulldown-cmark options are set.
+//!
+//! Owns heading ids and attributes (benefit and FAQ tags), the table of
+//! contents, link and image rewriting with their source spans, and the
+//! per-section HTML that the benefits index and the FAQ reuse. Pure: the
+//! caller passes the text and the URL maps; nothing here reads files.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+
+/// The pulldown-cmark extensions careleaf turns on.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// A heading of the page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// Unique anchor id.
+    pub id: String,
+    /// Plain text of the heading.
+    pub title: String,
+    /// Byte offset of the heading in the body.
+    #[serde(skip)]
+    pub offset: usize,
+    /// Benefit slugs tagged on this heading (`benefit=a,b` or `.benefit #slug`).
+    #[serde(skip)]
+    pub benefits: Vec<(String, usize)>,
+    /// Tagged `{.faq}`: the heading is a question.
+    #[serde(skip)]
+    pub faq: bool,
+    /// `topic=...` on the heading.
+    #[serde(skip)]
+    pub topic: Option<String>,
+    /// HTML of the section under the heading, up to the next heading of the
+    /// same or a higher level.
+    #[serde(skip)]
+    pub section_html: String,
+    /// Plain text of that section.
+    #[serde(skip)]
+    pub section_text: String,
+}
+
+/// Why a link could not be resolved; `model` turns these into diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// A relative link to a Markdown file that does not exist.
+    MissingPage(String),
+    /// A relative link to another file (image, PDF) that does not exist.
+    MissingFile(String),
+}
+
+/// An internal link or image found in the body, for later checks.
+#[derive(Debug, Clone)]
+pub struct LinkRef {
+    /// The destination as written.
+    pub raw: String,
+    /// Content-relative path of the target page (`a/b.md`), when it is one.
+    pub target_page: Option<String>,
+    /// Site-relative URL path the link points to (without base path or anchor).
+    pub target_url: Option<String>,
+    /// The `#fragment`, if any.
+    pub anchor: Option<String>,
+    /// Byte offset of the link in the body.
+    pub offset: usize,
+    /// Length of the link source in bytes.
+    pub len: usize,
+    /// A problem found while resolving.
+    pub problem: Option<LinkProblem>,
+    /// True for images.
+    pub image: bool,
+    /// Alt text (images) or link text.
+    pub text: String,
+    /// Image explicitly marked decorative.
+    pub decorative: bool,
+}
+
+/// The result of rendering one body.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// The HTML.
+    pub html: String,
+    /// Every heading, in order.
+    pub headings: Vec<Heading>,
+    /// Internal links and images.
+    pub links: Vec<LinkRef>,
+    /// Every external URL (http/https) used as a link or image, with offsets.
+    pub external: Vec<(String, usize, bool)>,
+    /// Word count of the text.
+    pub words: usize,
+    /// Plain text of the whole body (search, excerpts).
+    pub text: String,
+}
+
+/// What `render` needs to resolve links.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkContext<'a> {
+    /// `/` or `/skin/`.
+    pub base_path: &'a str,
+    /// Content-relative directory of the file being rendered (`microneedling`).
+    pub dir: &'a str,
+    /// Content-relative `.md` path -> site-relative URL path (`microneedling/aftercare/`).
+    pub pages: &'a HashMap<String, String>,
+    /// Content-relative asset path -> site-relative URL path.
+    pub assets: &'a HashMap<String, String>,
+}
+
+/// GitHub-style anchor id: lowercase, letters and digits kept, spaces and
+/// hyphens become hyphens, other punctuation dropped. Editors expect the ids
+/// GitHub's preview shows, so this is deliberately not a general slugifier.
+pub fn anchor_id(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if (c == ' ' || c == '-' || c == '_') && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    if out.is_empty() {
+        "section".into()
+    } else {
+        out
+    }
+}
+
+/// Normalises a content-relative path: resolves `.` and `..`. Returns None
+/// when it climbs above `content/`.
+pub fn normalize_path(dir: &str, target: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if target.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for seg in target.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn is_external(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://") || url.starts_with("//")
+}
+
+fn is_special_scheme(url: &str) -> bool {
+    ["mailto:", "tel:", "data:", "sms:"]
+        .iter()
+        .any(|s| url.starts_with(s))
+}
+
+fn decode_percent(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len() + 0
+            && let Some(h) = s.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(h, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Resolves one link destination. Returns the rewritten URL and the record.
+fn resolve(dest: &str, ctx: &LinkContext<'_>, image: bool) -> (String, Option<LinkRef>) {
+    if dest.is_empty() || is_special_scheme(dest) || is_external(dest) {
+        return (dest.to_string(), None);
+    }
+    let (path_part, anchor) = match dest.split_once('#') {
+        Some((p, a)) => (p, Some(a.to_string())),
+        None => (dest, None),
+    };
+    let (path_part, query) = match path_part.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_part, None),
+    };
+    let mut rec = LinkRef {
+        raw: dest.to_string(),
+        target_page: None,
+        target_url: None,
+        anchor: anchor.clone(),
+        offset: 0,
+        len: 0,
+        problem: None,
+        image,
+        text: String::new(),
+        decorative: false,
+    };
+    let suffix = |url: String| {
+        let mut u = url;
+        if let Some(q) = query {
+            u.push('?');
+            u.push_str(q);
+        }
+        if let Some(a) = &anchor {
+            u.push('#');
+            u.push_str(a);
+        }
+        u
+    };
+    if path_part.is_empty() {
+        // `#anchor` on the same page.
+        return (dest.to_string(), Some(rec));
+    }
+    if let Some(site_rel) = path_part.strip_prefix('/') {
+        // Site-relative: the base path is added; existence is checked later.
+        let url = format!("{}{}", ctx.base_path, site_rel);
+        rec.target_url = Some(site_rel.to_string());
+        return (suffix(url), Some(rec));
+    }
+    let decoded = decode_percent(path_part);
+    let Some(target) = normalize_path(ctx.dir, &decoded) else {
+        rec.problem = Some(LinkProblem::MissingFile(decoded));
+        return (dest.to_string(), Some(rec));
+    };
+    if target.ends_with(".md") {
+        match ctx.pages.get(&target) {
+            Some(url_path) => {
+                rec.target_page = Some(target);
+                rec.target_url = Some(url_path.clone());
+                (suffix(format!("{}{}", ctx.base_path, url_path)), Some(rec))
+            }
+            None => {
+                rec.problem = Some(LinkProblem::MissingPage(target));
+                (dest.to_string(), Some(rec))
+            }
+        }
+    } else if let Some(url_path) = ctx.assets.get(&target) {
+        rec.target_url = Some(url_path.clone());
+        (suffix(format!("{}{}", ctx.base_path, url_path)), Some(rec))
+    } else if let Some(url_path) = ctx
+        .pages
+        .get(&format!("{}/index.md", target.trim_end_matches('/')))
+    {
+        // A link to a bundle's folder.
+        rec.target_page = Some(format!("{}/index.md", target.trim_end_matches('/')));
+        rec.target_url = Some(url_path.clone());
+        (suffix(format!("{}{}", ctx.base_path, url_path)), Some(rec))
+    } else {
+        rec.problem = Some(LinkProblem::MissingFile(target));
+        (dest.to_string(), Some(rec))
+    }
+}
+
+fn level_num(l: HeadingLevel) -> u8 {
+    match l {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// Escapes text for an HTML attribute value or text node.
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    // Writing into a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
+    out
+}
+
+/// Renders a Markdown body. Offsets in the result are byte offsets into `body`.
+pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
+    let parser = Parser::new_ext(body, options()).into_offset_iter();
+    let mut events: Vec<(Event<'_>, usize, usize)> = Vec::new();
+    let mut out = Rendered::default();
+    let mut used_ids: HashSet<String> = HashSet::new();
+
+    // First pass: rewrite links and images, record headings, collect text.
+    let mut in_heading: Option<usize> = None; // index into out.headings
+    let mut heading_text = String::new();
+    let mut link_stack: Vec<usize> = Vec::new(); // indices into out.links for text capture
+    let mut image_alt: Option<(usize, String, String, bool)> = None; // (links idx, alt, src, decorative)
+    for (event, range) in parser {
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let mut h = Heading {
+                    level: level_num(level),
+                    id: id.as_deref().unwrap_or("").to_string(),
+                    title: String::new(),
+                    offset: range.start,
+                    benefits: Vec::new(),
+                    faq: classes.iter().any(|c| c.as_ref() == "faq"),
+                    topic: None,
+                    section_html: String::new(),
+                    section_text: String::new(),
+                };
+                let benefit_class = classes.iter().any(|c| c.as_ref() == "benefit");
+                if benefit_class && !h.id.is_empty() {
+                    h.benefits.push((h.id.clone(), range.start));
+                }
+                for (k, v) in &attrs {
+                    match (k.as_ref(), v) {
+                        ("benefit" | "benefits", Some(v)) => {
+                            for s in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                                h.benefits.push((s.to_string(), range.start));
+                            }
+                        }
+                        ("topic", Some(v)) => h.topic = Some(v.to_string()),
+                        _ => {}
+                    }
+                }
+                out.headings.push(h);
+                in_heading = Some(out.headings.len() - 1);
+                heading_text.clear();
+                // Keep classes other than our tags for the HTML.
+                let extra: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
+                events.push((
+                    Event::Html(CowStr::from(extra.join(" "))),
+                    range.start,
+                    usize::MAX,
+                ));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                if let Some(i) = in_heading.take() {
+                    let h = &mut out.headings[i];
+                    h.title = heading_text.trim().to_string();
+                    let base = if h.id.is_empty() {
+                        anchor_id(&h.title)
+                    } else {
+                        h.id.clone()
+                    };
+                    let mut id = base.clone();
+                    let mut n = 1;
+                    while used_ids.contains(&id) {
+                        id = format!("{base}-{n}");
+                        n += 1;
+                    }
+                    used_ids.insert(id.clone());
+                    h.id = id;
+                }
+                events.push((Event::End(TagEnd::Heading(level)), range.start, range.end));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let (url, rec) = resolve(&dest_url, ctx, false);
+                if is_external(&dest_url) {
+                    out.external
+                        .push((dest_url.to_string(), range.start, false));
+                }
+                if let Some(mut rec) = rec {
+                    rec.offset = range.start;
+                    rec.len = range.end - range.start;
+                    out.links.push(rec);
+                    link_stack.push(out.links.len() - 1);
+                } else {
+                    link_stack.push(usize::MAX);
+                }
+                events.push((
+                    Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: CowStr::from(url),
+                        title,
+                        id,
+                    }),
+                    range.start,
+                    range.end,
+                ));
+            }
+            Event::End(TagEnd::Link) => {
+                link_stack.pop();
+                events.push((Event::End(TagEnd::Link), range.start, range.end));
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                let (url, rec) = resolve(&dest_url, ctx, true);
+                if is_external(&dest_url) {
+                    out.external.push((dest_url.to_string(), range.start, true));
+                }
+                let decorative = title.as_ref() == "decorative";
+                let idx = rec.map(|mut rec| {
+                    rec.offset = range.start;
+                    rec.len = range.end - range.start;
+                    rec.decorative = decorative;
+                    out.links.push(rec);
+                    out.links.len() - 1
+                });
+                image_alt = Some((idx.unwrap_or(usize::MAX), String::new(), url, decorative));
+                let _ = title;
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some((idx, alt, src, decorative)) = image_alt.take() {
+                    if let Some(rec) = out.links.get_mut(idx) {
+                        rec.text = alt.clone();
+                    }
+                    let alt = if decorative { String::new() } else { alt };
+                    let tag = format!(
+                        "<img src=\"{}\" alt=\"{}\" loading=\"lazy\" decoding=\"async\">",
+                        escape_attr(&src),
+                        escape_attr(&alt)
+                    );
+                    events.push((Event::Html(CowStr::from(tag)), range.start, range.end));
+                }
+            }
+            Event::Text(t) | Event::Code(t) if image_alt.is_some() => {
+                if let Some((_, alt, _, _)) = image_alt.as_mut() {
+                    alt.push_str(&t);
+                }
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                if in_heading.is_some() {
+                    heading_text.push_str(t);
+                }
+                for &i in &link_stack {
+                    if let Some(rec) = out.links.get_mut(i) {
+                        rec.text.push_str(t);
+                    }
+                }
+                out.words += t.split_whitespace().count();
+                out.text.push_str(t);
+                out.text.push(' ');
+                events.push((event, range.start, range.end));
+            }
+            Event::Start(Tag::Table(a)) => {
+                events.push((
+                    Event::Html(CowStr::from("<div class=\"table-wrap\">")),
+                    range.start,
+                    range.start,
+                ));
+                events.push((Event::Start(Tag::Table(a)), range.start, range.end));
+            }
+            Event::End(TagEnd::Table) => {
+                events.push((Event::End(TagEnd::Table), range.start, range.end));
+                events.push((Event::Html(CowStr::from("</div>")), range.end, range.end));
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                out.text.push(' ');
+                events.push((event, range.start, range.end));
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item) => {
+                out.text.push('\n');
+                events.push((event, range.start, range.end));
+            }
+            other => events.push((other, range.start, range.end)),
+        }
+    }
+
+    // Second pass: split the event stream at headings into chunks, render each
+    // chunk once; the page HTML is their concatenation and a section's HTML is
+    // a run of chunks.
+    let mut chunks: Vec<(String, String)> = Vec::new(); // (html, text) after each heading; chunk 0 is before the first
+    let mut heading_html: Vec<String> = Vec::new();
+    let mut current: Vec<Event<'_>> = Vec::new();
+    let mut current_text = String::new();
+    let mut hi = 0usize;
+    let mut iter = events.into_iter().peekable();
+    while let Some((ev, _s, marker)) = iter.next() {
+        if marker == usize::MAX {
+            // Heading start placeholder: flush the chunk, then render the heading.
+            let mut chunk_html = String::new();
+            html::push_html(&mut chunk_html, current.drain(..));
+            chunks.push((chunk_html, std::mem::take(&mut current_text)));
+            let classes = match &ev {
+                Event::Html(c) => c.to_string(),
+                _ => String::new(),
+            };
+            let mut inner: Vec<Event<'_>> = Vec::new();
+            for (e, _, _) in iter.by_ref() {
+                if matches!(e, Event::End(TagEnd::Heading(_))) {
+                    break;
+                }
+                inner.push(e);
+            }
+            let mut inner_html = String::new();
+            html::push_html(&mut inner_html, inner.into_iter());
+            let h = &out.headings[hi];
+            let class_attr = if classes.is_empty() {
+                String::new()
+            } else {
+                format!(" class=\"{}\"", escape_attr(&classes))
+            };
+            heading_html.push(format!(
+                "<h{l} id=\"{id}\"{class_attr}>{inner_html}</h{l}>\n",
+                l = h.level,
+                id = escape_attr(&h.id)
+            ));
+            hi += 1;
+            continue;
+        }
+        if let Event::Text(t) = &ev {
+            current_text.push_str(t);
+            current_text.push(' ');
+        }
+        current.push(ev);
+    }
+    let mut chunk_html = String::new();
+    html::push_html(&mut chunk_html, current.into_iter());
+    chunks.push((chunk_html, current_text));
+
+    let mut html_out = String::with_capacity(body.len() * 3 / 2);
+    html_out.push_str(&chunks[0].0);
+    for (i, h) in heading_html.iter().enumerate() {
+        html_out.push_str(h);
+        html_out.push_str(&chunks[i + 1].0);
+    }
+    for i in 0..out.headings.len() {
+        let level = out.headings[i].level;
+        let mut sec_html = String::new();
+        let mut sec_text = String::new();
+        sec_html.push_str(&chunks[i + 1].0);
+        sec_text.push_str(&chunks[i + 1].1);
+        for j in i + 1..out.headings.len() {
+            if out.headings[j].level <= level {
+                break;
+            }
+            sec_html.push_str(&heading_html[j]);
+            sec_html.push_str(&chunks[j + 1].0);
+            sec_text.push_str(&out.headings[j].title);
+            sec_text.push(' ');
+            sec_text.push_str(&chunks[j + 1].1);
+        }
+        out.headings[i].section_html = sec_html;
+        out.headings[i].section_text = sec_text.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    out.html = html_out;
+    out
+}
+
+/// The first `words` words of `text`, with an ellipsis when cut.
+pub fn excerpt(text: &str, words: usize) -> String {
+    let mut it = text.split_whitespace();
+    let taken: Vec<&str> = it.by_ref().take(words).collect();
+    let mut s = taken.join(" ");
+    if it.next().is_some() {
+        s.push('…');
+    }
+    s
+}
+
+/// Headings as a nested table of contents (level 2 and 3 only).
+pub fn toc(headings: &[Heading]) -> Vec<TocEntry> {
+    let mut out: Vec<TocEntry> = Vec::new();
+    for h in headings {
+        match h.level {
+            2 => out.push(TocEntry {
+                id: h.id.clone(),
+                title: h.title.clone(),
+                children: Vec::new(),
+            }),
+            3 => {
+                if let Some(last) = out.last_mut() {
+                    last.children.push(TocEntry {
+                        id: h.id.clone(),
+                        title: h.title.clone(),
+                        children: Vec::new(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One entry of the table of contents.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TocEntry {
+    /// Anchor id.
+    pub id: String,
+    /// Heading text.
+    pub title: String,
+    /// Sub-headings.
+    pub children: Vec<TocEntry>,
+}
+
+/// Counts of each heading id, for duplicate checks in tests.
+pub fn heading_ids(headings: &[Heading]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for h in headings {
+        *m.entry(h.id.clone()).or_insert(0) += 1;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx<'a>(
+        pages: &'a HashMap<String, String>,
+        assets: &'a HashMap<String, String>,
+    ) -> LinkContext<'a> {
+        LinkContext {
+            base_path: "/skin/",
+            dir: "microneedling",
+            pages,
+            assets,
+        }
+    }
+
+    #[test]
+    fn heading_ids_are_unique_and_attributes_tag_sections() {
+        let pages = HashMap::new();
+        let assets = HashMap::new();
+        let md = "## Acne scars {.benefit #acne-scars}\n\nText one.\n\n### Detail\n\nMore.\n\n## Lines {benefit=fine-lines,skin-texture}\n\nTwo.\n\n## Lines\n\n### How long does it take? {.faq topic=planning}\n\nAbout a week.\n";
+        let r = render(md, &ctx(&pages, &assets));
+        let ids: Vec<&str> = r.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "acne-scars",
+                "detail",
+                "lines",
+                "lines-1",
+                "how-long-does-it-take"
+            ]
+        );
+        assert_eq!(r.headings[0].benefits[0].0, "acne-scars");
+        assert_eq!(
+            r.headings[2]
+                .benefits
+                .iter()
+                .map(|b| b.0.as_str())
+                .collect::<Vec<_>>(),
+            ["fine-lines", "skin-texture"]
+        );
+        assert!(r.headings[4].faq);
+        assert_eq!(r.headings[4].topic.as_deref(), Some("planning"));
+        assert_eq!(r.headings[0].section_text, "Text one. Detail More.");
+        assert_eq!(r.headings[4].section_html, "<p>About a week.</p>\n");
+        assert!(
+            r.html
+                .contains("<h2 id=\"acne-scars\" class=\"benefit\">Acne scars</h2>"),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("topic="));
+    }
+
+    #[test]
+    fn links_to_markdown_files_resolve_to_urls() {
+        let mut pages = HashMap::new();
+        pages.insert(
+            "microneedling/aftercare.md".to_string(),
+            "microneedling/aftercare/".to_string(),
+        );
+        let assets = HashMap::new();
+        let r = render(
+            "See [care](aftercare.md#first-48-hours) and [gone](missing.md) and [faq](/faq/).",
+            &ctx(&pages, &assets),
+        );
+        assert!(
+            r.html
+                .contains("href=\"/skin/microneedling/aftercare/#first-48-hours\""),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("href=\"/skin/faq/\""));
+        assert_eq!(r.links[0].anchor.as_deref(), Some("first-48-hours"));
+        assert_eq!(r.links[0].text, "care");
+        assert_eq!(
+            r.links[1].problem,
+            Some(LinkProblem::MissingPage("microneedling/missing.md".into()))
+        );
+        assert_eq!(r.links[1].offset, 44);
+    }
+
+    #[test]
+    fn images_resolve_and_decorative_have_empty_alt() {
+        let pages = HashMap::new();
+        let mut assets = HashMap::new();
+        assets.insert(
+            "microneedling/pic.svg".to_string(),
+            "microneedling/pic.svg".to_string(),
+        );
+        let r = render(
+            "![Layers of skin](pic.svg)\n\n![](pic.svg \"decorative\")",
+            &ctx(&pages, &assets),
+        );
+        assert!(
+            r.html
+                .contains("<img src=\"/skin/microneedling/pic.svg\" alt=\"Layers of skin\""),
+            "{}",
+            r.html
+        );
+        assert!(r.links[1].decorative);
+    }
+
+    #[test]
+    fn anchor_ids_follow_github() {
+        assert_eq!(anchor_id("The first 48 hours"), "the-first-48-hours");
+        assert_eq!(anchor_id("What’s normal? (Day 1–3)"), "whats-normal-day-13");
+        assert_eq!(normalize_path("a/b", "../c.md").as_deref(), Some("a/c.md"));
+        assert_eq!(normalize_path("a", "../../c.md"), None);
+    }
+}

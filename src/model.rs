@@ -1,0 +1,935 @@
+//! The site as data: pages with their URLs, sections, tags, the benefits
+//! index and the FAQ, with every cross-reference resolved.
+//!
+//! Owns URL assignment, duplicate detection, link and anchor validation,
+//! treatment inheritance, and the indexes built from tagged content. Pure: it
+//! takes file texts and returns values and diagnostics; no IO.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::{Config, Data};
+use crate::diag::{Diagnostic, Location, did_you_mean};
+use crate::frontmatter::{self, FrontMatter};
+use crate::markdown::{self, LinkContext, LinkProblem, Rendered};
+use crate::source::{Kind, LineIndex, SourceFile};
+
+/// What a page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    /// `content/_index.md`.
+    Home,
+    /// A section's `_index.md`.
+    Section,
+    /// An ordinary page or article.
+    Page,
+}
+
+/// A source file's text as read, or why it could not be.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The file.
+    pub file: SourceFile,
+    /// Its text (BOM removed) or a diagnostic (not UTF-8).
+    pub text: Result<Arc<str>, Diagnostic>,
+}
+
+/// One page (home, section or article).
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Path relative to the site root (`content/a/b.md`).
+    pub rel: String,
+    /// Path relative to `content/`.
+    pub content_rel: String,
+    /// Home, section or page.
+    pub kind: PageKind,
+    /// Parsed front matter.
+    pub fm: FrontMatter,
+    /// The whole file text (for diagnostics and checks).
+    pub text: Arc<str>,
+    /// Byte offset of the body in `text`.
+    pub body_offset: usize,
+    /// Site-relative URL path: `""` for home, `microneedling/aftercare/`.
+    pub path: String,
+    /// Index of the parent section (or home) in `Site::pages`.
+    pub parent: Option<usize>,
+    /// The treatment (own or inherited from a section).
+    pub treatment: Option<String>,
+    /// Rendered body.
+    pub rendered: Rendered,
+    /// Rendered answers of the front matter `faq` list, in order.
+    pub faq_rendered: Vec<Rendered>,
+    /// Line index of `text`.
+    pub lines: LineIndex,
+}
+
+impl Page {
+    /// The page title (front matter `title`; validated to exist).
+    pub fn title(&self) -> &str {
+        self.fm.title.as_deref().unwrap_or("")
+    }
+
+    /// Location of a byte offset in the body.
+    pub fn body_location(&self, offset: usize) -> Location {
+        let (line, col) = self.lines.line_col(&self.text, self.body_offset + offset);
+        Location::new(&self.rel, line, col)
+    }
+
+    /// Location of a YAML value from its serde-saphyr span.
+    pub fn yaml_location<T>(&self, s: &frontmatter::Spanned<T>) -> Location {
+        let line = usize::try_from(s.referenced.line()).unwrap_or(1) + 1;
+        let col = usize::try_from(s.referenced.column()).unwrap_or(1);
+        Location::new(&self.rel, line, col)
+    }
+
+    /// An article: a page about a treatment (the trust rules apply to these).
+    pub fn is_article(&self) -> bool {
+        self.kind == PageKind::Page && self.treatment.is_some()
+    }
+}
+
+/// A standalone question from `content/faq/*.md`.
+#[derive(Debug, Clone)]
+pub struct QuestionFile {
+    /// Path relative to the site root.
+    pub rel: String,
+    /// Front matter.
+    pub fm: FrontMatter,
+    /// The answer.
+    pub rendered: Rendered,
+    /// Whole text.
+    pub text: Arc<str>,
+}
+
+/// Where a benefit is discussed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BenefitRef {
+    /// Page index.
+    pub page: usize,
+    /// Heading index in the page, or None for a page-level tag.
+    pub heading: Option<usize>,
+}
+
+/// A question on the FAQ.
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// The question text.
+    pub question: String,
+    /// The answer HTML.
+    pub answer_html: String,
+    /// The answer's plain text (JSON-LD).
+    pub answer_text: String,
+    /// Stable anchor on `/faq/`.
+    pub id: String,
+    /// Topic for grouping.
+    pub topic: String,
+    /// Treatment slug, if any.
+    pub treatment: Option<String>,
+    /// Page it came from and the anchor there (None for standalone files).
+    pub source: Option<(usize, String)>,
+    /// Where it was written.
+    pub location: Location,
+}
+
+/// The whole site.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// Every page, sorted by source path.
+    pub pages: Vec<Page>,
+    /// The vocabularies.
+    pub data: Data,
+    /// Standalone questions.
+    pub questions_files: Vec<QuestionFile>,
+    /// Benefit slug -> where it is discussed (sorted).
+    pub benefits: BTreeMap<String, Vec<BenefitRef>>,
+    /// Every FAQ question, deduplicated, in source order.
+    pub faq: Vec<Question>,
+    /// Tag -> page indexes (sorted by date, newest first).
+    pub tags: BTreeMap<String, Vec<usize>>,
+    /// Section index -> its direct pages, in display order.
+    pub children: BTreeMap<usize, Vec<usize>>,
+    /// Bundle and loose content assets: (content path, site-relative URL path).
+    pub assets: Vec<(String, String)>,
+    /// Every site-relative URL path that exists (pages, generated pages, files).
+    pub known_urls: BTreeSet<String>,
+    /// Index of the home page, if `content/_index.md` exists.
+    pub home: Option<usize>,
+}
+
+/// Normalises a question for duplicate detection: case, punctuation and
+/// whitespace do not count.
+pub fn normalize_question(q: &str) -> String {
+    q.chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A file slug: lowercase ASCII words joined by hyphens.
+pub fn slugify(s: &str) -> String {
+    slug::slugify(s)
+}
+
+fn parent_dir(content_rel: &str) -> &str {
+    content_rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn url_path_of(file: &SourceFile, fm: &FrontMatter) -> String {
+    let rel = &file.content_rel;
+    let dir = parent_dir(rel);
+    let dir_slug: Vec<String> = dir
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(slugify)
+        .collect();
+    match file.kind {
+        Kind::Section => {
+            if dir.is_empty() {
+                String::new()
+            } else {
+                format!("{}/", dir_slug.join("/"))
+            }
+        }
+        _ => {
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            let (parent, stem) = if name == "index.md" {
+                let mut p = dir_slug.clone();
+                let last = p.pop().unwrap_or_default();
+                (p, last)
+            } else {
+                (dir_slug.clone(), name.trim_end_matches(".md").to_string())
+            };
+            let slug = fm.slug.as_deref().map_or_else(|| slugify(&stem), slugify);
+            let mut parts = parent;
+            parts.push(slug);
+            format!("{}/", parts.join("/"))
+        }
+    }
+}
+
+/// Generated URL paths that content must not take.
+pub const RESERVED: &[&str] = &["benefits/", "faq/", "tags/", "search/", "404/"];
+
+/// Builds the site from file texts and data. Every problem becomes a
+/// diagnostic; pages that could not be parsed are left out.
+pub fn build(
+    inputs: Vec<Input>,
+    data: Data,
+    assets_in: &[String],
+    statics: &[String],
+    config: &Config,
+) -> (Site, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    // Parse front matter in parallel.
+    let parsed: Vec<Result<(SourceFile, FrontMatter, Arc<str>, usize), Diagnostic>> = inputs
+        .into_par_iter()
+        .filter(|i| matches!(i.file.kind, Kind::Page | Kind::Section | Kind::Question))
+        .map(|input| {
+            let text = input.text?;
+            let (fm, split) = frontmatter::parse(&text, &input.file.rel)?;
+            let body_offset = split.body_offset;
+            Ok((input.file, fm, text, body_offset))
+        })
+        .collect();
+    let mut pages_in = Vec::new();
+    let mut questions_in = Vec::new();
+    for p in parsed {
+        match p {
+            Ok((file, fm, text, off)) => {
+                if fm.draft && !config.drafts {
+                    continue;
+                }
+                if file.kind == Kind::Question {
+                    questions_in.push((file, fm, text, off));
+                } else {
+                    pages_in.push((file, fm, text, off));
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    pages_in.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+
+    // URLs and duplicates.
+    let mut url_owner: HashMap<String, String> = HashMap::new();
+    let mut page_urls: HashMap<String, String> = HashMap::new();
+    let mut keep = Vec::new();
+    for (file, fm, text, off) in pages_in {
+        let path = url_path_of(&file, &fm);
+        if fm.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+            diags.push(
+                Diagnostic::error(
+                    Location::new(&file.rel, 1, 1),
+                    "frontmatter.missing-field",
+                    "missing required field `title`",
+                )
+                .with_help("add a line `title: ...` to the front matter")
+                .with_source(&text, 3),
+            );
+            continue;
+        }
+        if RESERVED.contains(&path.as_str()) && file.kind != Kind::Section {
+            diags.push(
+                Diagnostic::error(
+                    Location::new(&file.rel, 1, 1),
+                    "content.reserved-url",
+                    format!(
+                        "the URL `/{path}` is generated by careleaf and cannot be used by a page"
+                    ),
+                )
+                .with_help("give the page another `slug` or file name"),
+            );
+            continue;
+        }
+        if let Some(other) = url_owner.get(&path) {
+            diags.push(
+                Diagnostic::error(
+                    Location::new(&file.rel, 1, 1),
+                    "content.duplicate-url",
+                    format!("this page has the URL `/{path}`, which `{other}` already has"),
+                )
+                .with_help("give one of them a different `slug`"),
+            );
+            continue;
+        }
+        url_owner.insert(path.clone(), file.rel.clone());
+        page_urls.insert(file.content_rel.clone(), path.clone());
+        keep.push((file, fm, text, off, path));
+    }
+
+    // Assets: inside a bundle they are published beside the bundle's page.
+    let mut bundle_dirs: HashMap<String, String> = HashMap::new();
+    for (file, _, _, _, path) in &keep {
+        if file.content_rel.ends_with("/index.md") {
+            bundle_dirs.insert(parent_dir(&file.content_rel).to_string(), path.clone());
+        }
+    }
+    let mut asset_urls: HashMap<String, String> = HashMap::new();
+    let mut assets = Vec::new();
+    for rel in assets_in {
+        {
+            let dir = parent_dir(rel);
+            let mut url = rel.to_string();
+            let mut d = dir;
+            loop {
+                if let Some(page_path) = bundle_dirs.get(d) {
+                    let rest = &rel[d.len()..].trim_start_matches('/');
+                    url = format!("{page_path}{rest}");
+                    break;
+                }
+                match d.rsplit_once('/') {
+                    Some((p, _)) => d = p,
+                    None => break,
+                }
+            }
+            asset_urls.insert(rel.to_string(), url.clone());
+            assets.push((rel.to_string(), url));
+        }
+    }
+
+    // Render Markdown in parallel.
+    let base_path = config.base_path.as_str();
+    let rendered: Vec<Page> = keep
+        .into_par_iter()
+        .map(|(file, fm, text, off, path)| {
+            let dir = parent_dir(&file.content_rel);
+            let ctx = LinkContext {
+                base_path,
+                dir,
+                pages: &page_urls,
+                assets: &asset_urls,
+            };
+            let rendered = markdown::render(&text[off..], &ctx);
+            let faq_rendered = fm
+                .faq
+                .iter()
+                .map(|e| markdown::render(&e.answer, &ctx))
+                .collect();
+            let kind = match (file.kind, path.is_empty()) {
+                (Kind::Section, true) => PageKind::Home,
+                (Kind::Section, false) => PageKind::Section,
+                _ => PageKind::Page,
+            };
+            Page {
+                lines: LineIndex::new(&text),
+                rel: file.rel,
+                content_rel: file.content_rel,
+                kind,
+                fm,
+                text,
+                body_offset: off,
+                path,
+                parent: None,
+                treatment: None,
+                rendered,
+                faq_rendered,
+            }
+        })
+        .collect();
+    let mut site = Site {
+        pages: rendered,
+        data,
+        assets,
+        ..Site::default()
+    };
+    site.home = site.pages.iter().position(|p| p.kind == PageKind::Home);
+
+    // Sections: nearest ancestor folder with an `_index.md`.
+    let section_of_dir: HashMap<String, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind != PageKind::Page)
+        .map(|(i, p)| (parent_dir(&p.content_rel).to_string(), i))
+        .collect();
+    for i in 0..site.pages.len() {
+        let p = &site.pages[i];
+        let mut dir = parent_dir(&p.content_rel).to_string();
+        if p.content_rel.ends_with("/index.md") || p.kind == PageKind::Section {
+            dir = parent_dir(&dir).to_string();
+        }
+        if p.kind == PageKind::Home {
+            continue;
+        }
+        let parent = loop {
+            if let Some(&s) = section_of_dir.get(&dir)
+                && s != i
+            {
+                break Some(s);
+            }
+            if dir.is_empty() {
+                break None;
+            }
+            dir = parent_dir(&dir).to_string();
+        };
+        site.pages[i].parent = parent;
+    }
+    // Treatment inheritance: own, else the nearest section's.
+    for i in 0..site.pages.len() {
+        let mut cur = Some(i);
+        let mut treatment = None;
+        while let Some(c) = cur {
+            if let Some(t) = &site.pages[c].fm.treatment {
+                treatment = Some(t.value.clone());
+                break;
+            }
+            cur = site.pages[c].parent;
+        }
+        site.pages[i].treatment = treatment;
+    }
+    for (i, p) in site.pages.iter().enumerate() {
+        if let Some(parent) = p.parent {
+            site.children.entry(parent).or_default().push(i);
+        }
+    }
+    for kids in site.children.values_mut() {
+        let pages = &site.pages;
+        kids.sort_by(|&a, &b| {
+            let (pa, pb) = (&pages[a], &pages[b]);
+            (
+                pa.fm.weight.unwrap_or(i64::MAX),
+                std::cmp::Reverse(pa.fm.date),
+                pa.title(),
+            )
+                .cmp(&(
+                    pb.fm.weight.unwrap_or(i64::MAX),
+                    std::cmp::Reverse(pb.fm.date),
+                    pb.title(),
+                ))
+        });
+    }
+
+    // Standalone questions.
+    for (file, fm, text, off) in questions_in {
+        if fm.question.is_none() {
+            diags.push(
+                Diagnostic::error(Location::new(&file.rel, 1, 1), "frontmatter.missing-field", "missing required field `question`")
+                    .with_help("a file in content/faq/ is one question: add `question: ...`; the text below the front matter is the answer")
+                    .with_source(&text, 3),
+            );
+            continue;
+        }
+        let ctx = LinkContext {
+            base_path,
+            dir: "faq",
+            pages: &page_urls,
+            assets: &asset_urls,
+        };
+        let rendered = markdown::render(&text[off..], &ctx);
+        site.questions_files.push(QuestionFile {
+            rel: file.rel,
+            fm,
+            rendered,
+            text,
+        });
+    }
+
+    validate_references(&site, &mut diags);
+    build_indexes(&mut site, &mut diags);
+    site.known_urls = known_urls(&site, statics);
+    validate_links(&site, &mut diags);
+    (site, diags)
+}
+
+fn unknown(
+    loc: Location,
+    code: &'static str,
+    what: &str,
+    value: &str,
+    known: &[&str],
+    file_text: &str,
+) -> Diagnostic {
+    let d = Diagnostic::error(loc, code, format!("unknown {what} `{value}`"));
+    let d = match did_you_mean(value, known.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None if known.is_empty() => d.with_help(format!("no {what}s are defined yet")),
+        None => d.with_help(format!("known {what}s: {}", known.join(", "))),
+    };
+    d.with_source(file_text, value.chars().count())
+}
+
+fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
+    let people: Vec<&str> = site
+        .data
+        .people
+        .iter()
+        .map(|p| p.id.value.as_str())
+        .collect();
+    let treatments: Vec<&str> = site
+        .data
+        .treatments
+        .iter()
+        .map(|t| t.slug.value.as_str())
+        .collect();
+    let benefits: Vec<&str> = site
+        .data
+        .benefits
+        .iter()
+        .map(|b| b.slug.value.as_str())
+        .collect();
+    for p in &site.pages {
+        for a in &p.fm.authors {
+            if !people.contains(&a.value.as_str()) {
+                diags.push(unknown(
+                    p.yaml_location(a),
+                    "people.unknown",
+                    "person",
+                    &a.value,
+                    &people,
+                    &p.text,
+                ));
+            }
+        }
+        if let Some(r) = &p.fm.reviewed_by
+            && !people.contains(&r.value.as_str())
+        {
+            diags.push(unknown(
+                p.yaml_location(r),
+                "people.unknown",
+                "person",
+                &r.value,
+                &people,
+                &p.text,
+            ));
+        }
+        if let Some(t) = &p.fm.treatment
+            && !treatments.contains(&t.value.as_str())
+        {
+            diags.push(unknown(
+                p.yaml_location(t),
+                "treatment.unknown",
+                "treatment",
+                &t.value,
+                &treatments,
+                &p.text,
+            ));
+        }
+        for b in &p.fm.benefits {
+            if !benefits.contains(&b.value.as_str()) {
+                diags.push(unknown(
+                    p.yaml_location(b),
+                    "benefit.unknown",
+                    "benefit",
+                    &b.value,
+                    &benefits,
+                    &p.text,
+                ));
+            }
+        }
+        for h in &p.rendered.headings {
+            for (b, off) in &h.benefits {
+                if !benefits.contains(&b.as_str()) {
+                    let loc = p.body_location(*off);
+                    let line = p.text.lines().nth(loc.line - 1).unwrap_or("");
+                    let col = line
+                        .find(b.as_str())
+                        .map_or(loc.col, |i| line[..i].chars().count() + 1);
+                    let loc = Location::new(&p.rel, loc.line, col);
+                    diags.push(unknown(
+                        loc,
+                        "benefit.unknown",
+                        "benefit",
+                        b,
+                        &benefits,
+                        &p.text,
+                    ));
+                }
+            }
+        }
+    }
+    for q in &site.questions_files {
+        for b in &q.fm.benefits {
+            if !benefits.contains(&b.value.as_str()) {
+                let loc = Location::new(
+                    &q.rel,
+                    usize::try_from(b.referenced.line()).unwrap_or(1) + 1,
+                    usize::try_from(b.referenced.column()).unwrap_or(1),
+                );
+                diags.push(unknown(
+                    loc,
+                    "benefit.unknown",
+                    "benefit",
+                    &b.value,
+                    &benefits,
+                    &q.text,
+                ));
+            }
+        }
+        if let Some(t) = &q.fm.treatment
+            && !treatments.contains(&t.value.as_str())
+        {
+            let loc = Location::new(
+                &q.rel,
+                usize::try_from(t.referenced.line()).unwrap_or(1) + 1,
+                usize::try_from(t.referenced.column()).unwrap_or(1),
+            );
+            diags.push(unknown(
+                loc,
+                "treatment.unknown",
+                "treatment",
+                &t.value,
+                &treatments,
+                &q.text,
+            ));
+        }
+    }
+}
+
+fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
+    let known: BTreeSet<&str> = site
+        .data
+        .benefits
+        .iter()
+        .map(|b| b.slug.value.as_str())
+        .collect();
+    let mut benefits: BTreeMap<String, Vec<BenefitRef>> =
+        known.iter().map(|b| (b.to_string(), Vec::new())).collect();
+    for (i, p) in site.pages.iter().enumerate() {
+        for b in &p.fm.benefits {
+            if let Some(v) = benefits.get_mut(&b.value) {
+                v.push(BenefitRef {
+                    page: i,
+                    heading: None,
+                });
+            }
+        }
+        for (h, head) in p.rendered.headings.iter().enumerate() {
+            for (b, _) in &head.benefits {
+                if let Some(v) = benefits.get_mut(b) {
+                    v.push(BenefitRef {
+                        page: i,
+                        heading: Some(h),
+                    });
+                }
+            }
+        }
+    }
+    for v in benefits.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    site.benefits = benefits;
+
+    let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, p) in site.pages.iter().enumerate() {
+        for t in &p.fm.tags {
+            tags.entry(t.clone()).or_default().push(i);
+        }
+    }
+    for v in tags.values_mut() {
+        v.sort_by_key(|&i| {
+            (
+                std::cmp::Reverse(site.pages[i].fm.date),
+                site.pages[i].title().to_string(),
+            )
+        });
+        v.dedup();
+    }
+    site.tags = tags;
+
+    // FAQ: front matter lists, tagged headings, standalone files.
+    let mut faq: Vec<Question> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut push = |q: Question, faq: &mut Vec<Question>, diags: &mut Vec<Diagnostic>| {
+        let key = normalize_question(&q.question);
+        if let Some(&first) = seen.get(&key) {
+            let first: &Question = &faq[first];
+            diags.push(
+                Diagnostic::warning(
+                    q.location.clone(),
+                    "faq.duplicate",
+                    format!("this question is also asked at {}", first.location),
+                )
+                .with_help(
+                    "the FAQ shows it once; merge the answers or reword one of the questions",
+                ),
+            );
+            return;
+        }
+        let base = format!("q-{}", markdown::anchor_id(&q.question));
+        let n = ids.entry(base.clone()).or_insert(0);
+        let mut q = q;
+        q.id = if *n == 0 { base } else { format!("{base}-{n}") };
+        *n += 1;
+        seen.insert(key, faq.len());
+        faq.push(q);
+    };
+    for (i, p) in site.pages.iter().enumerate() {
+        let topic_default =
+            p.fm.topic
+                .clone()
+                .or_else(|| p.fm.tags.first().cloned())
+                .unwrap_or_else(|| "general".into());
+        for (e, r) in p.fm.faq.iter().zip(&p.faq_rendered) {
+            let anchor = format!("q-{}", markdown::anchor_id(&e.question.value));
+            push(
+                Question {
+                    question: e.question.value.clone(),
+                    answer_html: r.html.clone(),
+                    answer_text: r.text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    id: String::new(),
+                    topic: e.topic.clone().unwrap_or_else(|| topic_default.clone()),
+                    treatment: p.treatment.clone(),
+                    source: Some((i, anchor)),
+                    location: p.yaml_location(&e.question),
+                },
+                &mut faq,
+                diags,
+            );
+        }
+        for h in p.rendered.headings.iter().filter(|h| h.faq) {
+            push(
+                Question {
+                    question: h.title.clone(),
+                    answer_html: h.section_html.clone(),
+                    answer_text: h.section_text.clone(),
+                    id: String::new(),
+                    topic: h.topic.clone().unwrap_or_else(|| topic_default.clone()),
+                    treatment: p.treatment.clone(),
+                    source: Some((i, h.id.clone())),
+                    location: p.body_location(h.offset),
+                },
+                &mut faq,
+                diags,
+            );
+        }
+    }
+    for q in &site.questions_files {
+        let Some(question) = &q.fm.question else {
+            continue;
+        };
+        push(
+            Question {
+                question: question.value.clone(),
+                answer_html: q.rendered.html.clone(),
+                answer_text: q
+                    .rendered
+                    .text
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                id: String::new(),
+                topic: q.fm.topic.clone().unwrap_or_else(|| "general".into()),
+                treatment: q.fm.treatment.as_ref().map(|t| t.value.clone()),
+                source: None,
+                location: Location::new(
+                    &q.rel,
+                    usize::try_from(question.referenced.line()).unwrap_or(1) + 1,
+                    usize::try_from(question.referenced.column()).unwrap_or(1),
+                ),
+            },
+            &mut faq,
+            diags,
+        );
+    }
+    site.faq = faq;
+}
+
+fn known_urls(site: &Site, statics: &[String]) -> BTreeSet<String> {
+    let mut s = BTreeSet::new();
+    for p in &site.pages {
+        s.insert(p.path.clone());
+    }
+    for (_, url) in &site.assets {
+        s.insert(url.clone());
+    }
+    for rel in statics {
+        s.insert(rel.clone());
+    }
+    for g in [
+        "benefits/",
+        "faq/",
+        "tags/",
+        "search/",
+        "sitemap.xml",
+        "atom.xml",
+        "robots.txt",
+        "404.html",
+    ] {
+        s.insert(g.to_string());
+    }
+    for b in site.benefits.keys() {
+        s.insert(format!("benefits/{b}/"));
+    }
+    for t in site.tags.keys() {
+        s.insert(format!("tags/{}/", slugify(t)));
+    }
+    s
+}
+
+/// Anchors that exist on a page: heading ids plus the ids of its own questions.
+pub fn page_anchors(p: &Page) -> BTreeSet<String> {
+    let mut a: BTreeSet<String> = p.rendered.headings.iter().map(|h| h.id.clone()).collect();
+    for e in &p.fm.faq {
+        a.insert(format!("q-{}", markdown::anchor_id(&e.question.value)));
+    }
+    for id in ["main", "content", "sources", "faq", "toc"] {
+        a.insert(id.to_string());
+    }
+    a
+}
+
+fn validate_links(site: &Site, diags: &mut Vec<Diagnostic>) {
+    let by_content: HashMap<&str, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.content_rel.as_str(), i))
+        .collect();
+    let anchors: Vec<BTreeSet<String>> = site.pages.iter().map(page_anchors).collect();
+    let faq_ids: BTreeSet<&str> = site.faq.iter().map(|q| q.id.as_str()).collect();
+    for (i, p) in site.pages.iter().enumerate() {
+        for l in &p.rendered.links {
+            let loc = p.body_location(l.offset);
+            let what = if l.image { "image" } else { "link" };
+            match &l.problem {
+                Some(LinkProblem::MissingPage(t)) => {
+                    let candidates: Vec<&str> = by_content.keys().copied().collect();
+                    let mut d = Diagnostic::error(
+                        loc,
+                        "links.broken",
+                        format!("{what} to `{}`: no page `content/{t}`", l.raw),
+                    );
+                    if let Some(s) = did_you_mean(t, candidates) {
+                        d = d.with_help(format!("did you mean `content/{s}`?"));
+                    }
+                    diags.push(d.with_source(&p.text, l.len));
+                    continue;
+                }
+                Some(LinkProblem::MissingFile(t)) => {
+                    let code = if l.image {
+                        "media.missing"
+                    } else {
+                        "links.broken"
+                    };
+                    diags.push(
+                        Diagnostic::error(loc, code, format!("{what} to `{}`: no file `content/{t}`", l.raw))
+                            .with_help("check the file name and that the file is in the same folder as the page")
+                            .with_source(&p.text, l.len),
+                    );
+                    continue;
+                }
+                None => {}
+            }
+            let target = match (&l.target_page, &l.target_url) {
+                (Some(tp), _) => by_content.get(tp.as_str()).copied(),
+                (None, Some(url)) => {
+                    let clean = url.split(['?', '#']).next().unwrap_or("");
+                    if !site.known_urls.contains(clean)
+                        && !site.known_urls.contains(&format!("{clean}/"))
+                    {
+                        diags.push(
+                            Diagnostic::error(
+                                loc.clone(),
+                                "links.broken",
+                                format!("{what} to `{}`: no page or file at that address", l.raw),
+                            )
+                            .with_help("site-relative links start at the site root, e.g. `/faq/`")
+                            .with_source(&p.text, l.len),
+                        );
+                        continue;
+                    }
+                    site.pages.iter().position(|q| q.path == clean)
+                }
+                (None, None) => Some(i),
+            };
+            if let (Some(anchor), Some(t)) = (&l.anchor, target) {
+                let ok = anchors[t].contains(anchor)
+                    || (site.pages[t].path == "faq/" && faq_ids.contains(anchor.as_str()));
+                if !ok {
+                    let candidates: Vec<&str> = anchors[t].iter().map(String::as_str).collect();
+                    let mut d = Diagnostic::error(
+                        loc,
+                        "links.missing-anchor",
+                        format!(
+                            "link to `{}`: `{}` has no heading with the id `{anchor}`",
+                            l.raw, site.pages[t].rel
+                        ),
+                    );
+                    if let Some(s) = did_you_mean(anchor, candidates) {
+                        d = d.with_help(format!("did you mean `#{s}`?"));
+                    }
+                    diags.push(d.with_source(&p.text, l.len));
+                }
+            } else if let (Some(anchor), None) = (&l.anchor, target) {
+                // Generated pages: the FAQ's question ids are known.
+                if l.target_url.as_deref() == Some("faq/") && !faq_ids.contains(anchor.as_str()) {
+                    diags.push(
+                        Diagnostic::error(
+                            loc,
+                            "links.missing-anchor",
+                            format!(
+                                "link to `{}`: the FAQ has no question with the id `{anchor}`",
+                                l.raw
+                            ),
+                        )
+                        .with_source(&p.text, l.len),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_normalize_for_duplicates() {
+        assert_eq!(
+            normalize_question("Does it  HURT?"),
+            normalize_question("does it hurt")
+        );
+        assert_ne!(
+            normalize_question("Does it hurt?"),
+            normalize_question("Does it heal?")
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! Writing the built site: a staging folder beside the output, swapped in
+//! only when the whole build succeeded.
+//!
+//! Owns every write and delete careleaf does. It never deletes anything it
+//! did not create: an existing output folder is replaced only if it carries
+//! careleaf's marker file. Unchanged files are hard-linked from the previous
+//! build, so their modification times stay and deploy tools see no change.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::diag::Error;
+
+/// The marker careleaf writes into every output folder it creates.
+pub const MARKER: &str = ".careleaf-output";
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
+    move |source| Error::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A build in progress.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    output: PathBuf,
+    previous: Option<PathBuf>,
+}
+
+impl Staging {
+    /// Prepares a staging folder beside `output`. Refuses when `output`
+    /// exists, is not empty, and was not made by careleaf.
+    pub fn begin(output: &Path, protected: &[&Path]) -> Result<Staging, Error> {
+        let output = absolutize(output);
+        for p in protected {
+            let p = absolutize(p);
+            if p.starts_with(&output) {
+                return Err(Error::Other(format!(
+                    "refusing to build into `{}`: it contains `{}`, which would be replaced; choose another --output folder",
+                    output.display(),
+                    p.display()
+                )));
+            }
+        }
+        let previous = if output.exists() {
+            if !output.is_dir() {
+                return Err(Error::Other(format!(
+                    "`{}` exists and is not a folder; choose another --output",
+                    output.display()
+                )));
+            }
+            let empty = fs::read_dir(&output)
+                .map_err(io("reading", &output))?
+                .next()
+                .is_none();
+            if !empty && !output.join(MARKER).exists() {
+                return Err(Error::Other(format!(
+                    "refusing to replace `{}`: the folder is not empty and was not created by careleaf.\n  Move or delete it yourself, or build elsewhere with `--output DIR`.",
+                    output.display()
+                )));
+            }
+            (!empty).then(|| output.clone())
+        } else {
+            None
+        };
+        let parent = output
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        fs::create_dir_all(&parent).map_err(io("creating folder", &parent))?;
+        let name = output
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let dir = parent.join(format!(".{name}.careleaf-staging-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(io("removing stale staging folder", &dir))?;
+        }
+        fs::create_dir_all(&dir).map_err(io("creating staging folder", &dir))?;
+        Ok(Staging {
+            dir,
+            output,
+            previous,
+        })
+    }
+
+    /// Where the output will end up.
+    pub fn output(&self) -> &Path {
+        &self.output
+    }
+
+    /// Writes one file (path relative to the output). When the previous build
+    /// has identical bytes there, that file is linked instead of rewritten.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+        let dest = self.dest(rel)?;
+        if let Some(prev) = &self.previous {
+            let old = prev.join(rel);
+            if let Ok(meta) = fs::metadata(&old)
+                && meta.is_file()
+                && meta.len() == bytes.len() as u64
+                && fs::read(&old).is_ok_and(|b| b == bytes)
+                && fs::hard_link(&old, &dest).is_ok()
+            {
+                return Ok(());
+            }
+        }
+        let mut f = fs::File::create(&dest).map_err(io("writing", &dest))?;
+        f.write_all(bytes).map_err(io("writing", &dest))?;
+        Ok(())
+    }
+
+    /// Copies a file from disk (static files, bundle assets).
+    pub fn copy(&self, rel: &str, src: &Path) -> Result<(), Error> {
+        let bytes = fs::read(src).map_err(io("reading", src))?;
+        self.write(rel, &bytes)
+    }
+
+    fn dest(&self, rel: &str) -> Result<PathBuf, Error> {
+        if rel.split('/').any(|s| s == "..") || rel.starts_with('/') {
+            return Err(Error::Other(format!(
+                "refusing to write `{rel}` outside the output folder"
+            )));
+        }
+        let dest = self.dir.join(rel);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).map_err(io("creating folder", parent))?;
+        }
+        Ok(dest)
+    }
+
+    /// Swaps the staging folder in as the output.
+    pub fn commit(self) -> Result<PathBuf, Error> {
+        fs::write(
+            self.dir.join(MARKER),
+            b"This folder is written by careleaf; it is replaced on every build.\n",
+        )
+        .map_err(io("writing", &self.dir))?;
+        let old = self.output.with_file_name(format!(
+            ".{}.careleaf-old-{}",
+            self.output
+                .file_name()
+                .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned()),
+            std::process::id()
+        ));
+        if self.output.exists() {
+            fs::rename(&self.output, &old)
+                .map_err(io("moving the previous output aside", &self.output))?;
+        }
+        if let Err(source) = fs::rename(&self.dir, &self.output) {
+            // Put the previous site back.
+            let _ = fs::rename(&old, &self.output);
+            return Err(Error::Io {
+                action: "moving the new site into place",
+                path: self.output.clone(),
+                source,
+            });
+        }
+        if old.exists() {
+            fs::remove_dir_all(&old).map_err(io("removing the previous output", &old))?;
+        }
+        Ok(self.output.clone())
+    }
+
+    /// Removes the staging folder; the previous output is untouched.
+    pub fn abort(self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn absolutize(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    // Resolve `.` and `..` lexically; canonicalize where the path exists.
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    fs::canonicalize(&out).unwrap_or(out)
+}
+
+/// Total size in bytes of the files under `dir`.
+pub fn folder_size(dir: &Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_foreign_non_empty_folder_and_keeps_it() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("public");
+        fs::create_dir_all(&out).expect("mkdir");
+        fs::write(out.join("mine.txt"), "keep").expect("write");
+        let e = Staging::begin(&out, &[]).expect_err("must refuse");
+        assert!(e.to_string().contains("was not created by careleaf"), "{e}");
+        assert_eq!(
+            fs::read_to_string(out.join("mine.txt")).expect("kept"),
+            "keep"
+        );
+    }
+
+    #[test]
+    fn commit_replaces_and_abort_keeps_previous() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("public");
+        let s = Staging::begin(&out, &[]).expect("begin");
+        s.write("a/index.html", b"one").expect("write");
+        s.commit().expect("commit");
+        assert_eq!(
+            fs::read_to_string(out.join("a/index.html")).expect("read"),
+            "one"
+        );
+
+        let s = Staging::begin(&out, &[]).expect("begin");
+        s.write("a/index.html", b"two").expect("write");
+        s.abort();
+        assert_eq!(
+            fs::read_to_string(out.join("a/index.html")).expect("read"),
+            "one"
+        );
+
+        let s = Staging::begin(&out, &[]).expect("begin");
+        s.write("b.txt", b"x").expect("write");
+        s.commit().expect("commit");
+        assert!(!out.join("a/index.html").exists(), "stale files are gone");
+        let leftovers: Vec<_> = fs::read_dir(tmp.path())
+            .expect("ls")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_keep_their_inode() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("public");
+        let s = Staging::begin(&out, &[]).expect("begin");
+        s.write("same.html", b"same").expect("write");
+        s.commit().expect("commit");
+        let ino = fs::metadata(out.join("same.html")).expect("meta").ino();
+        let s = Staging::begin(&out, &[]).expect("begin");
+        s.write("same.html", b"same").expect("write");
+        s.commit().expect("commit");
+        assert_eq!(
+            fs::metadata(out.join("same.html")).expect("meta").ino(),
+            ino
+        );
+    }
+
+    #[test]
+    fn refuses_output_containing_the_site() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let e = Staging::begin(tmp.path(), &[&tmp.path().join("content")]).expect_err("refuse");
+        assert!(e.to_string().contains("refusing"), "{e}");
+    }
+}

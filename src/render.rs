@@ -1,0 +1,1410 @@
+//! Rendering: `&Site` to output files through Tera templates with typed
+//! contexts.
+//!
+//! Owns the template contexts (what a theme can use, documented in
+//! `docs/templates.md`) and the list of pages a site produces. Produces
+//! `(path, bytes)` pairs and hands each to a sink; it never touches the disk.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::config::{Config, Person, Treatment};
+use crate::diag::Error;
+use crate::markdown::{self, TocEntry};
+use crate::model::{Page, PageKind, Question, Site, slugify};
+use crate::seo;
+use crate::theme::Theme;
+
+/// One file of the built site.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    /// Path relative to the output folder (`a/index.html`).
+    pub path: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// A link with a name.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkCtx {
+    /// Text.
+    pub name: String,
+    /// URL with base path.
+    pub url: String,
+}
+
+/// A person as templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonCtx {
+    /// Id.
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// Qualifications joined (`MBBS, MRCP`).
+    pub credentials: String,
+    /// Qualifications as a list.
+    pub credential_list: Vec<String>,
+    /// Job title.
+    pub role: String,
+    /// Registration number.
+    pub registration: String,
+    /// Biography.
+    pub bio: String,
+    /// Photo URL or empty.
+    pub photo: String,
+}
+
+/// A treatment as templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreatmentCtx {
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// One sentence.
+    pub summary: String,
+    /// URL of the treatment's section, if one has this treatment.
+    pub url: String,
+}
+
+/// A cited source.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceCtx {
+    /// Title.
+    pub title: String,
+    /// Authors.
+    pub authors: String,
+    /// Publisher or journal.
+    pub publisher: String,
+    /// Year or empty.
+    pub year: String,
+    /// Link: the URL, else the DOI, else PubMed.
+    pub url: String,
+    /// DOI or empty.
+    pub doi: String,
+    /// PubMed id or empty.
+    pub pmid: String,
+}
+
+/// A question as templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionCtx {
+    /// Anchor id.
+    pub id: String,
+    /// The question.
+    pub question: String,
+    /// Answer HTML.
+    pub answer: String,
+    /// Where it came from (empty for standalone questions).
+    pub source_url: String,
+    /// Title of the source page.
+    pub source_title: String,
+    /// Topic.
+    pub topic: String,
+}
+
+/// A page in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryCtx {
+    /// Title.
+    pub title: String,
+    /// URL.
+    pub url: String,
+    /// Description.
+    pub description: String,
+    /// `2026-03-02` or empty.
+    pub date: String,
+    /// `2 March 2026` or empty.
+    pub date_display: String,
+    /// Minutes.
+    pub reading_time: usize,
+    /// Treatment name or empty.
+    pub treatment: String,
+}
+
+/// A section of an article that discusses a benefit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionRefCtx {
+    /// Page title.
+    pub page_title: String,
+    /// Heading text, or empty for a page-level tag.
+    pub heading: String,
+    /// Deep link.
+    pub url: String,
+    /// A short excerpt.
+    pub excerpt: String,
+}
+
+/// A benefit as templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenefitCtx {
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Summary sentence.
+    pub summary: String,
+    /// The benefit page.
+    pub url: String,
+    /// Rendered body text.
+    pub body: String,
+    /// Treatments that offer it.
+    pub treatments: Vec<LinkCtx>,
+    /// Sections grouped by treatment name ("Other" last).
+    pub groups: Vec<BenefitGroupCtx>,
+    /// Number of sections and pages.
+    pub count: usize,
+}
+
+/// Sections of one treatment for a benefit.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenefitGroupCtx {
+    /// Treatment name.
+    pub treatment: String,
+    /// Sections.
+    pub sections: Vec<SectionRefCtx>,
+}
+
+/// The page being rendered.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageCtx {
+    /// `page`, `section` or `home`.
+    pub kind: &'static str,
+    /// Title.
+    pub title: String,
+    /// Meta description (page's, else the site's).
+    pub description: String,
+    /// URL with base path.
+    pub url: String,
+    /// Absolute URL.
+    pub permalink: String,
+    /// Body HTML.
+    pub content: String,
+    /// Dates, ISO and for display; empty when absent.
+    pub date: String,
+    /// Display form of `date`.
+    pub date_display: String,
+    /// Last content change.
+    pub updated: String,
+    /// Display form of `updated`.
+    pub updated_display: String,
+    /// Last medical review.
+    pub last_reviewed: String,
+    /// Display form of `last_reviewed`.
+    pub last_reviewed_display: String,
+    /// Next review due (last review + interval).
+    pub next_review: String,
+    /// Display form of `next_review`.
+    pub next_review_display: String,
+    /// Authors.
+    pub authors: Vec<PersonCtx>,
+    /// Medical reviewer.
+    pub reviewer: Option<PersonCtx>,
+    /// Treatment.
+    pub treatment: Option<TreatmentCtx>,
+    /// Benefits the page covers.
+    pub benefits: Vec<LinkCtx>,
+    /// Tags.
+    pub tags: Vec<LinkCtx>,
+    /// Sources.
+    pub sources: Vec<SourceCtx>,
+    /// The page's own questions (front matter `faq`).
+    pub faq: Vec<QuestionCtx>,
+    /// Related articles by shared benefits.
+    pub related: Vec<SummaryCtx>,
+    /// Minutes to read.
+    pub reading_time: usize,
+    /// Word count.
+    pub word_count: usize,
+    /// Table of contents; empty when not shown.
+    pub toc: Vec<TocEntry>,
+    /// From home to the parent.
+    pub breadcrumbs: Vec<LinkCtx>,
+    /// True for treatment articles (show the trust furniture).
+    pub is_article: bool,
+    /// JSON-LD script contents.
+    pub jsonld: String,
+    /// Front matter `extra`.
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// Pagination of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaginatorCtx {
+    /// 1-based.
+    pub current: usize,
+    /// Number of pages.
+    pub total: usize,
+    /// Previous page URL or empty.
+    pub previous: String,
+    /// Next page URL or empty.
+    pub next: String,
+}
+
+/// Site-wide values, available in every template as `site`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteCtx {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Language tag.
+    pub language: String,
+    /// Absolute base URL.
+    pub base_url: String,
+    /// Base path (`/` or `/skin/`).
+    pub base_path: String,
+    /// The clinic (name, address, phone, email, booking_url, opening_hours).
+    pub clinic: Option<ClinicCtx>,
+    /// Menu with resolved URLs.
+    pub menu: Vec<LinkCtx>,
+    /// Absolute URL of the default social image or empty.
+    pub social_image: String,
+    /// Feed URL.
+    pub feed_url: String,
+    /// Search page URL, empty when search is off.
+    pub search_url: String,
+    /// Stylesheet URL.
+    pub css_url: String,
+    /// Review interval in months.
+    pub review_interval_months: u32,
+    /// Treatments.
+    pub treatments: Vec<TreatmentCtx>,
+    /// Inject the live-reload script.
+    pub live_reload: bool,
+    /// `site.yaml` `extra`.
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// The clinic, with the booking URL resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClinicCtx {
+    /// Name.
+    pub name: String,
+    /// Address lines, in order, non-empty ones only.
+    pub address_lines: Vec<String>,
+    /// Phone.
+    pub phone: String,
+    /// `tel:` link.
+    pub phone_link: String,
+    /// E-mail.
+    pub email: String,
+    /// Booking URL with base path (or absolute).
+    pub booking_url: String,
+    /// Opening hours.
+    pub opening_hours: Vec<String>,
+}
+
+/// Resolves a config URL: absolute stays, `/x/` gets the base path.
+pub fn site_url(config: &Config, url: &str) -> String {
+    if url.starts_with("http://")
+        || url.starts_with("https://")
+        || url.starts_with("mailto:")
+        || url.starts_with("tel:")
+    {
+        url.to_string()
+    } else {
+        config.url(url)
+    }
+}
+
+fn person_ctx(p: &Person, config: &Config) -> PersonCtx {
+    PersonCtx {
+        id: p.id.value.clone(),
+        name: p.name.clone(),
+        credentials: p.credentials.join(", "),
+        credential_list: p.credentials.clone(),
+        role: p.role.clone().unwrap_or_default(),
+        registration: p.registration.clone().unwrap_or_default(),
+        bio: p.bio.clone().unwrap_or_default(),
+        photo: p
+            .photo
+            .as_deref()
+            .map(|u| site_url(config, u))
+            .unwrap_or_default(),
+    }
+}
+
+/// Everything precomputed once per build that page contexts share.
+pub struct Renderer<'a> {
+    site: &'a Site,
+    config: &'a Config,
+    tera: Tera,
+    people: HashMap<&'a str, &'a Person>,
+    treatments: HashMap<&'a str, &'a Treatment>,
+    treatment_urls: HashMap<String, String>,
+    benefit_names: HashMap<&'a str, &'a str>,
+    /// Site context, shared.
+    pub site_ctx: SiteCtx,
+}
+
+fn template_error(name: &str, e: tera::Error) -> Error {
+    Error::Template {
+        name: name.to_string(),
+        source: e,
+    }
+}
+
+impl<'a> Renderer<'a> {
+    /// Compiles the theme's templates and precomputes shared values.
+    pub fn new(site: &'a Site, config: &'a Config, theme: &Theme) -> Result<Self, Error> {
+        let mut tera = Tera::new();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        tera.add_raw_templates(
+            theme
+                .templates
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .map_err(|e| template_error("theme", e))?;
+        let people = site
+            .data
+            .people
+            .iter()
+            .map(|p| (p.id.value.as_str(), p))
+            .collect();
+        let treatments = site
+            .data
+            .treatments
+            .iter()
+            .map(|t| (t.slug.value.as_str(), t))
+            .collect();
+        let mut treatment_urls = HashMap::new();
+        for p in &site.pages {
+            if p.kind == PageKind::Section
+                && let Some(t) = &p.fm.treatment
+            {
+                treatment_urls
+                    .entry(t.value.clone())
+                    .or_insert_with(|| config.url(&p.path));
+            }
+        }
+        let benefit_names = site
+            .data
+            .benefits
+            .iter()
+            .map(|b| (b.slug.value.as_str(), b.name.as_str()))
+            .collect();
+        let s = &config.site;
+        let clinic = s.clinic.as_ref().map(|c| ClinicCtx {
+            name: c.name.clone(),
+            address_lines: [
+                &c.address.street,
+                &c.address.locality,
+                &c.address.region,
+                &c.address.postal_code,
+            ]
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.to_string())
+            .collect(),
+            phone: c.phone.clone().unwrap_or_default(),
+            phone_link: c
+                .phone
+                .as_deref()
+                .map(|p| format!("tel:{}", p.replace(' ', "")))
+                .unwrap_or_default(),
+            email: c.email.clone().unwrap_or_default(),
+            booking_url: c
+                .booking_url
+                .as_deref()
+                .map(|u| site_url(config, u))
+                .unwrap_or_default(),
+            opening_hours: c.opening_hours.clone(),
+        });
+        let site_ctx = SiteCtx {
+            title: s.title.clone(),
+            description: s.description.clone(),
+            language: s.language.clone(),
+            base_url: config.base_url.clone(),
+            base_path: config.base_path.clone(),
+            clinic,
+            menu: s
+                .menu
+                .iter()
+                .map(|m| LinkCtx {
+                    name: m.name.clone(),
+                    url: site_url(config, &m.url),
+                })
+                .collect(),
+            social_image: s
+                .social_image
+                .as_deref()
+                .map(|u| config.permalink(u))
+                .unwrap_or_default(),
+            feed_url: config.url("atom.xml"),
+            search_url: if s.search {
+                config.url("search/")
+            } else {
+                String::new()
+            },
+            css_url: config.url("css/careleaf.css"),
+            review_interval_months: s.review_interval_months,
+            treatments: site
+                .data
+                .treatments
+                .iter()
+                .map(|t| TreatmentCtx {
+                    slug: t.slug.value.clone(),
+                    name: t.name.clone(),
+                    summary: t.summary.clone(),
+                    url: treatment_urls
+                        .get(&t.slug.value)
+                        .cloned()
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            live_reload: config.live_reload,
+            extra: s.extra.clone(),
+        };
+        tera.global_context().insert("site", &site_ctx);
+        Ok(Renderer {
+            site,
+            config,
+            tera,
+            people,
+            treatments,
+            treatment_urls,
+            benefit_names,
+            site_ctx,
+        })
+    }
+
+    fn render(&self, template: &str, ctx: &impl Serialize) -> Result<Vec<u8>, Error> {
+        let context = Context::from_serialize(ctx).map_err(|e| template_error(template, e))?;
+        let mut buf = Vec::with_capacity(16 * 1024);
+        self.tera
+            .render_to(template, &context, &mut buf)
+            .map_err(|e| template_error(template, e))?;
+        if self.config.live_reload {
+            inject_live_reload(&mut buf, &self.config.url("__careleaf/livereload.js"));
+        }
+        Ok(buf)
+    }
+
+    fn treatment_ctx(&self, slug: &str) -> Option<TreatmentCtx> {
+        self.treatments.get(slug).map(|t| TreatmentCtx {
+            slug: t.slug.value.clone(),
+            name: t.name.clone(),
+            summary: t.summary.clone(),
+            url: self.treatment_urls.get(slug).cloned().unwrap_or_default(),
+        })
+    }
+
+    fn summary(&self, p: &Page) -> SummaryCtx {
+        SummaryCtx {
+            title: p.title().to_string(),
+            url: self.config.url(&p.path),
+            description: p.fm.description.clone().unwrap_or_default(),
+            date: p.fm.date.map(|d| d.iso()).unwrap_or_default(),
+            date_display: p.fm.date.map(|d| d.display()).unwrap_or_default(),
+            reading_time: reading_time(p.rendered.words),
+            treatment: p
+                .treatment
+                .as_deref()
+                .and_then(|t| self.treatments.get(t))
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn breadcrumbs(&self, p: &Page) -> Vec<LinkCtx> {
+        let mut chain = Vec::new();
+        let mut cur = p.parent;
+        while let Some(c) = cur {
+            let q = &self.site.pages[c];
+            chain.push(LinkCtx {
+                name: q.title().to_string(),
+                url: self.config.url(&q.path),
+            });
+            cur = q.parent;
+        }
+        if p.kind != PageKind::Home && !chain.iter().any(|l| l.url == self.config.base_path) {
+            chain.push(LinkCtx {
+                name: "Home".into(),
+                url: self.config.base_path.clone(),
+            });
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Articles sharing the most benefits with page `i` (then tags).
+    fn related(&self, i: usize) -> Vec<SummaryCtx> {
+        let p = &self.site.pages[i];
+        let mine: Vec<&str> = page_benefits(p);
+        if mine.is_empty() {
+            return Vec::new();
+        }
+        let mut scores: HashMap<usize, usize> = HashMap::new();
+        for b in &mine {
+            if let Some(refs) = self.site.benefits.get(*b) {
+                let mut seen = std::collections::HashSet::new();
+                for r in refs {
+                    if r.page != i
+                        && seen.insert(r.page)
+                        && self.site.pages[r.page].kind == PageKind::Page
+                    {
+                        *scores.entry(r.page).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, usize)> = scores.into_iter().collect();
+        ranked.sort_by(|a, b| {
+            b.1.cmp(&a.1).then_with(|| {
+                self.site.pages[a.0]
+                    .title()
+                    .cmp(self.site.pages[b.0].title())
+            })
+        });
+        ranked
+            .into_iter()
+            .take(4)
+            .map(|(j, _)| self.summary(&self.site.pages[j]))
+            .collect()
+    }
+
+    /// The context of one page.
+    pub fn page_ctx(&self, i: usize) -> PageCtx {
+        let p = &self.site.pages[i];
+        let c = self.config;
+        let description =
+            p.fm.description
+                .clone()
+                .unwrap_or_else(|| c.site.description.clone());
+        let interval = i32::try_from(c.site.review_interval_months).unwrap_or(12);
+        let reviewed = p.fm.last_reviewed.as_ref().map(|s| s.value);
+        let next = reviewed.map(|d| d.add_months(interval));
+        let show_toc = p.fm.toc.unwrap_or_else(|| {
+            p.rendered.headings.iter().filter(|h| h.level == 2).count() >= c.site.toc_min_headings
+        });
+        let faq =
+            p.fm.faq
+                .iter()
+                .zip(&p.faq_rendered)
+                .map(|(e, r)| QuestionCtx {
+                    id: format!("q-{}", markdown::anchor_id(&e.question.value)),
+                    question: e.question.value.clone(),
+                    answer: r.html.clone(),
+                    source_url: String::new(),
+                    source_title: String::new(),
+                    topic: e.topic.clone().unwrap_or_default(),
+                })
+                .collect();
+        let mut ctx = PageCtx {
+            kind: match p.kind {
+                PageKind::Home => "home",
+                PageKind::Section => "section",
+                PageKind::Page => "page",
+            },
+            title: p.title().to_string(),
+            description,
+            url: c.url(&p.path),
+            permalink: c.permalink(&p.path),
+            content: p.rendered.html.clone(),
+            date: p.fm.date.map(|d| d.iso()).unwrap_or_default(),
+            date_display: p.fm.date.map(|d| d.display()).unwrap_or_default(),
+            updated: p.fm.updated.map(|d| d.iso()).unwrap_or_default(),
+            updated_display: p.fm.updated.map(|d| d.display()).unwrap_or_default(),
+            last_reviewed: reviewed.map(|d| d.iso()).unwrap_or_default(),
+            last_reviewed_display: reviewed.map(|d| d.display()).unwrap_or_default(),
+            next_review: next.map(|d| d.iso()).unwrap_or_default(),
+            next_review_display: next.map(|d| d.display()).unwrap_or_default(),
+            authors: p
+                .fm
+                .authors
+                .iter()
+                .filter_map(|a| self.people.get(a.value.as_str()))
+                .map(|x| person_ctx(x, c))
+                .collect(),
+            reviewer: p
+                .fm
+                .reviewed_by
+                .as_ref()
+                .and_then(|r| self.people.get(r.value.as_str()))
+                .map(|x| person_ctx(x, c)),
+            treatment: p.treatment.as_deref().and_then(|t| self.treatment_ctx(t)),
+            benefits: page_benefits(p)
+                .into_iter()
+                .filter_map(|b| {
+                    self.benefit_names.get(b).map(|n| LinkCtx {
+                        name: n.to_string(),
+                        url: c.url(&format!("benefits/{b}/")),
+                    })
+                })
+                .collect(),
+            tags: p
+                .fm
+                .tags
+                .iter()
+                .map(|t| LinkCtx {
+                    name: t.clone(),
+                    url: c.url(&format!("tags/{}/", slugify(t))),
+                })
+                .collect(),
+            sources: p
+                .fm
+                .sources
+                .iter()
+                .map(|s| SourceCtx {
+                    title: s.title.clone(),
+                    authors: s.authors.clone().unwrap_or_default(),
+                    publisher: s.publisher.clone().unwrap_or_default(),
+                    year: s.year.map(|y| y.to_string()).unwrap_or_default(),
+                    url: s
+                        .url
+                        .clone()
+                        .or_else(|| s.doi.as_ref().map(|d| format!("https://doi.org/{d}")))
+                        .or_else(|| {
+                            s.pmid
+                                .as_ref()
+                                .map(|id| format!("https://pubmed.ncbi.nlm.nih.gov/{id}/"))
+                        })
+                        .unwrap_or_default(),
+                    doi: s.doi.clone().unwrap_or_default(),
+                    pmid: s.pmid.clone().unwrap_or_default(),
+                })
+                .collect(),
+            faq,
+            related: if p.kind == PageKind::Page {
+                self.related(i)
+            } else {
+                Vec::new()
+            },
+            reading_time: reading_time(p.rendered.words),
+            word_count: p.rendered.words,
+            toc: if show_toc {
+                markdown::toc(&p.rendered.headings)
+            } else {
+                Vec::new()
+            },
+            breadcrumbs: self.breadcrumbs(p),
+            is_article: p.is_article(),
+            jsonld: String::new(),
+            extra: p.fm.extra.clone(),
+        };
+        ctx.jsonld = seo::page_jsonld(
+            self.site,
+            c,
+            i,
+            &ctx,
+            self.treatments
+                .get(p.treatment.as_deref().unwrap_or(""))
+                .copied(),
+        );
+        ctx
+    }
+
+    fn benefit_ctx(&self, slug: &str) -> Option<BenefitCtx> {
+        let b = self
+            .site
+            .data
+            .benefits
+            .iter()
+            .find(|b| b.slug.value == slug)?;
+        let refs = self
+            .site
+            .benefits
+            .get(slug)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut groups: BTreeMap<(usize, String), Vec<SectionRefCtx>> = BTreeMap::new();
+        let order: HashMap<&str, usize> = self
+            .site
+            .data
+            .treatments
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.value.as_str(), i))
+            .collect();
+        let mut treatments: Vec<String> = Vec::new();
+        for r in refs {
+            let p = &self.site.pages[r.page];
+            let (tname, tidx) = match p.treatment.as_deref() {
+                Some(t) => (
+                    self.treatments
+                        .get(t)
+                        .map_or(t.to_string(), |x| x.name.clone()),
+                    order.get(t).copied().unwrap_or(usize::MAX - 1),
+                ),
+                None => ("General".to_string(), usize::MAX),
+            };
+            if let Some(t) = p.treatment.as_deref()
+                && !treatments.contains(&t.to_string())
+            {
+                treatments.push(t.to_string());
+            }
+            let entry = match r.heading {
+                Some(h) => {
+                    let head = &p.rendered.headings[h];
+                    SectionRefCtx {
+                        page_title: p.title().to_string(),
+                        heading: head.title.clone(),
+                        url: format!("{}#{}", self.config.url(&p.path), head.id),
+                        excerpt: markdown::excerpt(&head.section_text, 30),
+                    }
+                }
+                None => SectionRefCtx {
+                    page_title: p.title().to_string(),
+                    heading: String::new(),
+                    url: self.config.url(&p.path),
+                    excerpt: p
+                        .fm
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| markdown::excerpt(&p.rendered.text, 30)),
+                },
+            };
+            groups.entry((tidx, tname)).or_default().push(entry);
+        }
+        treatments.sort_by_key(|t| order.get(t.as_str()).copied().unwrap_or(usize::MAX));
+        let body = if b.body.is_empty() {
+            String::new()
+        } else {
+            let empty = HashMap::new();
+            markdown::render(
+                &b.body,
+                &markdown::LinkContext {
+                    base_path: &self.config.base_path,
+                    dir: "",
+                    pages: &empty,
+                    assets: &empty,
+                },
+            )
+            .html
+        };
+        Some(BenefitCtx {
+            slug: slug.to_string(),
+            name: b.name.clone(),
+            summary: b.summary.clone(),
+            url: self.config.url(&format!("benefits/{slug}/")),
+            body,
+            treatments: treatments
+                .iter()
+                .filter_map(|t| self.treatment_ctx(t))
+                .map(|t| LinkCtx {
+                    name: t.name,
+                    url: t.url,
+                })
+                .collect(),
+            count: refs.len(),
+            groups: groups
+                .into_iter()
+                .map(|((_, treatment), sections)| BenefitGroupCtx {
+                    treatment,
+                    sections,
+                })
+                .collect(),
+        })
+    }
+
+    fn question_ctx(&self, q: &Question) -> QuestionCtx {
+        let (source_url, source_title) = match &q.source {
+            Some((i, anchor)) => {
+                let p = &self.site.pages[*i];
+                (
+                    format!("{}#{}", self.config.url(&p.path), anchor),
+                    p.title().to_string(),
+                )
+            }
+            None => (String::new(), String::new()),
+        };
+        QuestionCtx {
+            id: q.id.clone(),
+            question: q.question.clone(),
+            answer: q.answer_html.clone(),
+            source_url,
+            source_title,
+            topic: q.topic.clone(),
+        }
+    }
+
+    fn generated_page(
+        &self,
+        title: &str,
+        description: &str,
+        path: &str,
+        crumbs: Vec<LinkCtx>,
+    ) -> PageCtx {
+        let c = self.config;
+        let mut ctx = PageCtx {
+            kind: "generated",
+            title: title.to_string(),
+            description: description.to_string(),
+            url: c.url(path),
+            permalink: c.permalink(path),
+            content: String::new(),
+            date: String::new(),
+            date_display: String::new(),
+            updated: String::new(),
+            updated_display: String::new(),
+            last_reviewed: String::new(),
+            last_reviewed_display: String::new(),
+            next_review: String::new(),
+            next_review_display: String::new(),
+            authors: Vec::new(),
+            reviewer: None,
+            treatment: None,
+            benefits: Vec::new(),
+            tags: Vec::new(),
+            sources: Vec::new(),
+            faq: Vec::new(),
+            related: Vec::new(),
+            reading_time: 0,
+            word_count: 0,
+            toc: Vec::new(),
+            breadcrumbs: crumbs,
+            is_article: false,
+            jsonld: String::new(),
+            extra: BTreeMap::new(),
+        };
+        ctx.jsonld = seo::generated_jsonld(c, &ctx);
+        ctx
+    }
+
+    fn home_crumbs(&self) -> Vec<LinkCtx> {
+        vec![LinkCtx {
+            name: "Home".into(),
+            url: self.config.base_path.clone(),
+        }]
+    }
+
+    /// Renders every output file of the site and hands each to `sink`,
+    /// in parallel. Returns how many files were produced.
+    pub fn render_all(
+        &self,
+        sink: &(dyn Fn(OutputFile) -> Result<(), Error> + Sync),
+    ) -> Result<usize, Error> {
+        let count = std::sync::atomic::AtomicUsize::new(0);
+        let emit = |path: String, bytes: Vec<u8>| -> Result<(), Error> {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            sink(OutputFile { path, bytes })
+        };
+        // Pages and sections.
+        (0..self.site.pages.len())
+            .into_par_iter()
+            .try_for_each(|i| self.render_page(i, &emit))?;
+        self.render_generated(&emit)?;
+        Ok(count.into_inner())
+    }
+
+    fn render_page(
+        &self,
+        i: usize,
+        emit: &(dyn Fn(String, Vec<u8>) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        let p = &self.site.pages[i];
+        let page = self.page_ctx(i);
+        match p.kind {
+            PageKind::Page => {
+                let template = p.fm.template.as_deref().unwrap_or("page.html");
+                emit(
+                    format!("{}index.html", p.path),
+                    self.render(template, &PageTemplate { page: &page })?,
+                )?;
+            }
+            PageKind::Home => {
+                let recent: Vec<SummaryCtx> = {
+                    let mut arts: Vec<&Page> =
+                        self.site.pages.iter().filter(|q| q.is_article()).collect();
+                    arts.sort_by(|a, b| {
+                        b.fm.date
+                            .cmp(&a.fm.date)
+                            .then_with(|| a.title().cmp(b.title()))
+                    });
+                    arts.into_iter().take(6).map(|q| self.summary(q)).collect()
+                };
+                let benefits: Vec<BenefitCtx> = self
+                    .ordered_benefits()
+                    .into_iter()
+                    .filter_map(|b| self.benefit_ctx(b))
+                    .collect();
+                let template = p.fm.template.as_deref().unwrap_or("index.html");
+                emit(
+                    "index.html".into(),
+                    self.render(
+                        template,
+                        &HomeTemplate {
+                            page: &page,
+                            recent,
+                            benefits,
+                        },
+                    )?,
+                )?;
+            }
+            PageKind::Section => {
+                let kids = self.site.children.get(&i).map(Vec::as_slice).unwrap_or(&[]);
+                let per =
+                    p.fm.paginate_by
+                        .unwrap_or(self.config.site.paginate_by)
+                        .max(1);
+                let total = kids.len().div_ceil(per).max(1);
+                let template = p.fm.template.as_deref().unwrap_or("section.html");
+                if p.path == "faq/" {
+                    // The FAQ intro page is rendered by `render_generated`.
+                    return Ok(());
+                }
+                for n in 0..total {
+                    let pages: Vec<SummaryCtx> = kids
+                        .iter()
+                        .skip(n * per)
+                        .take(per)
+                        .map(|&k| self.summary(&self.site.pages[k]))
+                        .collect();
+                    let page_url = |k: usize| {
+                        if k == 0 {
+                            self.config.url(&p.path)
+                        } else {
+                            self.config.url(&format!("{}page/{}/", p.path, k + 1))
+                        }
+                    };
+                    let paginator = PaginatorCtx {
+                        current: n + 1,
+                        total,
+                        previous: if n > 0 {
+                            page_url(n - 1)
+                        } else {
+                            String::new()
+                        },
+                        next: if n + 1 < total {
+                            page_url(n + 1)
+                        } else {
+                            String::new()
+                        },
+                    };
+                    let out = if n == 0 {
+                        format!("{}index.html", p.path)
+                    } else {
+                        format!("{}page/{}/index.html", p.path, n + 1)
+                    };
+                    emit(
+                        out,
+                        self.render(
+                            template,
+                            &SectionTemplate {
+                                page: &page,
+                                pages,
+                                paginator,
+                            },
+                        )?,
+                    )?;
+                }
+            }
+        }
+        for alias in &p.fm.aliases {
+            let target = self.config.permalink(&p.path);
+            let a = alias.trim_matches('/');
+            if a.is_empty() {
+                continue;
+            }
+            let path = if a.ends_with(".html") {
+                a.to_string()
+            } else {
+                format!("{a}/index.html")
+            };
+            emit(
+                path,
+                seo::alias_page(&target, &self.config.site.language).into_bytes(),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn ordered_benefits(&self) -> Vec<&str> {
+        let mut v: Vec<(i64, usize, &str)> = self
+            .site
+            .data
+            .benefits
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.order.unwrap_or(i64::MAX), i, b.slug.value.as_str()))
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, _, s)| s).collect()
+    }
+
+    fn render_generated(
+        &self,
+        emit: &(dyn Fn(String, Vec<u8>) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        let c = self.config;
+        // Benefits index and pages.
+        let benefits: Vec<BenefitCtx> = self
+            .ordered_benefits()
+            .into_iter()
+            .filter_map(|b| self.benefit_ctx(b))
+            .collect();
+        if !benefits.is_empty() {
+            let matrix = self.matrix(&benefits);
+            let page = self.generated_page(
+                "Benefits",
+                "What each treatment may help with, and where our articles discuss it.",
+                "benefits/",
+                self.home_crumbs(),
+            );
+            emit(
+                "benefits/index.html".into(),
+                self.render(
+                    "benefits.html",
+                    &BenefitsTemplate {
+                        page: &page,
+                        benefits: &benefits,
+                        matrix: &matrix,
+                    },
+                )?,
+            )?;
+            for b in &benefits {
+                let mut crumbs = self.home_crumbs();
+                crumbs.push(LinkCtx {
+                    name: "Benefits".into(),
+                    url: c.url("benefits/"),
+                });
+                let desc = if b.summary.is_empty() {
+                    format!("Where our articles discuss {}.", b.name)
+                } else {
+                    b.summary.clone()
+                };
+                let page =
+                    self.generated_page(&b.name, &desc, &format!("benefits/{}/", b.slug), crumbs);
+                emit(
+                    format!("benefits/{}/index.html", b.slug),
+                    self.render(
+                        "benefit.html",
+                        &BenefitTemplate {
+                            page: &page,
+                            benefit: b,
+                        },
+                    )?,
+                )?;
+            }
+        }
+        // FAQ.
+        if !self.site.faq.is_empty() {
+            let intro = self.site.pages.iter().find(|p| p.path == "faq/");
+            let mut page = self.generated_page(
+                intro.map_or("Frequently asked questions", |p| p.title()),
+                intro
+                    .and_then(|p| p.fm.description.as_deref())
+                    .unwrap_or("Answers to common questions, gathered from our articles."),
+                "faq/",
+                self.home_crumbs(),
+            );
+            if let Some(p) = intro {
+                page.content = p.rendered.html.clone();
+            }
+            let groups = self.faq_groups();
+            page.jsonld = seo::faq_jsonld(c, &page, &self.site.faq);
+            emit(
+                "faq/index.html".into(),
+                self.render(
+                    "faq.html",
+                    &FaqTemplate {
+                        page: &page,
+                        groups,
+                    },
+                )?,
+            )?;
+        }
+        // Tags.
+        if !self.site.tags.is_empty() {
+            let tags: Vec<TagCtx> = self
+                .site
+                .tags
+                .iter()
+                .map(|(t, pages)| TagCtx {
+                    name: t.clone(),
+                    url: c.url(&format!("tags/{}/", slugify(t))),
+                    count: pages.len(),
+                    pages: Vec::new(),
+                })
+                .collect();
+            let page = self.generated_page(
+                "Topics",
+                "Every topic our articles cover.",
+                "tags/",
+                self.home_crumbs(),
+            );
+            emit(
+                "tags/index.html".into(),
+                self.render(
+                    "tags.html",
+                    &TagsTemplate {
+                        page: &page,
+                        tags: &tags,
+                    },
+                )?,
+            )?;
+            self.site.tags.par_iter().try_for_each(|(t, pages)| {
+                let mut crumbs = self.home_crumbs();
+                crumbs.push(LinkCtx {
+                    name: "Topics".into(),
+                    url: c.url("tags/"),
+                });
+                let slug = slugify(t);
+                let page = self.generated_page(
+                    &format!("Topic: {t}"),
+                    &format!("Articles about {t}."),
+                    &format!("tags/{slug}/"),
+                    crumbs,
+                );
+                let tag = TagCtx {
+                    name: t.clone(),
+                    url: c.url(&format!("tags/{slug}/")),
+                    count: pages.len(),
+                    pages: pages
+                        .iter()
+                        .map(|&i| self.summary(&self.site.pages[i]))
+                        .collect(),
+                };
+                emit(
+                    format!("tags/{slug}/index.html"),
+                    self.render("tag.html", &TagTemplate { page: &page, tag })?,
+                )
+            })?;
+        }
+        // Search page.
+        if c.site.search {
+            let page = self.generated_page(
+                "Search",
+                "Search the articles on this site.",
+                "search/",
+                self.home_crumbs(),
+            );
+            emit(
+                "search/index.html".into(),
+                self.render("search.html", &PageTemplate { page: &page })?,
+            )?;
+        }
+        // 404.
+        let page = self.generated_page(
+            "Page not found",
+            "The page you asked for is not here.",
+            "404.html",
+            Vec::new(),
+        );
+        emit(
+            "404.html".into(),
+            self.render("404.html", &PageTemplate { page: &page })?,
+        )?;
+        // Feeds and files for crawlers.
+        emit(
+            "sitemap.xml".into(),
+            seo::sitemap(self.site, c).into_bytes(),
+        )?;
+        for (name, xml) in seo::sitemap_parts(self.site, c) {
+            emit(name, xml.into_bytes())?;
+        }
+        emit("atom.xml".into(), seo::atom(self.site, c).into_bytes())?;
+        emit(
+            "robots.txt".into(),
+            format!(
+                "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+                c.permalink("sitemap.xml")
+            )
+            .into_bytes(),
+        )?;
+        emit(".nojekyll".into(), Vec::new())?;
+        Ok(())
+    }
+
+    fn faq_groups(&self) -> Vec<FaqGroupCtx> {
+        let order: HashMap<&str, usize> = self
+            .site
+            .data
+            .treatments
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.value.as_str(), i))
+            .collect();
+        let mut groups: BTreeMap<(usize, String), BTreeMap<String, Vec<QuestionCtx>>> =
+            BTreeMap::new();
+        for q in &self.site.faq {
+            let (idx, name) = match q.treatment.as_deref() {
+                Some(t) => (
+                    order.get(t).copied().unwrap_or(usize::MAX - 1),
+                    self.treatments
+                        .get(t)
+                        .map_or(t.to_string(), |x| x.name.clone()),
+                ),
+                None => (usize::MAX, "General questions".to_string()),
+            };
+            groups
+                .entry((idx, name))
+                .or_default()
+                .entry(q.topic.clone())
+                .or_default()
+                .push(self.question_ctx(q));
+        }
+        groups
+            .into_iter()
+            .map(|((_, name), topics)| FaqGroupCtx {
+                id: format!("t-{}", markdown::anchor_id(&name)),
+                treatment: name,
+                topics: topics
+                    .into_iter()
+                    .map(|(topic, questions)| FaqTopicCtx {
+                        name: topic_title(&topic),
+                        questions,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn matrix(&self, benefits: &[BenefitCtx]) -> MatrixCtx {
+        let treatments: Vec<TreatmentCtx> = self.site_ctx.treatments.clone();
+        let rows = benefits
+            .iter()
+            .map(|b| MatrixRowCtx {
+                benefit: LinkCtx {
+                    name: b.name.clone(),
+                    url: b.url.clone(),
+                },
+                cells: treatments
+                    .iter()
+                    .map(|t| b.treatments.iter().any(|x| x.name == t.name))
+                    .collect(),
+            })
+            .collect();
+        MatrixCtx { treatments, rows }
+    }
+}
+
+/// "cost-and-booking" -> "Cost and booking".
+pub fn topic_title(topic: &str) -> String {
+    let t = topic.replace(['-', '_'], " ");
+    let mut c = t.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn page_benefits(p: &Page) -> Vec<&str> {
+    let mut v: Vec<&str> = p.fm.benefits.iter().map(|b| b.value.as_str()).collect();
+    for h in &p.rendered.headings {
+        for (b, _) in &h.benefits {
+            v.push(b.as_str());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|b| seen.insert(*b));
+    v
+}
+
+/// Minutes to read at 200 words a minute, at least 1.
+pub fn reading_time(words: usize) -> usize {
+    words.div_ceil(200).max(1)
+}
+
+fn inject_live_reload(buf: &mut Vec<u8>, url: &str) {
+    let tag = format!("<script src=\"{url}\" defer></script>");
+    if let Some(pos) = buf.windows(7).rposition(|w| w == b"</body>") {
+        buf.splice(pos..pos, tag.into_bytes());
+    }
+}
+
+#[derive(Serialize)]
+struct PageTemplate<'a> {
+    page: &'a PageCtx,
+}
+
+#[derive(Serialize)]
+struct HomeTemplate<'a> {
+    page: &'a PageCtx,
+    recent: Vec<SummaryCtx>,
+    benefits: Vec<BenefitCtx>,
+}
+
+#[derive(Serialize)]
+struct SectionTemplate<'a> {
+    page: &'a PageCtx,
+    pages: Vec<SummaryCtx>,
+    paginator: PaginatorCtx,
+}
+
+#[derive(Serialize)]
+struct BenefitsTemplate<'a> {
+    page: &'a PageCtx,
+    benefits: &'a [BenefitCtx],
+    matrix: &'a MatrixCtx,
+}
+
+#[derive(Serialize)]
+struct BenefitTemplate<'a> {
+    page: &'a PageCtx,
+    benefit: &'a BenefitCtx,
+}
+
+/// The treatment x benefit overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixCtx {
+    /// Column headers.
+    pub treatments: Vec<TreatmentCtx>,
+    /// One row per benefit.
+    pub rows: Vec<MatrixRowCtx>,
+}
+
+/// One row of the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixRowCtx {
+    /// Row header.
+    pub benefit: LinkCtx,
+    /// One cell per treatment: discussed or not.
+    pub cells: Vec<bool>,
+}
+
+/// FAQ questions of one treatment, by topic.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaqGroupCtx {
+    /// Anchor.
+    pub id: String,
+    /// Treatment name or "General questions".
+    pub treatment: String,
+    /// Topics.
+    pub topics: Vec<FaqTopicCtx>,
+}
+
+/// Questions of one topic.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaqTopicCtx {
+    /// Topic title.
+    pub name: String,
+    /// Questions.
+    pub questions: Vec<QuestionCtx>,
+}
+
+#[derive(Serialize)]
+struct FaqTemplate<'a> {
+    page: &'a PageCtx,
+    groups: Vec<FaqGroupCtx>,
+}
+
+/// A tag with its pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagCtx {
+    /// Name.
+    pub name: String,
+    /// URL.
+    pub url: String,
+    /// Number of pages.
+    pub count: usize,
+    /// Pages (only on the tag's own page).
+    pub pages: Vec<SummaryCtx>,
+}
+
+#[derive(Serialize)]
+struct TagsTemplate<'a> {
+    page: &'a PageCtx,
+    tags: &'a [TagCtx],
+}
+
+#[derive(Serialize)]
+struct TagTemplate<'a> {
+    page: &'a PageCtx,
+    tag: TagCtx,
+}
