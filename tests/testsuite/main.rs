@@ -1,0 +1,7 @@
+//! careleaf's integration tests: one binary, a module per feature.
+//! Each test copies a fixture site from `tests/fixtures/` into its own temp
+//! dir (see `harness.rs`).
+
+mod harness;
+
+mod build;
