@@ -13,6 +13,21 @@ use serde::{Deserialize, Deserializer};
 
 use crate::diag::{Diagnostic, Location, did_you_mean};
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// A calendar date (`2026-03-02`), validated when read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub jiff::civil::Date);
@@ -35,20 +50,6 @@ impl Date {
 
     /// `2 March 2026`: readable in every English locale.
     pub fn display(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
         let month = MONTHS[usize::try_from(self.0.month() - 1).unwrap_or(0)];
         format!("{} {} {}", self.0.day(), month, self.0.year())
     }
@@ -83,7 +84,37 @@ impl FromStr for Date {
                 "invalid date `{s}`: expected a date written YYYY-MM-DD"
             ));
         }
-        jiff::civil::Date::from_str(date_part)
+        let num = |r: std::ops::Range<usize>| {
+            date_part
+                .get(r)
+                .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|d| d.parse::<i16>().ok())
+        };
+        let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else {
+            return Err(format!(
+                "invalid date `{s}`: expected a date written YYYY-MM-DD"
+            ));
+        };
+        // Say what is wrong in calendar words, not the date library's.
+        let month = i8::try_from(month).ok().filter(|m| (1..=12).contains(m));
+        let Some(month) = month else {
+            return Err(format!(
+                "invalid date `{s}`: there is no month {}; expected a real date written YYYY-MM-DD",
+                &date_part[5..7]
+            ));
+        };
+        let first = jiff::civil::Date::new(year, month, 1).map_err(|e| {
+            format!("invalid date `{s}`: {e}; expected a real date written YYYY-MM-DD")
+        })?;
+        let days = first.days_in_month();
+        let day = i8::try_from(day).ok().filter(|d| (1..=days).contains(d));
+        let Some(day) = day else {
+            return Err(format!(
+                "invalid date `{s}`: {} {year} has {days} days; expected a real date written YYYY-MM-DD",
+                MONTHS[usize::try_from(month - 1).unwrap_or(0)]
+            ));
+        };
+        jiff::civil::Date::new(year, month, day)
             .map(Date)
             .map_err(|e| {
                 format!("invalid date `{s}`: {e}; expected a real date written YYYY-MM-DD")
@@ -342,9 +373,15 @@ fn yaml_diagnostic(
         let name = rest.split('`').next().unwrap_or("");
         message = format!("unknown field `{name}`");
         width = name.chars().count().max(1);
-        help = Some(match did_you_mean(name, fields.iter().copied()) {
+        // The parser knows which struct the key was in (a `sources` entry, a
+        // `clinic` block); suggest from its fields, not the top level's.
+        let here: Vec<&str> = match rest.split_once(", expected one of ") {
+            Some((_, list)) => list.split(", ").map(|f| f.trim_matches('`')).collect(),
+            None => fields.to_vec(),
+        };
+        help = Some(match did_you_mean(name, here.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
-            None => format!("the fields allowed here are: {}", fields.join(", ")),
+            None => format!("the fields allowed here are: {}", here.join(", ")),
         });
     } else if let Some(rest) = msg.strip_prefix("missing field `") {
         code = "frontmatter.missing-field";
@@ -357,6 +394,21 @@ fn yaml_diagnostic(
         message = "a tab character is not allowed here: YAML indents with spaces".into();
         help = Some("replace the tab with spaces".into());
         width = 1;
+        // The parser may report the tab at the value it was reading; point
+        // at the tab itself, the first one indenting a line from there on.
+        if let Some((l, c)) = first_indent_tab(yaml, yl) {
+            return Diagnostic::error(Location::new(path, first_line + l - 1, c), code, message)
+                .with_help(help.unwrap_or_default())
+                .with_source(file_text, width);
+        }
+    } else if msg.contains("quoted scalar")
+        && let Some((l, c)) = unclosed_quote(yaml, yl)
+    {
+        code = "frontmatter.unclosed-quote";
+        message = "this quoted text is never closed".into();
+        return Diagnostic::error(Location::new(path, first_line + l - 1, c), code, message)
+            .with_help("add the closing quote at the end of the value, on the same line")
+            .with_source(file_text, 1);
     } else if msg.starts_with("invalid date") {
         code = "frontmatter.bad-date";
         message = match &key {
@@ -383,12 +435,50 @@ fn yaml_diagnostic(
     } else {
         code = "frontmatter.syntax";
         message = format!("invalid YAML: {msg}");
+        if msg.contains("mapping values are not allowed") {
+            help = Some(
+                "a value that contains `: ` needs quotes (`title: \"Acne: what helps\"`); otherwise check that this line is not indented more than the field above".into(),
+            );
+        }
     }
     let mut d = Diagnostic::error(Location::new(path, line, yc), code, message);
     if let Some(h) = help {
         d = d.with_help(h);
     }
     d.with_source(file_text, width)
+}
+
+/// 1-based (line, column) of the first tab in the indentation of a line of
+/// `yaml`, starting at 1-based line `from`.
+fn first_indent_tab(yaml: &str, from: usize) -> Option<(usize, usize)> {
+    yaml.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, line)| {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            indent
+                .find('\t')
+                .map(|b| (i + 1, indent[..b].chars().count() + 1))
+        })
+}
+
+/// 1-based (line, column) of the opening quote of a quoted value that is not
+/// closed on its line, searching back from 1-based line `to`.
+fn unclosed_quote(yaml: &str, to: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let last = to.min(lines.len());
+    (0..last).rev().find_map(|i| {
+        let line = lines[i];
+        let value = line
+            .find(": ")
+            .map_or(line.trim_start(), |c| line[c + 2..].trim_start());
+        let quote = value.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+        let closed = value.len() > 1 && value.trim_end().ends_with(quote);
+        (!closed).then(|| {
+            let byte = line.len() - value.len();
+            (i + 1, line[..byte].chars().count() + 1)
+        })
+    })
 }
 
 /// What a serde-saphyr type error says was expected, in editor words.

@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod seo;
 pub mod source;
 pub mod theme;
@@ -72,9 +73,8 @@ fn read_input(file: source::SourceFile) -> Input {
                     "source.not-utf8",
                     "this file is not UTF-8 text",
                 )
-                .with_help(
-                    "save the file as UTF-8 in your editor (\"Save with encoding\" > UTF-8)",
-                ))
+                .with_help("save the file as UTF-8 in your editor (\"Save with encoding\" > UTF-8)")
+                .with_source(&String::from_utf8_lossy(e.as_bytes()), 1))
             }
         },
         Err(e) => Err(Diagnostic::error(
@@ -150,6 +150,9 @@ pub struct BuildReport {
     pub bytes: u64,
     /// Warnings (errors stop the build).
     pub diagnostics: Vec<Diagnostic>,
+    /// Seconds spent building the search index; `None` when it was not
+    /// built (search off, or `Config::reuse_search_index`).
+    pub search_seconds: Option<f64>,
 }
 
 /// GitHub Pages' published-site limit.
@@ -170,9 +173,23 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
     let content = config.root.join("content");
     let site_yaml = config.root.join("site.yaml");
     let staging = output::Staging::begin(&config.output, &[&content, &site_yaml, &config.root])?;
+    let index_now = config.site.search && !config.reuse_search_index;
+    let indexable = if index_now {
+        search::indexable_paths(&loaded.site)
+    } else {
+        Default::default()
+    };
+    let to_index = std::sync::Mutex::new(Vec::new());
+    let mut search_seconds = None;
     let result = (|| -> Result<usize, Error> {
-        let mut n =
-            renderer.render_all(&|f: render::OutputFile| staging.write(&f.path, &f.bytes))?;
+        let mut n = renderer.render_all(&|f: render::OutputFile| {
+            if indexable.contains(&f.path)
+                && let Ok(mut v) = to_index.lock()
+            {
+                v.push((f.path.clone(), String::from_utf8_lossy(&f.bytes).into_owned()));
+            }
+            staging.write(&f.path, &f.bytes)
+        })?;
         for (rel, bytes) in &theme.statics {
             staging.write(rel, bytes)?;
             n += 1;
@@ -183,6 +200,19 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
             .chain(loaded.assets.par_iter())
             .try_for_each(|(rel, path)| staging.copy(rel, path))?;
         n += loaded.statics.len() + loaded.assets.len();
+        if index_now {
+            let start = Instant::now();
+            let pages = std::mem::take(&mut *to_index.lock().map_err(|_| {
+                Error::Other("building the search index: a render thread panicked".into())
+            })?);
+            for f in search::build_index(pages, &config.site.language)? {
+                staging.write(&f.path, &f.bytes)?;
+                n += 1;
+            }
+            search_seconds = Some(start.elapsed().as_secs_f64());
+        } else if config.site.search {
+            n += search::reuse_previous(&staging)?;
+        }
         Ok(n)
     })();
     let files = match result {
@@ -200,6 +230,7 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
         output,
         bytes,
         diagnostics: loaded.diagnostics,
+        search_seconds,
     })
 }
 
@@ -293,12 +324,15 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
                 );
             }
             eprintln!(
-                "Built {} pages ({} files, {:.1} MB) in {:.2} s into {}",
+                "Built {} pages ({} files, {:.1} MB) in {:.2} s into {}{}",
                 report.pages,
                 report.files,
                 report.bytes as f64 / 1e6,
                 start.elapsed().as_secs_f64(),
-                report.output.display()
+                report.output.display(),
+                report
+                    .search_seconds
+                    .map_or(String::new(), |s| format!(" (search index: {s:.2} s)"))
             );
             Ok(ExitCode::SUCCESS)
         }

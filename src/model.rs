@@ -226,22 +226,29 @@ pub fn build(
 ) -> (Site, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     // Parse front matter in parallel.
-    let parsed: Vec<Result<(SourceFile, FrontMatter, Arc<str>, usize), Diagnostic>> = inputs
+    type Parsed = (SourceFile, FrontMatter, Arc<str>, usize);
+    let parsed: Vec<Result<Parsed, (String, Diagnostic)>> = inputs
         .into_par_iter()
         .filter(|i| matches!(i.file.kind, Kind::Page | Kind::Section | Kind::Question))
         .map(|input| {
-            let text = input.text?;
-            let (fm, split) = frontmatter::parse(&text, &input.file.rel)?;
+            let rel = input.file.content_rel.clone();
+            let text = input.text.map_err(|d| (rel.clone(), d))?;
+            let (fm, split) =
+                frontmatter::parse(&text, &input.file.rel).map_err(|d| (rel.clone(), d))?;
             let body_offset = split.body_offset;
             Ok((input.file, fm, text, body_offset))
         })
         .collect();
     let mut pages_in = Vec::new();
     let mut questions_in = Vec::new();
+    // Pages that exist but are not published: links to them are not reported
+    // as "no page" (a draft gets its own message; a broken file already has one).
+    let mut unpublished = Unpublished::new();
     for p in parsed {
         match p {
             Ok((file, fm, text, off)) => {
                 if fm.draft && !config.drafts {
+                    unpublished.insert(file.content_rel.clone(), true);
                     continue;
                 }
                 if file.kind == Kind::Question {
@@ -250,7 +257,10 @@ pub fn build(
                     pages_in.push((file, fm, text, off));
                 }
             }
-            Err(d) => diags.push(d),
+            Err((rel, d)) => {
+                unpublished.insert(rel, false);
+                diags.push(d);
+            }
         }
     }
     pages_in.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
@@ -271,6 +281,7 @@ pub fn build(
                 .with_help("add a line `title: ...` to the front matter")
                 .with_source(&text, 3),
             );
+            unpublished.insert(file.content_rel.clone(), false);
             continue;
         }
         if RESERVED.contains(&path.as_str()) && file.kind != Kind::Section {
@@ -472,7 +483,7 @@ pub fn build(
     validate_references(&site, &mut diags);
     build_indexes(&mut site, &mut diags);
     site.known_urls = known_urls(&site, statics);
-    validate_links(&site, &mut diags);
+    validate_links(&site, &unpublished, &mut diags);
     (site, diags)
 }
 
@@ -815,7 +826,10 @@ pub fn page_anchors(p: &Page) -> BTreeSet<String> {
     a
 }
 
-fn validate_links(site: &Site, diags: &mut Vec<Diagnostic>) {
+/// Content path -> true for a draft, false for a file with errors.
+type Unpublished = HashMap<String, bool>;
+
+fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagnostic>) {
     let by_content: HashMap<&str, usize> = site
         .pages
         .iter()
@@ -829,8 +843,33 @@ fn validate_links(site: &Site, diags: &mut Vec<Diagnostic>) {
             let loc = p.body_location(l.offset);
             let what = if l.image { "image" } else { "link" };
             match &l.problem {
+                Some(LinkProblem::MissingPage(t))
+                    if unpublished.get(t.as_str()) == Some(&false) =>
+                {
+                    // The target's own errors are reported; do not cascade.
+                    continue;
+                }
+                Some(LinkProblem::MissingPage(t)) if unpublished.contains_key(t.as_str()) => {
+                    diags.push(
+                        Diagnostic::error(
+                            loc,
+                            "links.draft",
+                            format!("{what} to `{}`: `content/{t}` is a draft, so it is not published", l.raw),
+                        )
+                        .with_help("remove `draft: true` from that page, or remove this link until it is published")
+                        .with_source(&p.text, l.len),
+                    );
+                    continue;
+                }
                 Some(LinkProblem::MissingPage(t)) => {
-                    let candidates: Vec<&str> = by_content.keys().copied().collect();
+                    // A page linking to itself by mistake is no useful suggestion.
+                    let mut candidates: Vec<&str> = by_content
+                        .keys()
+                        .copied()
+                        .filter(|c| *c != p.content_rel)
+                        .collect();
+                    // Sorted, so a tie always suggests the same page.
+                    candidates.sort_unstable();
                     let mut d = Diagnostic::error(
                         loc,
                         "links.broken",
