@@ -27,6 +27,31 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
+/// One unit of rendering work. `Renderer::jobs` lists them; each produces
+/// a fixed set of files, so a job can be re-run on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Job {
+    /// A content page by index: its page (all pagination pages of a
+    /// section) and its alias redirects.
+    Page(usize),
+    /// `benefits/index.html`.
+    BenefitsIndex,
+    /// `benefits/<slug>/index.html`.
+    Benefit(String),
+    /// `faq/index.html`.
+    Faq,
+    /// `tags/index.html`.
+    TagsIndex,
+    /// `tags/<slug>/index.html` for a tag name.
+    Tag(String),
+    /// `search/index.html`.
+    Search,
+    /// `404.html`.
+    NotFound,
+    /// Sitemaps, the Atom feed, `robots.txt`, `.nojekyll` and `CNAME`.
+    Feeds,
+}
+
 /// A link with a name.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkCtx {
@@ -880,16 +905,54 @@ impl<'a> Renderer<'a> {
         sink: &(dyn Fn(OutputFile) -> Result<(), Error> + Sync),
     ) -> Result<usize, Error> {
         let count = std::sync::atomic::AtomicUsize::new(0);
-        let emit = |path: String, bytes: Vec<u8>| -> Result<(), Error> {
+        let counting = |f: OutputFile| -> Result<(), Error> {
             count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            sink(f)
+        };
+        self.jobs()
+            .into_par_iter()
+            .try_for_each(|job| self.render_job(&job, &counting))?;
+        Ok(count.into_inner())
+    }
+
+    /// Every unit of work `render_all` does, in a stable order. `serve`
+    /// re-runs only the jobs whose inputs changed (see `incremental.rs`).
+    pub fn jobs(&self) -> Vec<Job> {
+        let c = self.config;
+        let mut jobs: Vec<Job> = (0..self.site.pages.len()).map(Job::Page).collect();
+        let benefits = self.ordered_benefits();
+        if !benefits.is_empty() {
+            jobs.push(Job::BenefitsIndex);
+            jobs.extend(benefits.into_iter().map(|b| Job::Benefit(b.to_string())));
+        }
+        if !self.site.faq.is_empty() {
+            jobs.push(Job::Faq);
+        }
+        if !self.site.tags.is_empty() {
+            jobs.push(Job::TagsIndex);
+            jobs.extend(self.site.tags.keys().map(|t| Job::Tag(t.clone())));
+        }
+        if c.site.search {
+            jobs.push(Job::Search);
+        }
+        jobs.push(Job::NotFound);
+        jobs.push(Job::Feeds);
+        jobs
+    }
+
+    /// Renders the files of one job and hands each to `sink`.
+    pub fn render_job(
+        &self,
+        job: &Job,
+        sink: &(dyn Fn(OutputFile) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        let emit = |path: String, bytes: Vec<u8>| -> Result<(), Error> {
             sink(OutputFile { path, bytes })
         };
-        // Pages and sections.
-        (0..self.site.pages.len())
-            .into_par_iter()
-            .try_for_each(|i| self.render_page(i, &emit))?;
-        self.render_generated(&emit)?;
-        Ok(count.into_inner())
+        match job {
+            Job::Page(i) => self.render_page(*i, &emit),
+            other => self.render_generated(other, &emit),
+        }
     }
 
     fn render_page(
@@ -1029,35 +1092,41 @@ impl<'a> Renderer<'a> {
 
     fn render_generated(
         &self,
+        job: &Job,
         emit: &(dyn Fn(String, Vec<u8>) -> Result<(), Error> + Sync),
     ) -> Result<(), Error> {
         let c = self.config;
-        // Benefits index and pages.
-        let benefits: Vec<BenefitCtx> = self
-            .ordered_benefits()
-            .into_iter()
-            .filter_map(|b| self.benefit_ctx(b))
-            .collect();
-        if !benefits.is_empty() {
-            let matrix = self.matrix(&benefits);
-            let page = self.generated_page(
-                "Benefits",
-                "What each treatment may help with, and where our articles discuss it.",
-                "benefits/",
-                self.home_crumbs(),
-            );
-            emit(
-                "benefits/index.html".into(),
-                self.render(
-                    "benefits.html",
-                    &BenefitsTemplate {
-                        page: &page,
-                        benefits: &benefits,
-                        matrix: &matrix,
-                    },
-                )?,
-            )?;
-            for b in &benefits {
+        match job {
+            Job::Page(i) => self.render_page(*i, emit),
+            Job::BenefitsIndex => {
+                let benefits: Vec<BenefitCtx> = self
+                    .ordered_benefits()
+                    .into_iter()
+                    .filter_map(|b| self.benefit_ctx(b))
+                    .collect();
+                let matrix = self.matrix(&benefits);
+                let page = self.generated_page(
+                    "Benefits",
+                    "What each treatment may help with, and where our articles discuss it.",
+                    "benefits/",
+                    self.home_crumbs(),
+                );
+                emit(
+                    "benefits/index.html".into(),
+                    self.render(
+                        "benefits.html",
+                        &BenefitsTemplate {
+                            page: &page,
+                            benefits: &benefits,
+                            matrix: &matrix,
+                        },
+                    )?,
+                )
+            }
+            Job::Benefit(slug) => {
+                let Some(b) = self.benefit_ctx(slug) else {
+                    return Ok(());
+                };
                 let mut crumbs = self.home_crumbs();
                 crumbs.push(LinkCtx {
                     name: "Benefits".into(),
@@ -1076,69 +1145,70 @@ impl<'a> Renderer<'a> {
                         "benefit.html",
                         &BenefitTemplate {
                             page: &page,
-                            benefit: b,
+                            benefit: &b,
                         },
                     )?,
-                )?;
+                )
             }
-        }
-        // FAQ.
-        if !self.site.faq.is_empty() {
-            let intro = self.site.pages.iter().find(|p| p.path == "faq/");
-            let mut page = self.generated_page(
-                intro.map_or("Frequently asked questions", |p| p.title()),
-                intro
-                    .and_then(|p| p.fm.description.as_deref())
-                    .unwrap_or("Answers to common questions, gathered from our articles."),
-                "faq/",
-                self.home_crumbs(),
-            );
-            if let Some(p) = intro {
-                page.content = p.rendered.html.clone();
+            Job::Faq => {
+                let intro = self.site.pages.iter().find(|p| p.path == "faq/");
+                let mut page = self.generated_page(
+                    intro.map_or("Frequently asked questions", |p| p.title()),
+                    intro
+                        .and_then(|p| p.fm.description.as_deref())
+                        .unwrap_or("Answers to common questions, gathered from our articles."),
+                    "faq/",
+                    self.home_crumbs(),
+                );
+                if let Some(p) = intro {
+                    page.content = p.rendered.html.clone();
+                }
+                let groups = self.faq_groups();
+                page.jsonld = seo::faq_jsonld(c, &page, &self.site.faq);
+                emit(
+                    "faq/index.html".into(),
+                    self.render(
+                        "faq.html",
+                        &FaqTemplate {
+                            page: &page,
+                            groups,
+                        },
+                    )?,
+                )
             }
-            let groups = self.faq_groups();
-            page.jsonld = seo::faq_jsonld(c, &page, &self.site.faq);
-            emit(
-                "faq/index.html".into(),
-                self.render(
-                    "faq.html",
-                    &FaqTemplate {
-                        page: &page,
-                        groups,
-                    },
-                )?,
-            )?;
-        }
-        // Tags.
-        if !self.site.tags.is_empty() {
-            let tags: Vec<TagCtx> = self
-                .site
-                .tags
-                .iter()
-                .map(|(t, pages)| TagCtx {
-                    name: t.clone(),
-                    url: c.url(&format!("tags/{}/", slugify(t))),
-                    count: pages.len(),
-                    pages: Vec::new(),
-                })
-                .collect();
-            let page = self.generated_page(
-                "Topics",
-                "Every topic our articles cover.",
-                "tags/",
-                self.home_crumbs(),
-            );
-            emit(
-                "tags/index.html".into(),
-                self.render(
-                    "tags.html",
-                    &TagsTemplate {
-                        page: &page,
-                        tags: &tags,
-                    },
-                )?,
-            )?;
-            self.site.tags.par_iter().try_for_each(|(t, pages)| {
+            Job::TagsIndex => {
+                let tags: Vec<TagCtx> = self
+                    .site
+                    .tags
+                    .iter()
+                    .map(|(t, pages)| TagCtx {
+                        name: t.clone(),
+                        url: c.url(&format!("tags/{}/", slugify(t))),
+                        count: pages.len(),
+                        pages: Vec::new(),
+                    })
+                    .collect();
+                let page = self.generated_page(
+                    "Topics",
+                    "Every topic our articles cover.",
+                    "tags/",
+                    self.home_crumbs(),
+                );
+                emit(
+                    "tags/index.html".into(),
+                    self.render(
+                        "tags.html",
+                        &TagsTemplate {
+                            page: &page,
+                            tags: &tags,
+                        },
+                    )?,
+                )
+            }
+            Job::Tag(t) => {
+                let Some(pages) = self.site.tags.get(t) else {
+                    return Ok(());
+                };
                 let mut crumbs = self.home_crumbs();
                 crumbs.push(LinkCtx {
                     name: "Topics".into(),
@@ -1164,51 +1234,55 @@ impl<'a> Renderer<'a> {
                     format!("tags/{slug}/index.html"),
                     self.render("tag.html", &TagTemplate { page: &page, tag })?,
                 )
-            })?;
+            }
+            Job::Search => {
+                let page = self.generated_page(
+                    "Search",
+                    "Search the articles on this site.",
+                    "search/",
+                    self.home_crumbs(),
+                );
+                emit(
+                    "search/index.html".into(),
+                    self.render("search.html", &PageTemplate { page: &page })?,
+                )
+            }
+            Job::NotFound => {
+                let page = self.generated_page(
+                    "Page not found",
+                    "The page you asked for is not here.",
+                    "404.html",
+                    Vec::new(),
+                );
+                emit(
+                    "404.html".into(),
+                    self.render("404.html", &PageTemplate { page: &page })?,
+                )
+            }
+            Job::Feeds => {
+                emit(
+                    "sitemap.xml".into(),
+                    seo::sitemap(self.site, c).into_bytes(),
+                )?;
+                for (name, xml) in seo::sitemap_parts(self.site, c) {
+                    emit(name, xml.into_bytes())?;
+                }
+                emit("atom.xml".into(), seo::atom(self.site, c).into_bytes())?;
+                emit(
+                    "robots.txt".into(),
+                    format!(
+                        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+                        c.permalink("sitemap.xml")
+                    )
+                    .into_bytes(),
+                )?;
+                emit(".nojekyll".into(), Vec::new())?;
+                match crate::pages::cname(c, self.site.known_urls.contains("CNAME")) {
+                    Some(domain) => emit("CNAME".into(), domain.into_bytes()),
+                    None => Ok(()),
+                }
+            }
         }
-        // Search page.
-        if c.site.search {
-            let page = self.generated_page(
-                "Search",
-                "Search the articles on this site.",
-                "search/",
-                self.home_crumbs(),
-            );
-            emit(
-                "search/index.html".into(),
-                self.render("search.html", &PageTemplate { page: &page })?,
-            )?;
-        }
-        // 404.
-        let page = self.generated_page(
-            "Page not found",
-            "The page you asked for is not here.",
-            "404.html",
-            Vec::new(),
-        );
-        emit(
-            "404.html".into(),
-            self.render("404.html", &PageTemplate { page: &page })?,
-        )?;
-        // Feeds and files for crawlers.
-        emit(
-            "sitemap.xml".into(),
-            seo::sitemap(self.site, c).into_bytes(),
-        )?;
-        for (name, xml) in seo::sitemap_parts(self.site, c) {
-            emit(name, xml.into_bytes())?;
-        }
-        emit("atom.xml".into(), seo::atom(self.site, c).into_bytes())?;
-        emit(
-            "robots.txt".into(),
-            format!(
-                "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-                c.permalink("sitemap.xml")
-            )
-            .into_bytes(),
-        )?;
-        emit(".nojekyll".into(), Vec::new())?;
-        Ok(())
     }
 
     fn faq_groups(&self) -> Vec<FaqGroupCtx> {
