@@ -250,6 +250,10 @@ pub struct Config {
     pub drafts: bool,
     /// Inject the live-reload script.
     pub live_reload: bool,
+    /// Keep the previous output's search index (`pagefind/`) instead of
+    /// rebuilding it: `serve` sets this for rebuilds after the first so an
+    /// edit does not pay for re-indexing. `build` always indexes.
+    pub reuse_search_index: bool,
 }
 
 impl Config {
@@ -284,6 +288,7 @@ impl Config {
             base_path,
             drafts: o.drafts,
             live_reload: o.live_reload,
+            reuse_search_index: false,
         })
     }
 
