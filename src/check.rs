@@ -1,90 +1,213 @@
 //! Content rules for health content: trust (authors, reviewers, sources,
 //! review dates), claims, spam, links and media, structure and privacy.
 //!
-//! Owns the rule list, each rule's stable code and default severity, and the
-//! `site.yaml` severity overrides. Pure: takes the built `Site` and returns
-//! diagnostics. Broken links and unknown ids are found by `model`.
+//! Owns the rule list (`RULES`: each rule's stable code, default severity and
+//! summary, including the rules `model` reports), the phrase lists, and the
+//! `site.yaml` severity overrides (`apply_levels`). Pure: takes the built
+//! `Site` (and, for privacy, the texts of theme and static files) and returns
+//! diagnostics. It never reads files and never renders.
+//!
+//! Prose rules (claims, spam) look only at what a reader sees: Markdown text,
+//! link text and alt text, and the front matter `title`, `description` and
+//! questions and answers. Code, URLs, raw HTML and front matter keys are not
+//! prose. See: issue 7.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 use crate::config::{Config, Level};
-use crate::diag::{Diagnostic, Location, Severity};
+use crate::diag::{Diagnostic, Location, Severity, did_you_mean};
 use crate::frontmatter::Date;
 use crate::model::{Page, PageKind, Site};
+use crate::source::LineIndex;
 
-/// Every rule: code, default severity, one-line description.
-pub const RULES: &[(&str, Severity, &str)] = &[
-    (
+/// One rule: stable code, default severity and what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable code, used in output and in `site.yaml` `check.severity`.
+    pub code: &'static str,
+    /// Severity unless `site.yaml` changes it.
+    pub severity: Severity,
+    /// What the rule finds, in one line.
+    pub summary: &'static str,
+}
+
+const fn rule(code: &'static str, severity: Severity, summary: &'static str) -> Rule {
+    Rule {
+        code,
+        severity,
+        summary,
+    }
+}
+
+/// Every rule `site.yaml` can configure, in the order `--list-rules` prints
+/// them. Rules marked "(model)" are reported while the site is resolved.
+pub const RULES: &[Rule] = &[
+    rule(
         "trust.no-reviewer",
         Severity::Error,
         "an article about a treatment has no medical reviewer (`reviewed_by`)",
     ),
-    (
+    rule(
         "trust.no-review-date",
         Severity::Error,
         "an article about a treatment has no `last_reviewed` date",
     ),
-    (
+    rule(
         "trust.no-sources",
         Severity::Error,
         "an article about a treatment cites no `sources`",
     ),
-    (
+    rule(
         "trust.review-in-future",
         Severity::Error,
         "`last_reviewed` is in the future",
     ),
-    (
+    rule(
         "trust.review-due",
         Severity::Warning,
-        "the medical review is older than the review interval",
+        "the medical review is older than `review_interval_months`",
     ),
-    (
+    rule(
         "trust.review-overdue",
         Severity::Error,
-        "the medical review is older than twice the review interval",
+        "the medical review is older than twice `review_interval_months`",
     ),
-    ("trust.no-author", Severity::Warning, "a page has no author"),
-    (
+    rule("trust.no-author", Severity::Warning, "a page has no author"),
+    rule(
+        "people.unknown",
+        Severity::Error,
+        "an author or reviewer id is not in people.yaml (model)",
+    ),
+    rule(
+        "treatment.unknown",
+        Severity::Error,
+        "a treatment id is not in treatments.yaml (model)",
+    ),
+    rule(
+        "benefit.unknown",
+        Severity::Error,
+        "a benefit slug is not in benefits.yaml (model)",
+    ),
+    rule(
         "claims.absolute",
         Severity::Warning,
-        "absolute or unsubstantiated wording in a health claim",
+        "absolute wording in a health claim (\"guaranteed\", \"painless\", \"no side effects\")",
     ),
-    (
-        "structure.no-description",
+    rule(
+        "claims.doubtful",
         Severity::Warning,
-        "a page has no description",
+        "a medically doubtful statement (\"detox\", \"kills bacteria\")",
     ),
-    (
-        "structure.multiple-h1",
+    rule(
+        "spam.keyword-stuffing",
         Severity::Warning,
-        "the body has an `h1`; the title is the page's only `h1`",
+        "a `check.spam_keywords` keyword pasted into a sentence, or repeated too often",
     ),
-    (
-        "structure.skipped-heading",
+    rule(
+        "spam.repeated-phrase",
         Severity::Warning,
-        "a heading level is skipped",
+        "a phrase of 2-4 words repeated unusually often on one page",
     ),
-    (
-        "structure.duplicate-title",
-        Severity::Warning,
-        "two pages have the same title",
-    ),
-    (
-        "media.no-alt",
+    rule(
+        "links.broken",
         Severity::Error,
-        "an image has no alt text and is not marked decorative",
+        "a link to a page or file that does not exist (model)",
     ),
-    (
+    rule(
+        "links.missing-anchor",
+        Severity::Error,
+        "a link to a heading that does not exist (model)",
+    ),
+    rule(
         "links.empty-text",
         Severity::Warning,
         "a link has no text or says only \"click here\"",
     ),
+    rule(
+        "media.missing",
+        Severity::Error,
+        "an image that does not exist (model)",
+    ),
+    rule(
+        "media.no-alt",
+        Severity::Error,
+        "an image has no alt text and is not marked decorative",
+    ),
+    rule(
+        "structure.no-description",
+        Severity::Warning,
+        "a page has no description",
+    ),
+    rule(
+        "structure.multiple-h1",
+        Severity::Warning,
+        "the body has an `h1`; the title is the page's only `h1`",
+    ),
+    rule(
+        "structure.skipped-heading",
+        Severity::Warning,
+        "a heading level is skipped",
+    ),
+    rule(
+        "structure.duplicate-title",
+        Severity::Warning,
+        "two pages have the same title",
+    ),
+    rule(
+        "content.duplicate-url",
+        Severity::Error,
+        "two pages have the same slug and so the same URL (model)",
+    ),
+    rule(
+        "structure.draft-past-date",
+        Severity::Warning,
+        "a draft whose `date` has passed: publish it or update the date",
+    ),
+    rule(
+        "privacy.external-resource",
+        Severity::Error,
+        "content, a template or a static file makes the browser contact another origin",
+    ),
 ];
 
-/// Built-in absolute-claim phrases (lowercase). Sites add their own and
-/// allow exceptions in `site.yaml` (`check.claims`).
+/// The rule with this code.
+pub fn rule_of(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+/// `--list-rules`: one line per rule, `code  severity  summary`.
+pub fn list_rules(config: Option<&Config>) -> String {
+    let width = RULES.iter().map(|r| r.code.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in RULES {
+        let level = match config.and_then(|c| c.site.check.severity.get(r.code)) {
+            Some(Level::Error) => "error",
+            Some(Level::Warning) => "warning",
+            Some(Level::Off) => "off",
+            None => match r.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+        };
+        out.push_str(&format!(
+            "{:width$}  {level:7}  {}\n",
+            r.code,
+            r.summary,
+            width = width
+        ));
+    }
+    out
+}
+
+/// Built-in absolute-claim phrases (lowercase). Sites add their own in
+/// `site.yaml` `check.claims.phrases` and allow exceptions in
+/// `check.claims.allow`.
 pub const CLAIM_PHRASES: &[&str] = &[
     "guaranteed",
     "guarantee",
+    "guarantees",
     "100%",
     "permanent",
     "permanently",
@@ -92,13 +215,18 @@ pub const CLAIM_PHRASES: &[&str] = &[
     "cures",
     "cured",
     "no risk",
+    "no risks",
     "risk-free",
     "risk free",
+    "zero risk",
     "no side effects",
     "no side-effects",
     "safe for all skin types",
+    "suitable for all skin types",
+    "safe for all skin tones",
     "safe for everyone",
     "suitable for everyone",
+    "works for everyone",
     "painless",
     "pain-free",
     "miracle",
@@ -106,70 +234,244 @@ pub const CLAIM_PHRASES: &[&str] = &[
     "no downtime",
     "completely safe",
     "totally safe",
+    "100% safe",
     "without the risk",
+    "without any risk",
 ];
 
-/// Runs every rule. `today` is passed in so tests are deterministic.
+/// Built-in medically doubtful phrases (lowercase). Sites add their own in
+/// `check.claims.doubtful`.
+pub const DOUBTFUL_PHRASES: &[&str] = &[
+    "kill bacteria",
+    "kills bacteria",
+    "killing bacteria",
+    "kill off bacteria",
+    "kills off bacteria",
+    "detox",
+    "detoxes",
+    "detoxify",
+    "detoxifies",
+    "detoxifying",
+    "detoxification",
+    "toxins",
+    "flush out toxins",
+    "boost your immune system",
+    "boosts your immune system",
+    "boost the immune system",
+    "boosts the immune system",
+    "reverse ageing",
+    "reverses ageing",
+    "reverse aging",
+    "reverses aging",
+    "turn back the clock",
+    "clinically proven",
+    "scientifically proven",
+    "oxygenate the skin",
+    "oxygenates the skin",
+];
+
+/// Words that, shortly before a phrase, make it a denial rather than a claim
+/// ("results are not guaranteed", "there is no cure").
+const NEGATIONS: &[&str] = &[
+    "not", "no", "never", "cannot", "can't", "cant", "isn't", "aren't", "won't", "don't",
+    "doesn't", "nothing", "nobody", "neither", "nor", "without", "rarely",
+];
+
+/// Words after which a place name reads as part of the sentence ("our clinic
+/// in London", "patients from Kent").
+const PLACE_CONTEXT: &[&str] = &[
+    "in",
+    "near",
+    "at",
+    "from",
+    "around",
+    "across",
+    "of",
+    "to",
+    "serving",
+    "throughout",
+    "outside",
+    "central",
+    "north",
+    "south",
+    "east",
+    "west",
+    "greater",
+    "and",
+    "or",
+    "the",
+    "within",
+    "into",
+    "visit",
+    "visiting",
+];
+
+/// Words that carry no topic; a repeated phrase must not start or end with one.
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "but", "by", "can", "could", "do", "does", "during", "each", "few", "for", "from",
+    "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "it's", "may", "me", "more",
+    "most", "much", "my", "no", "not", "of", "on", "one", "or", "other", "our", "out", "over",
+    "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they",
+    "this", "those", "to", "up", "us", "very", "was", "we", "were", "what", "when", "which", "who",
+    "why", "will", "with", "would", "you", "your",
+];
+
+/// A spam keyword may appear this many times on a page; more is stuffing.
+const KEYWORD_MAX: usize = 3;
+/// A phrase must appear at least this often to be "repeated unusually often"...
+const PHRASE_MIN_COUNT: usize = 5;
+/// ...and its words must make up at least this share (per mille) of the
+/// page's words: 4% for two-word phrases, 3% for longer ones. Careful writing
+/// about one topic stays under 3% ("stretch marks" on the stretch marks page
+/// of the example site is 2.5%); a pasted "chemical peel birmingham" five
+/// times in 400 words is 3.75%.
+fn phrase_min_per_mille(words: usize) -> usize {
+    if words == 2 { 40 } else { 30 }
+}
+
+/// Runs every content rule. `today` is passed in so tests are
+/// deterministic. Severity overrides are applied by `apply_levels`.
 pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut titles: std::collections::HashMap<&str, &Page> = std::collections::HashMap::new();
+    let phrases = Phrases::new(config);
+    let mut titles: HashMap<&str, &Page> = HashMap::new();
     for p in &site.pages {
+        let prose = Prose::of_page(p);
         trust(p, config, today, &mut out);
-        claims(p, config, &mut out);
-        structure(p, &mut out);
+        phrases.claims(&p.rel, &p.text, &p.lines, &prose, &mut out);
+        spam(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
+        structure(p, today, &mut out);
         media_and_links(p, &mut out);
+        privacy_content(&p.rel, &p.text, &p.lines, &prose.html, config, &mut out);
         if p.kind == PageKind::Page {
             if let Some(first) = titles.get(p.title()) {
-                out.push(Diagnostic::warning(Location::new(&p.rel, 1, 1), "structure.duplicate-title", format!("`{}` has the same title", first.rel)).with_help("give each page a distinct title so patients and search engines can tell them apart"));
+                out.push(
+                    Diagnostic::warning(
+                        fm_key_location(p.rel.as_str(), &p.text, "title"),
+                        "structure.duplicate-title",
+                        format!("`{}` has the same title", first.rel),
+                    )
+                    .with_help(
+                        "give each page a distinct title so patients and search engines can tell them apart",
+                    ),
+                );
             } else {
                 titles.insert(p.title(), p);
             }
         }
     }
-    apply_levels(out, config)
+    for q in &site.questions_files {
+        let lines = LineIndex::new(&q.text);
+        let body_offset = crate::frontmatter::split(&q.text, &q.rel).map_or(0, |s| s.body_offset);
+        let prose = Prose::of_text(&q.text, body_offset);
+        phrases.claims(&q.rel, &q.text, &lines, &prose, &mut out);
+        spam(&q.rel, &q.text, &lines, &prose, config, &mut out);
+        privacy_content(&q.rel, &q.text, &lines, &prose.html, config, &mut out);
+    }
+    for (rel, date, text) in &site.skipped_drafts {
+        draft_date(rel, text, *date, today, &mut out);
+    }
+    out
 }
 
-fn apply_levels(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
+/// Checks `site.yaml`'s `check.severity` keys name real rules. `site_yaml` is
+/// the file's text, for the line of a bad key.
+pub fn validate_config(config: &Config, site_yaml: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for key in config.site.check.severity.keys() {
+        if rule_of(key).is_some() {
+            continue;
+        }
+        let (line, col) = site_yaml
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| {
+                let t = l.trim_start();
+                (t.starts_with(&format!("{key}:")) || t.starts_with(&format!("\"{key}\":")))
+                    .then(|| (i + 1, l.len() - t.len() + 1))
+            })
+            .unwrap_or((1, 1));
+        let mut d = Diagnostic::error(
+            Location::new("site.yaml", line, col),
+            "config.unknown-rule",
+            format!("`check.severity` names an unknown rule `{key}`"),
+        );
+        d = match did_you_mean(key, RULES.iter().map(|r| r.code)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help("`careleaf check --list-rules` lists every rule"),
+        };
+        out.push(d.with_source(site_yaml, key.chars().count()));
+    }
+    out
+}
+
+/// Applies `site.yaml` `check.severity` to the diagnostics of configurable
+/// rules (those in `RULES`); other diagnostics (unreadable files, bad YAML)
+/// keep their severity.
+pub fn apply_levels(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
     diags
         .into_iter()
-        .filter_map(|mut d| match config.site.check.severity.get(d.code) {
-            Some(Level::Off) => None,
-            Some(Level::Error) => {
-                d.severity = Severity::Error;
-                Some(d)
+        .filter_map(|mut d| {
+            if rule_of(d.code).is_none() {
+                return Some(d);
             }
-            Some(Level::Warning) => {
-                d.severity = Severity::Warning;
-                Some(d)
+            match config.site.check.severity.get(d.code) {
+                Some(Level::Off) => None,
+                Some(Level::Error) => {
+                    d.severity = Severity::Error;
+                    Some(d)
+                }
+                Some(Level::Warning) => {
+                    d.severity = Severity::Warning;
+                    Some(d)
+                }
+                None => Some(d),
             }
-            None => Some(d),
         })
         .collect()
 }
 
-fn fm_line(p: &Page, key: &str) -> Location {
-    let line = p
-        .text
-        .lines()
-        .take_while(|l| !l.starts_with("---") || l.len() > 3)
-        .count();
-    let _ = line;
-    for (i, l) in p.text.lines().enumerate().skip(1) {
+/// The location of a top-level front matter key (`title:`), or of the
+/// closing fence when the key is missing (where it should be added).
+fn fm_key_location(rel: &str, text: &str, key: &str) -> Location {
+    for (i, l) in text.lines().enumerate().skip(1) {
         if l.trim_end() == "---" {
-            return Location::new(&p.rel, i + 1, 1);
+            return Location::new(rel, i + 1, 1);
         }
         if l.starts_with(&format!("{key}:")) {
-            return Location::new(&p.rel, i + 1, 1);
+            return Location::new(rel, i + 1, 1);
         }
     }
-    Location::new(&p.rel, 1, 1)
+    Location::new(rel, 1, 1)
+}
+
+fn fm_key_diag(
+    rel: &str,
+    text: &str,
+    key: &str,
+    severity: Severity,
+    code: &'static str,
+    message: &str,
+) -> Diagnostic {
+    let loc = fm_key_location(rel, text, key);
+    let on_key = text
+        .lines()
+        .nth(loc.line - 1)
+        .is_some_and(|l| l.starts_with(&format!("{key}:")));
+    let width = if on_key { key.len() } else { 3 };
+    let d = Diagnostic::error(loc, code, message);
+    Diagnostic { severity, ..d }.with_source(text, width)
 }
 
 fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
     if p.kind == PageKind::Page && p.fm.authors.is_empty() && p.fm.question.is_none() {
         out.push(
-            Diagnostic::warning(
-                fm_line(p, "authors"),
+            fm_key_diag(
+                &p.rel,
+                &p.text,
+                "authors",
+                Severity::Warning,
                 "trust.no-author",
                 "this page has no author",
             )
@@ -181,8 +483,11 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
     }
     if p.fm.reviewed_by.is_none() {
         out.push(
-            Diagnostic::error(
-                fm_line(p, "reviewed_by"),
+            fm_key_diag(
+                &p.rel,
+                &p.text,
+                "reviewed_by",
+                Severity::Error,
                 "trust.no-reviewer",
                 "this article about a treatment has no medical reviewer",
             )
@@ -191,8 +496,11 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
     }
     match &p.fm.last_reviewed {
         None => out.push(
-            Diagnostic::error(
-                fm_line(p, "last_reviewed"),
+            fm_key_diag(
+                &p.rel,
+                &p.text,
+                "last_reviewed",
+                Severity::Error,
                 "trust.no-review-date",
                 "this article about a treatment has no review date",
             )
@@ -231,8 +539,9 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
                         loc,
                         "trust.review-due",
                         format!(
-                            "the medical review of {} is more than {interval} months old",
-                            r.value.iso()
+                            "the medical review of {} is more than {interval} months old (due {})",
+                            r.value.iso(),
+                            r.value.add_months(interval).iso()
                         ),
                     )
                     .with_help("have the article reviewed again and update `last_reviewed`")
@@ -243,8 +552,11 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
     }
     if p.fm.sources.is_empty() {
         out.push(
-            Diagnostic::error(
-                fm_line(p, "sources"),
+            fm_key_diag(
+                &p.rel,
+                &p.text,
+                "sources",
+                Severity::Error,
                 "trust.no-sources",
                 "this article about a treatment cites no sources",
             )
@@ -255,70 +567,483 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn claims(p: &Page, config: &Config, out: &mut Vec<Diagnostic>) {
-    let mut phrases: Vec<String> = CLAIM_PHRASES.iter().map(|s| s.to_string()).collect();
-    phrases.extend(
-        config
-            .site
-            .check
-            .claims
-            .phrases
-            .iter()
-            .map(|s| s.to_lowercase()),
-    );
-    let allow: Vec<String> = config
-        .site
-        .check
-        .claims
-        .allow
-        .iter()
-        .map(|s| s.to_lowercase())
-        .collect();
-    let text = &p.text;
-    let lower = text.to_lowercase();
-    if lower.len() != text.len() {
-        // Lowercasing changed byte lengths (rare scripts): scan line by line on the original.
+/// Text a reader sees, in blocks (a paragraph, a heading, a list item, a
+/// front matter value), each byte mapped back to its offset in the file.
+#[derive(Debug, Default)]
+struct Prose {
+    blocks: Vec<Block>,
+    /// Raw HTML in the body: (html, file offset).
+    html: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Default)]
+struct Block {
+    text: String,
+    /// File byte offset of each byte of `text`.
+    offs: Vec<usize>,
+}
+
+impl Block {
+    fn push(&mut self, s: &str, file_offset: usize) {
+        self.text.push_str(s);
+        self.offs.extend((0..s.len()).map(|i| file_offset + i));
     }
-    for (ln, line) in text.lines().enumerate() {
-        let l = line.to_lowercase();
-        if l.len() != line.len() {
-            continue;
+
+    /// A character that separates words but is not text (a code span).
+    fn push_gap(&mut self, file_offset: usize) {
+        self.text.push('\u{1}');
+        self.offs.push(file_offset);
+    }
+}
+
+/// Front matter keys whose values are prose: top level `title`,
+/// `description`, `question`, and `question`/`answer` inside `faq`.
+fn fm_prose_blocks(text: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut lines = text.split_inclusive('\n');
+    let Some(first) = lines.next() else {
+        return blocks;
+    };
+    if first.trim_end() != "---" {
+        return blocks;
+    }
+    let mut offset = first.len();
+    let mut top = String::new();
+    let mut current: Option<Block> = None;
+    let mut key_indent = 0usize;
+    for line in lines {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        if content == "---" || content == "..." {
+            break;
         }
-        for ph in &phrases {
-            let mut start = 0;
-            while let Some(i) = l[start..].find(ph.as_str()) {
-                let at = start + i;
-                start = at + ph.len();
-                let before_ok = at == 0 || !l.as_bytes()[at - 1].is_ascii_alphanumeric();
-                let after_ok = start >= l.len() || !l.as_bytes()[start].is_ascii_alphanumeric();
-                if !(before_ok && after_ok) {
+        let indent = content.len() - content.trim_start().len();
+        let t = content.trim_start();
+        let t_item = t.strip_prefix("- ").unwrap_or(t);
+        let item_indent = indent + (t.len() - t_item.len());
+        let key = t_item.split_once(':').filter(|(k, _)| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+        match key {
+            Some((k, v)) if current.is_none() || item_indent <= key_indent => {
+                if let Some(b) = current.take() {
+                    blocks.push(b);
+                }
+                if indent == 0 && !t.starts_with("- ") {
+                    top = k.to_string();
+                }
+                let prose = (indent == 0 && matches!(k, "title" | "description" | "question"))
+                    || (top == "faq" && indent > 0 && matches!(k, "question" | "answer"));
+                if prose {
+                    key_indent = item_indent;
+                    let value_start = start + (content.len() - v.len());
+                    let mut b = Block::default();
+                    b.push(v, value_start);
+                    current = Some(b);
+                }
+            }
+            _ => {
+                // A continuation line of a multi-line value.
+                if let Some(b) = current.as_mut() {
+                    b.push(" ", start);
+                    b.push(t, start + indent);
+                }
+            }
+        }
+    }
+    if let Some(b) = current.take() {
+        blocks.push(b);
+    }
+    blocks
+}
+
+impl Prose {
+    fn of_page(p: &Page) -> Prose {
+        Prose::of_text(&p.text, p.body_offset)
+    }
+
+    fn of_text(text: &str, body_offset: usize) -> Prose {
+        let mut prose = Prose {
+            blocks: fm_prose_blocks(text),
+            html: Vec::new(),
+        };
+        let body = text.get(body_offset..).unwrap_or("");
+        let mut block = Block::default();
+        let mut in_code = 0usize;
+        let flush = |b: &mut Block, blocks: &mut Vec<Block>| {
+            if !b.text.trim().is_empty() {
+                blocks.push(std::mem::take(b));
+            } else {
+                *b = Block::default();
+            }
+        };
+        for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
+            let at = body_offset + range.start;
+            match event {
+                Event::Start(Tag::CodeBlock(_)) => in_code += 1,
+                Event::End(TagEnd::CodeBlock) => in_code = in_code.saturating_sub(1),
+                Event::Text(_) if in_code > 0 => {}
+                Event::Text(t) => {
+                    // The source slice, so offsets are exact; fall back to the
+                    // event text where they differ in length (entities).
+                    let src = body.get(range.clone()).unwrap_or("");
+                    if src.len() == t.len() {
+                        block.push(src, at);
+                    } else {
+                        block.push(&t, at);
+                        block.offs.truncate(block.text.len() - t.len());
+                        block.offs.extend(std::iter::repeat_n(at, t.len()));
+                    }
+                }
+                Event::Code(_) => block.push_gap(at),
+                Event::SoftBreak | Event::HardBreak => block.push(" ", at),
+                Event::Html(h) | Event::InlineHtml(h) => {
+                    prose.html.push((h.to_string(), at));
+                    block.push_gap(at);
+                }
+                Event::Start(
+                    Tag::Paragraph
+                    | Tag::Heading { .. }
+                    | Tag::Item
+                    | Tag::TableCell
+                    | Tag::BlockQuote(_)
+                    | Tag::FootnoteDefinition(_),
+                )
+                | Event::End(
+                    TagEnd::Paragraph
+                    | TagEnd::Heading(_)
+                    | TagEnd::Item
+                    | TagEnd::TableCell
+                    | TagEnd::BlockQuote(_)
+                    | TagEnd::FootnoteDefinition,
+                ) => flush(&mut block, &mut prose.blocks),
+                _ => {}
+            }
+        }
+        flush(&mut block, &mut prose.blocks);
+        prose
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '\''
+}
+
+/// Occurrences of `needle` (lowercase ASCII) in `hay` (already lowercased
+/// ASCII) that start and end at word boundaries.
+fn find_words(hay: &str, needle: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    if needle.is_empty() {
+        return found;
+    }
+    let needle_starts_word = needle.chars().next().is_some_and(is_word_char);
+    let needle_ends_word = needle.chars().last().is_some_and(is_word_char);
+    for (at, _) in hay.match_indices(needle) {
+        let end = at + needle.len();
+        let before = hay[..at].chars().next_back();
+        let after = hay[end..].chars().next();
+        let before_ok = !needle_starts_word || before.is_none_or(|c| !is_word_char(c));
+        let after_ok = !needle_ends_word || after.is_none_or(|c| !is_word_char(c));
+        if before_ok && after_ok {
+            found.push((at, end));
+        }
+    }
+    found
+}
+
+/// The words (lowercase) of `hay[..at]` back to the start of the clause.
+fn words_before(hay: &str, at: usize, n: usize) -> Vec<&str> {
+    let clause_start = hay[..at]
+        .rfind(['.', '!', '?', ';', ':', '\u{1}', '('])
+        .map_or(0, |i| i + 1);
+    hay[clause_start..at]
+        .split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(n)
+        .collect()
+}
+
+fn location_of(rel: &str, text: &str, lines: &LineIndex, offset: usize) -> Location {
+    let (line, col) = lines.line_col(text, offset);
+    Location::new(rel, line, col)
+}
+
+/// Caret width of a match: its characters, or to the end of the line when
+/// it continues on the next one.
+fn match_width(text: &str, start: usize, end: usize) -> usize {
+    let s = text.get(start..end.max(start)).unwrap_or("");
+    s.split('\n').next().unwrap_or("").chars().count().max(1)
+}
+
+struct Phrases {
+    absolute: Vec<String>,
+    doubtful: Vec<String>,
+    allow: Vec<String>,
+}
+
+impl Phrases {
+    fn new(config: &Config) -> Phrases {
+        let c = &config.site.check.claims;
+        let lower = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let mut absolute: Vec<String> = CLAIM_PHRASES.iter().map(|s| s.to_string()).collect();
+        absolute.extend(lower(&c.phrases));
+        let mut doubtful: Vec<String> = DOUBTFUL_PHRASES.iter().map(|s| s.to_string()).collect();
+        doubtful.extend(lower(&c.doubtful));
+        Phrases {
+            absolute,
+            doubtful,
+            allow: lower(&c.allow),
+        }
+    }
+
+    fn claims(
+        &self,
+        rel: &str,
+        text: &str,
+        lines: &LineIndex,
+        prose: &Prose,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        for block in &prose.blocks {
+            let hay = block.text.to_ascii_lowercase();
+            let allowed: Vec<(usize, usize)> = self
+                .allow
+                .iter()
+                .flat_map(|a| find_words(&hay, a))
+                .collect();
+            // (start, end, doubtful)
+            let mut hits: Vec<(usize, usize, bool)> = Vec::new();
+            for (list, doubtful) in [(&self.absolute, false), (&self.doubtful, true)] {
+                for ph in list {
+                    for (s, e) in find_words(&hay, ph) {
+                        if allowed.iter().any(|&(a, b)| a <= s && e <= b) {
+                            continue;
+                        }
+                        if words_before(&hay, s, 3)
+                            .iter()
+                            .any(|w| NEGATIONS.contains(w))
+                        {
+                            continue;
+                        }
+                        hits.push((s, e, doubtful));
+                    }
+                }
+            }
+            // Longest match wins where matches overlap ("no side effects"
+            // over "side effects"; "100% safe" over "100%").
+            hits.sort_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
+            let mut last_end = 0;
+            for (s, e, doubtful) in hits {
+                if s < last_end {
                     continue;
                 }
-                if allow.iter().any(|a| {
-                    l.match_indices(a.as_str())
-                        .any(|(ai, _)| ai <= at && ai + a.len() >= start)
-                }) {
-                    continue;
-                }
-                let col = line[..at].chars().count() + 1;
-                out.push(
-                    Diagnostic::warning(Location::new(&p.rel, ln + 1, col), "claims.absolute", format!("absolute claim: \"{}\"", &line[at..start]))
-                        .with_help("health outcomes vary: say what the evidence shows (\"may\", \"for many people\"), or add the phrase to `check.claims.allow` in site.yaml if it is not a claim")
-                        .with_source(text, line[at..start].chars().count()),
-                );
+                last_end = e;
+                let start = block.offs[s];
+                let end = block.offs[e - 1] + 1;
+                let written = &block.text[s..e];
+                let loc = location_of(rel, text, lines, start);
+                let d = if doubtful {
+                    Diagnostic::warning(
+                        loc,
+                        "claims.doubtful",
+                        format!("medically doubtful statement: \"{written}\""),
+                    )
+                    .with_help("describe what the treatment does as the cited sources do, or remove the statement; add it to `check.claims.allow` in site.yaml if it is accurate here")
+                } else {
+                    Diagnostic::warning(
+                        loc,
+                        "claims.absolute",
+                        format!("absolute claim: \"{written}\""),
+                    )
+                    .with_help("health outcomes vary: say what the evidence shows (\"may\", \"for many people\"), or add the phrase to `check.claims.allow` in site.yaml if it is not a claim")
+                };
+                out.push(d.with_source(text, match_width(text, start, end)));
             }
         }
     }
 }
 
-fn structure(p: &Page, out: &mut Vec<Diagnostic>) {
+/// A word of prose with its byte range in the block.
+fn words_of(block: &str) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in block.char_indices() {
+        let word = c.is_alphanumeric() || (start.is_some() && (c == '\'' || c == '-'));
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push((s, block.len()));
+    }
+    words
+}
+
+fn spam(
+    rel: &str,
+    text: &str,
+    lines: &LineIndex,
+    prose: &Prose,
+    config: &Config,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Keywords: pasted into a sentence, or repeated.
+    for kw in &config.site.check.spam_keywords {
+        let needle = kw.trim().to_ascii_lowercase();
+        let mut seen = 0usize;
+        for block in &prose.blocks {
+            let hay = block.text.to_ascii_lowercase();
+            for (s, e) in find_words(&hay, &needle) {
+                seen += 1;
+                let start = block.offs[s];
+                let end = block.offs[e - 1] + 1;
+                let written = &block.text[s..e];
+                let loc = location_of(rel, text, lines, start);
+                let width = match_width(text, start, end);
+                let case_differs = written != kw.trim()
+                    && kw.trim().chars().any(char::is_uppercase)
+                    && !written.chars().any(char::is_uppercase);
+                let prev = words_before(&hay, s, 1);
+                let before = hay[..s].trim_end_matches([' ', '*', '_', '"', '\'']);
+                let sentence_start = prev.is_empty()
+                    || before.ends_with(['.', '!', '?', ':', ';', ',', '(', '\u{1}'])
+                    || before.is_empty();
+                let in_context = prev.first().is_some_and(|w| PLACE_CONTEXT.contains(w));
+                if case_differs || !(in_context || sentence_start) {
+                    out.push(
+                        Diagnostic::warning(
+                            loc,
+                            "spam.keyword-stuffing",
+                            format!("the keyword \"{written}\" is pasted into a sentence it is not part of"),
+                        )
+                        .with_help(format!("remove it, or write it where it belongs (\"our clinic in {}\"); search engines penalise keyword stuffing and readers notice", kw.trim()))
+                        .with_source(text, width),
+                    );
+                } else if seen == KEYWORD_MAX + 1 {
+                    out.push(
+                        Diagnostic::warning(
+                            loc,
+                            "spam.keyword-stuffing",
+                            format!(
+                                "the keyword \"{}\" appears more than {KEYWORD_MAX} times on this page",
+                                kw.trim()
+                            ),
+                        )
+                        .with_help("mention the place once or twice where it helps the reader (e.g. how to find the clinic)")
+                        .with_source(text, width),
+                    );
+                }
+            }
+        }
+    }
+
+    // Repeated phrases of 2-4 words, within sentences.
+    let mut total_words = 0usize;
+    // phrase -> (count, first file offset, first end offset)
+    let mut grams: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    for block in &prose.blocks {
+        let lower = block.text.to_lowercase();
+        let lower = if lower.len() == block.text.len() {
+            lower
+        } else {
+            block.text.to_ascii_lowercase()
+        };
+        let words = words_of(&lower);
+        total_words += words.len();
+        for n in 2..=4 {
+            for w in words.windows(n) {
+                let (s, e) = (w[0].0, w[n - 1].1);
+                let between = &lower[s..e];
+                if between.contains(['.', '!', '?', ';', ':', '\u{1}']) {
+                    continue;
+                }
+                let first = &lower[w[0].0..w[0].1];
+                let last = &lower[w[n - 1].0..w[n - 1].1];
+                if STOPWORDS.contains(&first)
+                    || STOPWORDS.contains(&last)
+                    || first.chars().all(|c| c.is_ascii_digit())
+                    || last.chars().all(|c| c.is_ascii_digit())
+                {
+                    continue;
+                }
+                let phrase = w
+                    .iter()
+                    .map(|&(a, b)| &lower[a..b])
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let entry =
+                    grams
+                        .entry(phrase)
+                        .or_insert((0, block.offs[s], block.offs[e - 1] + 1));
+                entry.0 += 1;
+            }
+        }
+    }
+    let mut flagged: Vec<String> = Vec::new();
+    let mut found: Vec<(usize, String, usize, usize, usize)> = Vec::new();
+    for n in (2..=4).rev() {
+        for (phrase, &(count, start, end)) in &grams {
+            if phrase.split(' ').count() != n
+                || count < PHRASE_MIN_COUNT
+                || count * n * 1000 < total_words * phrase_min_per_mille(n)
+            {
+                continue;
+            }
+            if flagged.iter().any(|f| f.contains(phrase.as_str())) {
+                continue;
+            }
+            flagged.push(phrase.clone());
+            found.push((start, phrase.clone(), count, start, end));
+        }
+    }
+    found.sort();
+    for (_, phrase, count, start, end) in found {
+        out.push(
+            Diagnostic::warning(
+                location_of(rel, text, lines, start),
+                "spam.repeated-phrase",
+                format!("\"{phrase}\" is repeated {count} times on this page ({total_words} words)"),
+            )
+            .with_help("write for patients, not search engines: vary the wording or use the phrase where it adds meaning")
+            .with_source(text, match_width(text, start, end)),
+        );
+    }
+}
+
+fn structure(p: &Page, today: Date, out: &mut Vec<Diagnostic>) {
     if p.kind != PageKind::Home
         && p.fm
             .description
             .as_deref()
             .is_none_or(|d| d.trim().is_empty())
     {
-        out.push(Diagnostic::warning(fm_line(p, "description"), "structure.no-description", "this page has no description").with_help("add `description:` with one or two sentences; search results and social cards show it"));
+        out.push(
+            fm_key_diag(
+                &p.rel,
+                &p.text,
+                "description",
+                Severity::Warning,
+                "structure.no-description",
+                "this page has no description",
+            )
+            .with_help(
+                "add `description:` with one or two sentences; search results and social cards show it",
+            ),
+        );
     }
     let mut prev = 1u8;
     for h in &p.rendered.headings {
@@ -349,6 +1074,27 @@ fn structure(p: &Page, out: &mut Vec<Diagnostic>) {
         }
         prev = h.level;
     }
+    if p.fm.draft {
+        draft_date(&p.rel, &p.text, p.fm.date, today, out);
+    }
+}
+
+fn draft_date(rel: &str, text: &str, date: Option<Date>, today: Date, out: &mut Vec<Diagnostic>) {
+    let Some(date) = date else { return };
+    if date >= today {
+        return;
+    }
+    let loc = fm_key_location(rel, text, "date");
+    let loc = Location::new(rel, loc.line, "date: ".len() + 1);
+    out.push(
+        Diagnostic::warning(
+            loc,
+            "structure.draft-past-date",
+            format!("this draft is dated {}, which has passed", date.iso()),
+        )
+        .with_help("publish it (remove `draft: true`) or set `date` to when it will be published")
+        .with_source(text, 10),
+    );
 }
 
 fn media_and_links(p: &Page, out: &mut Vec<Diagnostic>) {
@@ -362,5 +1108,377 @@ fn media_and_links(p: &Page, out: &mut Vec<Diagnostic>) {
                 out.push(Diagnostic::warning(loc, "links.empty-text", format!("link text \"{}\" does not say where it goes", l.text.trim())).with_help("use words that describe the target, e.g. [aftercare instructions](aftercare.md)").with_source(&p.text, l.len));
             }
         }
+    }
+}
+
+/// The origin (`https://host[:port]`) of an absolute or protocol-relative
+/// URL, lowercased; `None` for relative URLs and `data:`.
+fn origin_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = if let Some(r) = url.strip_prefix("//") {
+        ("https", r)
+    } else {
+        let (s, r) = url.split_once("://")?;
+        if !s.eq_ignore_ascii_case("http") && !s.eq_ignore_ascii_case("https") {
+            return None;
+        }
+        (s, r)
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    ))
+}
+
+fn allowed_origins(config: &Config) -> BTreeSet<String> {
+    let mut set: BTreeSet<String> = config
+        .site
+        .check
+        .allowed_origins
+        .iter()
+        .filter_map(|o| origin_of(o))
+        .collect();
+    if let Some(own) = origin_of(&config.site.base_url) {
+        set.insert(own);
+    }
+    set
+}
+
+/// `rel` values of `<link>` that make the browser fetch the target.
+const FETCHING_LINK_RELS: &[&str] = &[
+    "stylesheet",
+    "icon",
+    "shortcut",
+    "apple-touch-icon",
+    "preload",
+    "prefetch",
+    "preconnect",
+    "dns-prefetch",
+    "modulepreload",
+    "manifest",
+    "prerender",
+];
+
+/// Embedded resources in HTML, CSS or JavaScript text: (byte offset, URL,
+/// what embeds it). Links a reader clicks (`<a href>`) are not embedded.
+fn embedded_urls(text: &str, kind: FileKind) -> Vec<(usize, String, String)> {
+    let mut found = Vec::new();
+    let lower = text.to_ascii_lowercase();
+    if kind == FileKind::Html {
+        // Tags with attributes that load something.
+        let mut i = 0;
+        while let Some(rel_lt) = lower[i..].find('<') {
+            let lt = i + rel_lt;
+            let tag_end = lower[lt..].find('>').map_or(lower.len(), |e| lt + e);
+            let tag = &lower[lt..tag_end];
+            let name: String = tag[1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            if !name.is_empty() {
+                let attrs: &[&str] = match name.as_str() {
+                    "link" => {
+                        let rel = attr_value(tag, "rel").map(|(_, v)| v).unwrap_or_default();
+                        if rel.is_empty()
+                            || rel
+                                .split_whitespace()
+                                .any(|r| FETCHING_LINK_RELS.contains(&r))
+                        {
+                            &["href"]
+                        } else {
+                            &[]
+                        }
+                    }
+                    "a" | "area" | "base" | "form" => &[],
+                    "object" => &["data"],
+                    _ => &["src", "srcset", "poster", "data-src", "background"],
+                };
+                for a in attrs {
+                    if let Some((at, v)) = attr_value(tag, a) {
+                        let value = &text[lt + at..lt + at + v.len()];
+                        for part in value.split(',') {
+                            let url = part.split_whitespace().next().unwrap_or("");
+                            if origin_of(url).is_some() {
+                                let off = lt
+                                    + at
+                                    + (part.as_ptr() as usize - value.as_ptr() as usize)
+                                    + (part.len() - part.trim_start().len());
+                                found.push((off, url.to_string(), format!("<{name} {a}>")));
+                            }
+                        }
+                    }
+                }
+            }
+            i = lt + 1;
+        }
+    }
+    // CSS `url(...)` and `@import "..."`, in stylesheets and in HTML (style
+    // attributes and <style>).
+    if kind != FileKind::Js {
+        for (at, _) in lower.match_indices("url(") {
+            let rest = &text[at + 4..];
+            let inner = rest.trim_start_matches([' ', '"', '\'']);
+            let off = at + 4 + (rest.len() - inner.len());
+            let url: String = inner
+                .chars()
+                .take_while(|c| !matches!(c, '"' | '\'' | ')' | ' '))
+                .collect();
+            if origin_of(&url).is_some() {
+                found.push((off, url, "CSS url()".into()));
+            }
+        }
+        for (at, _) in lower.match_indices("@import") {
+            let rest = &text[at + 7..];
+            let inner = rest.trim_start_matches([' ', '"', '\'']);
+            let off = at + 7 + (rest.len() - inner.len());
+            let url: String = inner
+                .chars()
+                .take_while(|c| !matches!(c, '"' | '\'' | ';' | ' ' | ')'))
+                .collect();
+            if origin_of(&url).is_some() {
+                found.push((off, url, "CSS @import".into()));
+            }
+        }
+    }
+    // JavaScript: any absolute URL in a string literal may be fetched.
+    if kind == FileKind::Js {
+        for q in ['"', '\'', '`'] {
+            for (at, _) in text.match_indices(q) {
+                let rest = &text[at + 1..];
+                if rest.starts_with("http://")
+                    || rest.starts_with("https://")
+                    || rest.starts_with("//")
+                {
+                    let url: String = rest
+                        .chars()
+                        .take_while(|&c| c != q && !c.is_whitespace())
+                        .collect();
+                    if origin_of(&url).is_some() {
+                        found.push((at + 1, url, "a script".into()));
+                    }
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    found
+}
+
+/// The value of attribute `name` in a lowercased tag: (offset of the value
+/// in the tag, value).
+fn attr_value<'t>(tag: &'t str, name: &str) -> Option<(usize, &'t str)> {
+    let bytes = tag.as_bytes();
+    for (at, _) in tag.match_indices(name) {
+        if at == 0 || !bytes[at - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let rest = tag[at + name.len()..].trim_start();
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let rest_trim = rest.trim_start();
+        let value_start = tag.len() - rest_trim.len();
+        let (start, value) = match rest_trim.chars().next() {
+            Some(q @ ('"' | '\'')) => {
+                let v = &rest_trim[1..];
+                (value_start + 1, v.split(q).next().unwrap_or(""))
+            }
+            _ => (
+                value_start,
+                rest_trim
+                    .split(|c: char| c.is_whitespace() || c == '>')
+                    .next()
+                    .unwrap_or(""),
+            ),
+        };
+        return Some((start, value));
+    }
+    None
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Html,
+    Css,
+    Js,
+}
+
+fn privacy_diag(
+    rel: &str,
+    text: &str,
+    lines: &LineIndex,
+    offset: usize,
+    url: &str,
+    what: &str,
+) -> Diagnostic {
+    let origin = origin_of(url).unwrap_or_default();
+    Diagnostic::error(
+        location_of(rel, text, lines, offset),
+        "privacy.external-resource",
+        format!("{what} loads `{url}`: every reader's browser would contact {origin}"),
+    )
+    .with_help(format!(
+        "copy the file into the site (content/ or static/) and link it there, or allow the origin in site.yaml: `check: {{allowed_origins: [\"{origin}\"]}}`"
+    ))
+    .with_source(text, match_width(text, offset, offset + url.len()))
+}
+
+fn privacy_content(
+    rel: &str,
+    text: &str,
+    lines: &LineIndex,
+    html: &[(String, usize)],
+    config: &Config,
+    out: &mut Vec<Diagnostic>,
+) {
+    let allowed = allowed_origins(config);
+    let body_offset = crate::frontmatter::split(text, rel).map_or(0, |s| s.body_offset);
+    let body = text.get(body_offset..).unwrap_or("");
+    // Markdown images.
+    for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
+        if let Event::Start(Tag::Image { dest_url, .. }) = event
+            && let Some(origin) = origin_of(&dest_url)
+            && !allowed.contains(&origin)
+        {
+            let start = body_offset + range.start;
+            let src = &text[start..body_offset + range.end];
+            let off = src.find(dest_url.as_ref()).map_or(start, |i| start + i);
+            out.push(privacy_diag(rel, text, lines, off, &dest_url, "this image"));
+        }
+    }
+    // Raw HTML, found by the Markdown parser (not inside code).
+    for (h, at) in html {
+        for (off, url, what) in embedded_urls(h, FileKind::Html) {
+            if origin_of(&url).is_some_and(|o| !allowed.contains(&o)) {
+                // `at` is where the HTML event starts; html is a copy of the source.
+                out.push(privacy_diag(rel, text, lines, at + off, &url, &what));
+            }
+        }
+    }
+}
+
+/// Privacy rule for theme templates and static files: `files` are (path
+/// relative to the site root, text). Only `.html`, `.htm`, `.svg`, `.css`,
+/// `.js` and `.mjs` files are read.
+pub fn privacy_files(files: &[(String, String)], config: &Config) -> Vec<Diagnostic> {
+    let allowed = allowed_origins(config);
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        let kind = match ext.as_str() {
+            "html" | "htm" | "svg" | "xml" | "tera" => FileKind::Html,
+            "css" => FileKind::Css,
+            "js" | "mjs" => FileKind::Js,
+            _ => continue,
+        };
+        let lines = LineIndex::new(text);
+        for (off, url, what) in embedded_urls(text, kind) {
+            if origin_of(&url).is_some_and(|o| !allowed.contains(&o)) {
+                out.push(privacy_diag(rel, text, &lines, off, &url, &what));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        assert_eq!(find_words("a cure for", "cure"), vec![(2, 6)]);
+        assert!(find_words("secure", "cure").is_empty());
+        assert!(find_words("semi-permanent make-up", "permanent").is_empty());
+        assert_eq!(find_words("is 100% safe", "100%"), vec![(3, 7)]);
+        assert!(find_words("1100% safe", "100%").is_empty());
+    }
+
+    #[test]
+    fn negation_before_a_phrase_is_seen() {
+        let hay = "results are not guaranteed";
+        assert!(words_before(hay, 16, 3).contains(&"not"));
+        let hay = "it is not great. guaranteed";
+        assert!(!words_before(hay, 17, 3).contains(&"not"));
+    }
+
+    #[test]
+    fn prose_skips_code_urls_and_front_matter_keys() {
+        let text = "---\ntitle: A guaranteed title\nsources:\n  - title: permanent\n    url: https://x\nfaq:\n  - question: Q?\n    answer: >\n      It is painless\n      for most.\n---\nText [cure](https://cure.example) `guaranteed` and\n\n```\npermanent\n```\n";
+        let body_offset = text.find("Text").unwrap();
+        let prose = Prose::of_text(text, body_offset);
+        let all: Vec<&str> = prose.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            all,
+            vec![
+                " A guaranteed title",
+                " Q?",
+                " > It is painless for most.",
+                "Text cure \u{1} and"
+            ]
+        );
+        // Offsets map back to the file.
+        let b = &prose.blocks[2];
+        let i = b.text.find("painless").unwrap();
+        assert_eq!(&text[b.offs[i]..b.offs[i] + 8], "painless");
+    }
+
+    #[test]
+    fn origins_and_embedded_urls() {
+        assert_eq!(
+            origin_of("https://Fonts.example.com/x.css").as_deref(),
+            Some("https://fonts.example.com")
+        );
+        assert_eq!(
+            origin_of("//cdn.example/x.js").as_deref(),
+            Some("https://cdn.example")
+        );
+        assert_eq!(origin_of("/local.png"), None);
+        assert_eq!(origin_of("data:image/png;base64,xx"), None);
+        let html = "<a href=\"https://a.example\">x</a><link rel=\"canonical\" href=\"https://b.example/\"><link rel=stylesheet href=\"https://c.example/s.css\"><img srcset=\"https://d.example/1.png 1x, /2.png 2x\"><div style=\"background:url('https://e.example/i.png')\"></div>";
+        let urls: Vec<String> = embedded_urls(html, FileKind::Html)
+            .into_iter()
+            .map(|(off, u, _)| {
+                assert_eq!(&html[off..off + u.len()], u);
+                u
+            })
+            .collect();
+        assert_eq!(
+            urls,
+            vec![
+                "https://c.example/s.css",
+                "https://d.example/1.png",
+                "https://e.example/i.png"
+            ]
+        );
+    }
+
+    #[test]
+    fn default_theme_is_private() {
+        let files: Vec<(String, String)> = crate::theme::DEFAULT_FILES
+            .iter()
+            .map(|(p, b)| {
+                (
+                    format!("themes/default/{p}"),
+                    String::from_utf8_lossy(b).into_owned(),
+                )
+            })
+            .collect();
+        let site =
+            crate::config::parse_site("title: T\nbase_url: https://x.example/\n", "site.yaml")
+                .expect("valid site.yaml");
+        let config = crate::config::Config::from_site(
+            site,
+            std::path::PathBuf::from("."),
+            &crate::config::Overrides::default(),
+        )
+        .expect("valid config");
+        assert_eq!(privacy_files(&files, &config), Vec::new());
     }
 }

@@ -91,6 +91,9 @@ pub struct ClaimsConfig {
     /// (e.g. "no permanent damage").
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Extra medically doubtful phrases, besides the built-in list.
+    #[serde(default)]
+    pub doubtful: Vec<String>,
 }
 
 /// `check:` settings.

@@ -156,6 +156,9 @@ pub struct Site {
     pub known_urls: BTreeSet<String>,
     /// Index of the home page, if `content/_index.md` exists.
     pub home: Option<usize>,
+    /// Drafts left out of this build (no `--drafts`): path, `date` and text,
+    /// so `check` can still report a draft whose date has passed.
+    pub skipped_drafts: Vec<(String, Option<frontmatter::Date>, Arc<str>)>,
 }
 
 /// Normalises a question for duplicate detection: case, punctuation and
@@ -351,6 +354,7 @@ pub fn build(
             let dir = parent_dir(&file.content_rel);
             let ctx = LinkContext {
                 base_path,
+    let mut skipped_drafts = Vec::new();
                 dir,
                 pages: &page_urls,
                 assets: &asset_urls,
@@ -359,6 +363,7 @@ pub fn build(
             let faq_rendered = fm
                 .faq
                 .iter()
+                    skipped_drafts.push((file.rel.clone(), fm.date, text.clone()));
                 .map(|e| markdown::render(&e.answer, &ctx))
                 .collect();
             let kind = match (file.kind, path.is_empty()) {
@@ -518,6 +523,7 @@ fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
         .map(|t| t.slug.value.as_str())
         .collect();
     let benefits: Vec<&str> = site
+        skipped_drafts,
         .data
         .benefits
         .iter()

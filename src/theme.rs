@@ -83,6 +83,37 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Error> {
     Ok(theme)
 }
 
+/// The site's own text files a browser loads: `themes/<name>/templates`,
+/// `themes/<name>/static` and `static/` files that are HTML, SVG, CSS or
+/// JavaScript, as (path relative to the root, text), for `check`'s privacy
+/// rule. Files that are not UTF-8 are skipped (they are not text).
+pub fn site_text_files(root: &Path, name: &str) -> Result<Vec<(String, String)>, Error> {
+    const TEXT: &[&str] = &["html", "htm", "svg", "xml", "css", "js", "mjs"];
+    let mut out = Vec::new();
+    let dirs = [
+        format!("themes/{name}/templates"),
+        format!("themes/{name}/static"),
+        "static".to_string(),
+    ];
+    for dir in dirs {
+        for (rel, path) in source::list_static(&root.join(&dir))? {
+            let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+            if !TEXT.contains(&ext.as_str()) {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+                action: "reading",
+                path: path.clone(),
+                source,
+            })?;
+            if let Ok(text) = String::from_utf8(bytes) {
+                out.push((format!("{dir}/{rel}"), text));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn add(theme: &mut Theme, path: &str, bytes: Vec<u8>, origin: &str) -> Result<(), Error> {
     if let Some(t) = path.strip_prefix("templates/") {
         let text = String::from_utf8(bytes)
