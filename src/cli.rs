@@ -43,6 +43,13 @@ pub enum Format {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a new site (config, a starter article, the GitHub Pages
+    /// workflow) in DIR; refuses to overwrite existing files.
+    Init {
+        /// Where to create the site (created if missing).
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
     /// Build the site into the output folder (default: ROOT/public).
     Build {
         /// The site.

@@ -9,9 +9,11 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod frontmatter;
+pub mod init;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod pages;
 pub mod render;
 pub mod search;
 pub mod seo;
@@ -110,6 +112,7 @@ pub fn load(config: &Config, today: Date) -> Result<Loaded, Error> {
     let (site, model_diags) = model::build(inputs, data, &asset_paths, &static_names, config);
     diagnostics.extend(model_diags);
     diagnostics.extend(check::run(&site, config, today));
+    diagnostics.extend(pages::check_names(&site, &static_names));
     // Assets are published at the URL the model gave them.
     let url_of: std::collections::HashMap<&str, &str> = site
         .assets
@@ -156,7 +159,7 @@ pub struct BuildReport {
 }
 
 /// GitHub Pages' published-site limit.
-pub const PAGES_LIMIT_BYTES: u64 = 1024 * 1024 * 1024;
+pub const PAGES_LIMIT_BYTES: u64 = pages::LIMIT_BYTES;
 
 /// Builds the site into `config.output`, atomically.
 pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
@@ -309,6 +312,15 @@ pub fn report_error(e: &Error) {
 fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
     let today = Date::today();
     match cli.command {
+        Command::Init { dir } => {
+            let written = init::create(&dir, today)?;
+            eprintln!(
+                "Created a new site in {} ({} files). Next: `careleaf check` and `careleaf build` in it;\npush it to GitHub and choose Settings > Pages > Source: GitHub Actions to publish it.",
+                dir.display(),
+                written.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Build { site, output } => {
             let start = Instant::now();
             let config = Config::load(&overrides(&site, output))?;
@@ -317,11 +329,8 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
                 print_diagnostics(&report.diagnostics);
                 eprintln!();
             }
-            if report.bytes > PAGES_LIMIT_BYTES / 10 * 8 {
-                eprintln!(
-                    "warning: the site is {} MB, over 80% of GitHub Pages' 1 GB limit",
-                    report.bytes / 1_000_000
-                );
+            if let Some(w) = pages::size_warning(report.bytes, PAGES_LIMIT_BYTES) {
+                eprintln!("{w}");
             }
             eprintln!(
                 "Built {} pages ({} files, {:.1} MB) in {:.2} s into {}{}",

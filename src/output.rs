@@ -108,6 +108,14 @@ impl Staging {
         }
         let mut f = fs::File::create(&dest).map_err(io("writing", &dest))?;
         f.write_all(bytes).map_err(io("writing", &dest))?;
+        // Readable by everyone whatever the umask: GitHub Pages' artifact
+        // upload fails on files it cannot read (issue 6).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(0o644))
+                .map_err(io("setting permissions of", &dest))?;
+        }
         Ok(())
     }
 
@@ -132,6 +140,7 @@ impl Staging {
 
     /// Swaps the staging folder in as the output.
     pub fn commit(self) -> Result<PathBuf, Error> {
+        open_folders(&self.dir)?;
         fs::write(
             self.dir.join(MARKER),
             b"This folder is written by careleaf; it is replaced on every build.\n",
@@ -189,6 +198,26 @@ fn absolutize(p: &Path) -> PathBuf {
         }
     }
     fs::canonicalize(&out).unwrap_or(out)
+}
+
+/// Makes every folder under `dir` (and `dir`) `0755`, whatever the umask, so
+/// the published site is readable (files get `0644` in `Staging::write`).
+#[cfg(unix)]
+fn open_folders(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in walkdir::WalkDir::new(dir) {
+        let Ok(entry) = entry else { continue };
+        if entry.file_type().is_dir() {
+            fs::set_permissions(entry.path(), fs::Permissions::from_mode(0o755))
+                .map_err(io("setting permissions of", entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn open_folders(_dir: &Path) -> Result<(), Error> {
+    Ok(())
 }
 
 /// Total size in bytes of the files under `dir`.

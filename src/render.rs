@@ -1260,11 +1260,7 @@ impl<'a> Renderer<'a> {
                 )
             }
             Job::Feeds => {
-                emit(
-                    "sitemap.xml".into(),
-                    seo::sitemap(self.site, c).into_bytes(),
-                )?;
-                for (name, xml) in seo::sitemap_parts(self.site, c) {
+                for (name, xml) in seo::sitemap_files(self.site, c, seo::SITEMAP_LIMIT) {
                     emit(name, xml.into_bytes())?;
                 }
                 emit("atom.xml".into(), seo::atom(self.site, c).into_bytes())?;

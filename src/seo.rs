@@ -39,10 +39,16 @@ pub fn absolute(config: &Config, url: &str) -> String {
     config.permalink(rest)
 }
 
-fn person(p: &crate::render::PersonCtx) -> Value {
+fn person(p: &crate::render::PersonCtx, config: &Config) -> Value {
     let mut v = json!({"@type": "Person", "name": p.name});
     if !p.role.is_empty() {
         v["jobTitle"] = json!(p.role);
+    }
+    if !p.registration.is_empty() {
+        v["identifier"] = json!(p.registration);
+    }
+    if !p.photo.is_empty() {
+        v["image"] = json!(absolute(config, &p.photo));
     }
     if !p.credential_list.is_empty() {
         v["hasCredential"] = Value::Array(
@@ -83,11 +89,27 @@ fn clinic(config: &Config) -> Option<Value> {
     if !c.opening_hours.is_empty() {
         v["openingHours"] = json!(c.opening_hours);
     }
+    if let Some(image) = social_image(config) {
+        v["image"] = json!(image);
+    }
     Some(v)
 }
 
-fn procedure(t: &Treatment) -> Value {
-    let mut v = json!({"@type": "MedicalProcedure", "name": t.name});
+/// The absolute URL of the default social image, if the site has one.
+fn social_image(config: &Config) -> Option<String> {
+    config
+        .site
+        .social_image
+        .as_deref()
+        .map(|u| absolute(config, &config.url(u)))
+}
+
+fn procedure(t: &Treatment, config: &Config) -> Value {
+    let mut v = json!({
+        "@type": "MedicalProcedure",
+        "@id": format!("{}#treatment-{}", config.base_url, t.slug.value),
+        "name": t.name,
+    });
     if !t.summary.is_empty() {
         v["description"] = json!(t.summary);
     }
@@ -117,15 +139,27 @@ pub fn page_jsonld(
 ) -> String {
     let p = &site.pages[i];
     let mut graph: Vec<Value> = Vec::new();
+    let kind = if ctx.is_article {
+        "MedicalWebPage"
+    } else if p.kind == PageKind::Section {
+        "CollectionPage"
+    } else {
+        "WebPage"
+    };
     let mut page = json!({
-        "@type": if ctx.is_article { "MedicalWebPage" } else { "WebPage" },
+        "@type": kind,
         "@id": ctx.permalink,
         "url": ctx.permalink,
         "name": ctx.title,
         "headline": ctx.title,
-        "description": ctx.description,
         "inLanguage": config.site.language,
     });
+    if !ctx.description.is_empty() {
+        page["description"] = json!(ctx.description);
+    }
+    if let Some(image) = social_image(config) {
+        page["image"] = json!(image);
+    }
     if !ctx.date.is_empty() {
         page["datePublished"] = json!(ctx.date);
     }
@@ -141,15 +175,19 @@ pub fn page_jsonld(
         page["lastReviewed"] = json!(ctx.last_reviewed);
     }
     if !ctx.authors.is_empty() {
-        page["author"] = Value::Array(ctx.authors.iter().map(person).collect());
+        page["author"] = Value::Array(ctx.authors.iter().map(|a| person(a, config)).collect());
     }
     if let Some(r) = &ctx.reviewer {
-        page["reviewedBy"] = person(r);
+        page["reviewedBy"] = person(r, config);
     }
     if let Some(t) = treatment {
-        let proc_ = procedure(t);
-        page["about"] = proc_.clone();
-        page["mainEntity"] = proc_;
+        let proc_ = procedure(t, config);
+        // A section is a collection about the treatment; an article's main
+        // subject is the treatment itself.
+        if ctx.is_article {
+            page["mainEntity"] = proc_.clone();
+        }
+        page["about"] = proc_;
     }
     if !ctx.sources.is_empty() {
         page["citation"] = Value::Array(
@@ -166,6 +204,19 @@ pub fn page_jsonld(
                     if !s.year.is_empty() {
                         c["datePublished"] = json!(s.year);
                     }
+                    if !s.authors.is_empty() {
+                        c["creditText"] = json!(s.authors);
+                    }
+                    let ids: Vec<Value> = [("DOI", &s.doi), ("PMID", &s.pmid)]
+                        .into_iter()
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(
+                            |(k, v)| json!({"@type": "PropertyValue", "propertyID": k, "value": v}),
+                        )
+                        .collect();
+                    if !ids.is_empty() {
+                        c["identifier"] = Value::Array(ids);
+                    }
                     c
                 })
                 .collect(),
@@ -175,6 +226,22 @@ pub fn page_jsonld(
         page["publisher"] = json!({"@id": format!("{}#clinic", config.base_url)});
     }
     graph.push(page);
+    if p.kind == PageKind::Home {
+        let mut site_node = json!({
+            "@type": "WebSite",
+            "@id": format!("{}#website", config.base_url),
+            "url": config.base_url,
+            "name": config.site.title,
+            "inLanguage": config.site.language,
+        });
+        if !config.site.description.is_empty() {
+            site_node["description"] = json!(config.site.description);
+        }
+        if config.site.clinic.is_some() {
+            site_node["publisher"] = json!({"@id": format!("{}#clinic", config.base_url)});
+        }
+        graph.push(site_node);
+    }
     if p.kind == PageKind::Home
         && let Some(c) = clinic(config)
     {
@@ -185,7 +252,8 @@ pub fn page_jsonld(
             json!({"@type": "MedicalClinic", "@id": c["@id"], "name": c["name"], "url": c["url"]}),
         );
     }
-    if !ctx.breadcrumbs.is_empty() {
+    // Every page has a trail; the home page's is just itself.
+    if !ctx.breadcrumbs.is_empty() || p.kind == PageKind::Home {
         graph.push(breadcrumbs(ctx, config));
     }
     script_json(&json!({"@context": "https://schema.org", "@graph": graph}))
@@ -225,6 +293,7 @@ pub fn faq_jsonld(config: &Config, ctx: &PageCtx, faq: &[Question]) -> String {
             "@id": ctx.permalink,
             "url": ctx.permalink,
             "name": ctx.title,
+            "description": ctx.description,
             "inLanguage": config.site.language,
             "mainEntity": entities,
         }),
@@ -269,38 +338,40 @@ fn sitemap_entries(site: &Site, config: &Config) -> Vec<(String, String)> {
 /// The most URLs one sitemap file may hold (sitemaps.org).
 pub const SITEMAP_LIMIT: usize = 50_000;
 
-/// `sitemap.xml`: a urlset, or a sitemap index of `sitemap-N.xml` files when
-/// the site has more than 50,000 URLs (see `sitemap_parts`).
-pub fn sitemap(site: &Site, config: &Config) -> String {
+/// The sitemap files: `sitemap.xml` alone (a urlset) when the site has at
+/// most `limit` URLs, else `sitemap.xml` as a sitemap index of
+/// `sitemap-1.xml`, `sitemap-2.xml`, ... of `limit` URLs each. `limit` is
+/// `SITEMAP_LIMIT` in a build; tests pass a small one.
+pub fn sitemap_files(site: &Site, config: &Config, limit: usize) -> Vec<(String, String)> {
     let entries = sitemap_entries(site, config);
-    if entries.len() <= SITEMAP_LIMIT {
-        return urlset(&entries);
+    let limit = limit.max(1);
+    if entries.len() <= limit {
+        return vec![("sitemap.xml".to_string(), urlset(&entries))];
     }
-    let mut s = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for n in 0..entries.len().div_ceil(SITEMAP_LIMIT) {
-        s.push_str(&format!(
-            "  <sitemap><loc>{}</loc></sitemap>\n",
-            escape_attr(&config.permalink(&format!("sitemap-{}.xml", n + 1)))
-        ));
-    }
-    s.push_str("</sitemapindex>\n");
-    s
-}
-
-/// The parts of a split sitemap: (`sitemap-N.xml`, contents). Empty when one
-/// file is enough.
-pub fn sitemap_parts(site: &Site, config: &Config) -> Vec<(String, String)> {
-    let entries = sitemap_entries(site, config);
-    if entries.len() <= SITEMAP_LIMIT {
-        return Vec::new();
-    }
-    entries
-        .chunks(SITEMAP_LIMIT)
+    let parts: Vec<(String, String)> = entries
+        .chunks(limit)
         .enumerate()
         .map(|(n, c)| (format!("sitemap-{}.xml", n + 1), urlset(c)))
-        .collect()
+        .collect();
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for ((name, _), chunk) in parts.iter().zip(entries.chunks(limit)) {
+        index.push_str("  <sitemap><loc>");
+        index.push_str(&escape_attr(&config.permalink(name)));
+        index.push_str("</loc>");
+        // ISO dates sort as text: the newest change in this part.
+        if let Some(last) = chunk.iter().map(|(_, d)| d).filter(|d| !d.is_empty()).max() {
+            index.push_str("<lastmod>");
+            index.push_str(last);
+            index.push_str("</lastmod>");
+        }
+        index.push_str("</sitemap>\n");
+    }
+    index.push_str("</sitemapindex>\n");
+    let mut files = vec![("sitemap.xml".to_string(), index)];
+    files.extend(parts);
+    files
 }
 
 fn urlset(entries: &[(String, String)]) -> String {

@@ -5,3 +5,4 @@
 mod harness;
 
 mod build;
+mod theme;
