@@ -70,5 +70,41 @@ pub enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// Print every rule with its code and severity, and exit.
+        #[arg(long)]
+        list_rules: bool,
+    },
+    /// Write a new article or question with every front matter field, commented.
+    New {
+        /// What to write.
+        #[command(subcommand)]
+        what: NewKind,
+        /// The site's root folder (the one with site.yaml).
+        #[arg(short, long, value_name = "DIR", default_value = ".", global = true)]
+        root: PathBuf,
+    },
+    /// Print the JSON Schema of the front matter (for editors).
+    Schema {
+        /// Write it to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// What `careleaf new` writes.
+#[derive(Debug, Subcommand)]
+pub enum NewKind {
+    /// An article: `content/[SECTION/]<slug>.md`.
+    Article {
+        /// The article's title; the file name is made from it.
+        title: String,
+        /// The section folder under content/, e.g. `microneedling`.
+        #[arg(short, long, value_name = "SECTION")]
+        section: Option<String>,
+    },
+    /// A standalone question: `content/faq/<slug>.md`.
+    Faq {
+        /// The question, as a patient would ask it.
+        question: String,
     },
 }

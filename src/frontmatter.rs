@@ -122,6 +122,23 @@ impl FromStr for Date {
     }
 }
 
+// Editors see dates as strings written YYYY-MM-DD (YAML 1.2 reads an
+// unquoted 2026-03-02 as a string too).
+impl schemars::JsonSchema for Date {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            "description": "A date written YYYY-MM-DD, e.g. 2026-03-02."
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -134,7 +151,7 @@ impl<'de> Deserialize<'de> for Date {
 pub type Spanned<T> = serde_saphyr::Spanned<T>;
 
 /// A source cited by an article.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// Title of the work.
@@ -160,10 +177,11 @@ pub struct Source {
 }
 
 /// A question and answer written in front matter.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaqEntry {
     /// The question, as a patient would ask it.
+    #[schemars(with = "String")]
     pub question: Spanned<String>,
     /// The answer, in Markdown.
     pub answer: String,
@@ -173,7 +191,7 @@ pub struct FaqEntry {
 }
 
 /// The front matter of a page or a section.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     /// The page title (required, except for standalone questions).
@@ -211,18 +229,23 @@ pub struct FrontMatter {
     pub topic: Option<String>,
     /// Author ids from `people.yaml`.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub authors: Vec<Spanned<String>>,
     /// Medical reviewer id from `people.yaml`.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub reviewed_by: Option<Spanned<String>>,
     /// When the medical review was done.
     #[serde(default)]
+    #[schemars(with = "Option<Date>")]
     pub last_reviewed: Option<Spanned<Date>>,
     /// Treatment id from `treatments.yaml` (inherited from the section).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub treatment: Option<Spanned<String>>,
     /// Benefit slugs from `benefits.yaml` this page discusses.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub benefits: Vec<Spanned<String>>,
     /// Sources cited.
     #[serde(default)]
@@ -238,6 +261,7 @@ pub struct FrontMatter {
     pub paginate_by: Option<usize>,
     /// Standalone question only: the question.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub question: Option<Spanned<String>>,
     /// Free-form values for themes.
     #[serde(default)]

@@ -15,6 +15,7 @@ pub mod model;
 pub mod output;
 pub mod pages;
 pub mod render;
+pub mod scaffold;
 pub mod search;
 pub mod seo;
 pub mod source;
@@ -113,6 +114,14 @@ pub fn load(config: &Config, today: Date) -> Result<Loaded, Error> {
     diagnostics.extend(model_diags);
     diagnostics.extend(check::run(&site, config, today));
     diagnostics.extend(pages::check_names(&site, &static_names));
+    diagnostics.extend(check::privacy_files(
+        &theme::site_text_files(&config.root, &config.site.theme)?,
+        config,
+    ));
+    if let Ok(text) = std::fs::read_to_string(config.root.join("site.yaml")) {
+        diagnostics.extend(check::validate_config(config, &text));
+    }
+    let mut diagnostics = check::apply_levels(diagnostics, config);
     // Assets are published at the URL the model gave them.
     let url_of: std::collections::HashMap<&str, &str> = site
         .assets
@@ -349,7 +358,13 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
             site,
             format,
             strict,
+            list_rules,
         } => {
+            if list_rules {
+                let config = Config::load(&overrides(&site, None)).ok();
+                print!("{}", check::list_rules(config.as_ref()));
+                return Ok(ExitCode::SUCCESS);
+            }
             let config = Config::load(&overrides(&site, None))?;
             let loaded = load(&config, today)?;
             let mut diags = loaded.diagnostics;
@@ -373,6 +388,7 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
                 }
                 Format::Json => {
                     let doc = serde_json::json!({
+                        "version": 1,
                         "errors": errors,
                         "warnings": diags.len() - errors,
                         "diagnostics": diags,
@@ -391,6 +407,29 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::New { what, root } => {
+            let (kind, title, section) = match &what {
+                cli::NewKind::Article { title, section } => {
+                    (scaffold::Kind::Article, title, section.as_deref())
+                }
+                cli::NewKind::Faq { question } => (scaffold::Kind::Faq, question, None),
+            };
+            let rel = scaffold::create(&root, kind, title, section, today)?;
+            eprintln!("Wrote {}", rel.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { output } => {
+            let text = scaffold::frontmatter_schema();
+            match output {
+                Some(path) => std::fs::write(&path, text).map_err(|source| Error::Io {
+                    action: "writing",
+                    path: path.clone(),
+                    source,
+                })?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -244,6 +244,7 @@ pub fn build(
         .collect();
     let mut pages_in = Vec::new();
     let mut questions_in = Vec::new();
+    let mut skipped_drafts = Vec::new();
     // Pages that exist but are not published: links to them are not reported
     // as "no page" (a draft gets its own message; a broken file already has one).
     let mut unpublished = Unpublished::new();
@@ -252,6 +253,7 @@ pub fn build(
             Ok((file, fm, text, off)) => {
                 if fm.draft && !config.drafts {
                     unpublished.insert(file.content_rel.clone(), true);
+                    skipped_drafts.push((file.rel.clone(), fm.date, text.clone()));
                     continue;
                 }
                 if file.kind == Kind::Question {
@@ -354,7 +356,6 @@ pub fn build(
             let dir = parent_dir(&file.content_rel);
             let ctx = LinkContext {
                 base_path,
-    let mut skipped_drafts = Vec::new();
                 dir,
                 pages: &page_urls,
                 assets: &asset_urls,
@@ -363,7 +364,6 @@ pub fn build(
             let faq_rendered = fm
                 .faq
                 .iter()
-                    skipped_drafts.push((file.rel.clone(), fm.date, text.clone()));
                 .map(|e| markdown::render(&e.answer, &ctx))
                 .collect();
             let kind = match (file.kind, path.is_empty()) {
@@ -391,6 +391,7 @@ pub fn build(
         pages: rendered,
         data,
         assets,
+        skipped_drafts,
         ..Site::default()
     };
     site.home = site.pages.iter().position(|p| p.kind == PageKind::Home);
@@ -523,7 +524,6 @@ fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
         .map(|t| t.slug.value.as_str())
         .collect();
     let benefits: Vec<&str> = site
-        skipped_drafts,
         .data
         .benefits
         .iter()
