@@ -214,6 +214,7 @@ pub const CLAIM_PHRASES: &[&str] = &[
     "cure",
     "cures",
     "cured",
+    "cure-all",
     "no risk",
     "no risks",
     "risk-free",
@@ -347,10 +348,13 @@ pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
         if p.kind == PageKind::Page {
             if let Some(first) = titles.get(p.title()) {
                 out.push(
-                    Diagnostic::warning(
-                        fm_key_location(p.rel.as_str(), &p.text, "title"),
+                    fm_key_diag(
+                        &p.rel,
+                        &p.text,
+                        "title",
+                        Severity::Warning,
                         "structure.duplicate-title",
-                        format!("`{}` has the same title", first.rel),
+                        &format!("`{}` has the same title", first.rel),
                     )
                     .with_help(
                         "give each page a distinct title so patients and search engines can tell them apart",
@@ -834,6 +838,13 @@ impl Phrases {
                         {
                             continue;
                         }
+                        // A question ("Is it painless?") asks; it does not claim.
+                        if hay[e..]
+                            .find(['.', '!', '?'])
+                            .is_some_and(|i| hay[e + i..].starts_with('?'))
+                        {
+                            continue;
+                        }
                         hits.push((s, e, doubtful));
                     }
                 }
@@ -930,7 +941,11 @@ fn spam(
                             "spam.keyword-stuffing",
                             format!("the keyword \"{written}\" is pasted into a sentence it is not part of"),
                         )
-                        .with_help(format!("remove it, or write it where it belongs (\"our clinic in {}\"); search engines penalise keyword stuffing and readers notice", kw.trim()))
+                        .with_help(if kw.trim().contains(' ') {
+                            "remove it and write the sentence for patients; search engines penalise keyword stuffing and readers notice".to_string()
+                        } else {
+                            format!("remove it, or write it where it belongs (\"our clinic in {}\"); search engines penalise keyword stuffing and readers notice", kw.trim())
+                        })
                         .with_source(text, width),
                     );
                 } else if seen == KEYWORD_MAX + 1 {
@@ -1105,7 +1120,12 @@ fn media_and_links(p: &Page, out: &mut Vec<Diagnostic>) {
         } else if !l.image {
             let t = l.text.trim().to_lowercase();
             if t.is_empty() || t == "click here" || t == "here" || t == "read more" {
-                out.push(Diagnostic::warning(loc, "links.empty-text", format!("link text \"{}\" does not say where it goes", l.text.trim())).with_help("use words that describe the target, e.g. [aftercare instructions](aftercare.md)").with_source(&p.text, l.len));
+                let message = if t.is_empty() {
+                    "this link has no text".to_string()
+                } else {
+                    format!("link text \"{}\" does not say where it goes", l.text.trim())
+                };
+                out.push(Diagnostic::warning(loc, "links.empty-text", message).with_help("use words that describe the target, e.g. [aftercare instructions](aftercare.md)").with_source(&p.text, l.len));
             }
         }
     }
