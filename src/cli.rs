@@ -59,6 +59,24 @@ pub enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+    /// Preview the site: build it in memory, serve it and reload the browser
+    /// when a file under content/, static/, themes/ or site.yaml changes.
+    #[cfg(feature = "serve")]
+    Serve {
+        /// The site.
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Port to listen on; the next free one is used if it is taken.
+        #[arg(short, long, default_value_t = 1111)]
+        port: u16,
+        /// Interface to listen on. Keep the default unless other devices on
+        /// your network must see the preview.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Check the content for problems without writing the site.
     Check {
         /// The site.

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod frontmatter;
+pub mod incremental;
 pub mod init;
 pub mod markdown;
 pub mod model;
@@ -18,8 +19,12 @@ pub mod render;
 pub mod scaffold;
 pub mod search;
 pub mod seo;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 pub mod theme;
+#[cfg(feature = "serve")]
+pub mod watch;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -59,7 +64,7 @@ impl Loaded {
     }
 }
 
-fn read_input(file: source::SourceFile) -> Input {
+pub(crate) fn read_input(file: source::SourceFile) -> Input {
     let text = match std::fs::read(&file.path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(s) => {
@@ -91,6 +96,16 @@ fn read_input(file: source::SourceFile) -> Input {
 
 /// Reads and resolves the whole site, and runs the content checks.
 pub fn load(config: &Config, today: Date) -> Result<Loaded, Error> {
+    load_cached(config, today, &mut incremental::Cache::default())
+}
+
+/// `load`, reusing the texts and parse results of files that did not change
+/// since the last call with the same cache (`serve`; see `incremental.rs`).
+pub fn load_cached(
+    config: &Config,
+    today: Date,
+    cache: &mut incremental::Cache,
+) -> Result<Loaded, Error> {
     let (files, mut diagnostics) = source::discover(&config.root)?;
     let (data, data_diags) = config::load_data(&config.root);
     diagnostics.extend(data_diags);
@@ -109,8 +124,15 @@ pub fn load(config: &Config, today: Date) -> Result<Loaded, Error> {
     }
     let statics = source::list_static(&config.root.join("static"))?;
     let static_names: Vec<String> = statics.iter().map(|(r, _)| r.clone()).collect();
-    let inputs: Vec<Input> = md.into_par_iter().map(read_input).collect();
-    let (site, model_diags) = model::build(inputs, data, &asset_paths, &static_names, config);
+    let inputs: Vec<Input> = cache.read_inputs(md);
+    let (site, model_diags) = model::build_cached(
+        inputs,
+        data,
+        &asset_paths,
+        &static_names,
+        config,
+        &mut cache.parse,
+    );
     diagnostics.extend(model_diags);
     diagnostics.extend(check::run(&site, config, today));
     diagnostics.extend(pages::check_names(&site, &static_names));
@@ -352,6 +374,32 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
                     .search_seconds
                     .map_or(String::new(), |s| format!(" (search index: {s:.2} s)"))
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            site,
+            port,
+            host,
+            open,
+        } => {
+            let server = serve::Server::start(
+                overrides(&site, None),
+                &serve::Options {
+                    host,
+                    port,
+                    verbose: true,
+                },
+            )?;
+            match server.busy_port() {
+                Some(busy) => eprintln!("Serving {} (port {busy} was busy)", server.url()),
+                None => eprintln!("Serving {}", server.url()),
+            }
+            eprintln!("Watching content/, static/, themes/ and site.yaml. Press Ctrl+C to stop.");
+            if open {
+                serve::open_browser(server.url());
+            }
+            server.wait();
             Ok(ExitCode::SUCCESS)
         }
         Command::Check {

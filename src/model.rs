@@ -57,8 +57,8 @@ pub struct Page {
     pub parent: Option<usize>,
     /// The treatment (own or inherited from a section).
     pub treatment: Option<String>,
-    /// Rendered body.
-    pub rendered: Rendered,
+    /// Rendered body (shared with `ParseCache`, so a rebuild does not copy it).
+    pub rendered: Arc<Rendered>,
     /// Rendered answers of the front matter `faq` list, in order.
     pub faq_rendered: Vec<Rendered>,
     /// Line index of `text`.
@@ -227,21 +227,131 @@ pub fn build(
     statics: &[String],
     config: &Config,
 ) -> (Site, Vec<Diagnostic>) {
+    build_cached(
+        inputs,
+        data,
+        assets_in,
+        statics,
+        config,
+        &mut ParseCache::default(),
+    )
+}
+
+/// Per-file results that `build_cached` reuses between builds (`serve`):
+/// parsed front matter keyed by the file's text, and rendered Markdown keyed
+/// by the text and every URL a link could resolve to. Reusing an entry gives
+/// exactly what parsing again would, so a cached build equals a clean one.
+#[derive(Debug, Default, Clone)]
+pub struct ParseCache {
+    front: HashMap<String, CachedFront>,
+    markdown: HashMap<String, CachedMarkdown>,
+}
+
+type FrontResult = Result<(FrontMatter, usize), Diagnostic>;
+
+#[derive(Debug, Clone)]
+struct CachedFront {
+    text: Arc<str>,
+    result: FrontResult,
+}
+
+#[derive(Debug, Clone)]
+struct CachedMarkdown {
+    text: Arc<str>,
+    links: u64,
+    rendered: Arc<Rendered>,
+    faq: Vec<Rendered>,
+    lines: LineIndex,
+}
+
+impl ParseCache {
+    /// Number of files with a cached front matter result.
+    pub fn len(&self) -> usize {
+        self.front.len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.front.is_empty()
+    }
+}
+
+fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
+/// A fingerprint of everything a link in Markdown can resolve to.
+fn link_key(
+    base_path: &str,
+    pages: &HashMap<String, String>,
+    assets: &HashMap<String, String>,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    base_path.hash(&mut h);
+    for map in [pages, assets] {
+        let mut v: Vec<(&String, &String)> = map.iter().collect();
+        v.sort_unstable();
+        v.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// `build` with a cache of per-file results (see `ParseCache`).
+pub fn build_cached(
+    inputs: Vec<Input>,
+    data: Data,
+    assets_in: &[String],
+    statics: &[String],
+    config: &Config,
+    cache: &mut ParseCache,
+) -> (Site, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     // Parse front matter in parallel.
     type Parsed = (SourceFile, FrontMatter, Arc<str>, usize);
-    let parsed: Vec<Result<Parsed, (String, Diagnostic)>> = inputs
-        .into_par_iter()
+    let inputs: Vec<Input> = inputs
+        .into_iter()
         .filter(|i| matches!(i.file.kind, Kind::Page | Kind::Section | Kind::Question))
+        .collect();
+    let fronts: Vec<Option<FrontResult>> = inputs
+        .par_iter()
         .map(|input| {
-            let rel = input.file.content_rel.clone();
-            let text = input.text.map_err(|d| (rel.clone(), d))?;
-            let (fm, split) =
-                frontmatter::parse(&text, &input.file.rel).map_err(|d| (rel.clone(), d))?;
-            let body_offset = split.body_offset;
-            Ok((input.file, fm, text, body_offset))
+            let text = input.text.as_ref().ok()?;
+            if let Some(c) = cache.front.get(&input.file.rel)
+                && same_text(&c.text, text)
+            {
+                return Some(c.result.clone());
+            }
+            Some(
+                frontmatter::parse(text, &input.file.rel)
+                    .map(|(fm, split)| (fm, split.body_offset)),
+            )
         })
         .collect();
+    let mut front_cache = HashMap::with_capacity(inputs.len());
+    let mut parsed: Vec<Result<Parsed, (String, Diagnostic)>> = Vec::with_capacity(inputs.len());
+    for (input, front) in inputs.into_iter().zip(fronts) {
+        let rel = input.file.content_rel.clone();
+        match (input.text, front) {
+            (Err(d), _) => parsed.push(Err((rel, d))),
+            (Ok(text), Some(result)) => {
+                front_cache.insert(
+                    input.file.rel.clone(),
+                    CachedFront {
+                        text: text.clone(),
+                        result: result.clone(),
+                    },
+                );
+                match result {
+                    Ok((fm, off)) => parsed.push(Ok((input.file, fm, text, off))),
+                    Err(d) => parsed.push(Err((rel, d))),
+                }
+            }
+            // `fronts` is `None` only for texts that are `Err`.
+            (Ok(_), None) => {}
+        }
+    }
+    cache.front = front_cache;
     let mut pages_in = Vec::new();
     let mut questions_in = Vec::new();
     let mut skipped_drafts = Vec::new();
@@ -350,7 +460,8 @@ pub fn build(
 
     // Render Markdown in parallel.
     let base_path = config.base_path.as_str();
-    let rendered: Vec<Page> = keep
+    let links = link_key(base_path, &page_urls, &asset_urls);
+    let rendered: Vec<(Page, CachedMarkdown)> = keep
         .into_par_iter()
         .map(|(file, fm, text, off, path)| {
             let dir = parent_dir(&file.content_rel);
@@ -360,19 +471,30 @@ pub fn build(
                 pages: &page_urls,
                 assets: &asset_urls,
             };
-            let rendered = markdown::render(&text[off..], &ctx);
-            let faq_rendered = fm
-                .faq
-                .iter()
-                .map(|e| markdown::render(&e.answer, &ctx))
-                .collect();
+            let cached = match cache.markdown.get(&file.rel) {
+                Some(c) if c.links == links && same_text(&c.text, &text) => c.clone(),
+                _ => CachedMarkdown {
+                    text: text.clone(),
+                    links,
+                    rendered: Arc::new(markdown::render(&text[off..], &ctx)),
+                    faq: fm
+                        .faq
+                        .iter()
+                        .map(|e| markdown::render(&e.answer, &ctx))
+                        .collect(),
+                    lines: LineIndex::new(&text),
+                },
+            };
+            let rendered = cached.rendered.clone();
+            let faq_rendered = cached.faq.clone();
+            let lines = cached.lines.clone();
             let kind = match (file.kind, path.is_empty()) {
                 (Kind::Section, true) => PageKind::Home,
                 (Kind::Section, false) => PageKind::Section,
                 _ => PageKind::Page,
             };
-            Page {
-                lines: LineIndex::new(&text),
+            let page = Page {
+                lines,
                 rel: file.rel,
                 content_rel: file.content_rel,
                 kind,
@@ -384,9 +506,19 @@ pub fn build(
                 treatment: None,
                 rendered,
                 faq_rendered,
-            }
+            };
+            (page, cached)
         })
         .collect();
+    let mut markdown_cache = HashMap::with_capacity(rendered.len());
+    let rendered: Vec<Page> = rendered
+        .into_iter()
+        .map(|(page, cached)| {
+            markdown_cache.insert(page.rel.clone(), cached);
+            page
+        })
+        .collect();
+    cache.markdown = markdown_cache;
     let mut site = Site {
         pages: rendered,
         data,
