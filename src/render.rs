@@ -1044,12 +1044,33 @@ impl<'a> Renderer<'a> {
                     } else {
                         format!("{}page/{}/index.html", p.path, n + 1)
                     };
+                    // Each list page is its own canonical URL (issue 6): search
+                    // engines drop page 2+ when they point at page 1.
+                    let paged;
+                    let this_page = if n == 0 {
+                        &page
+                    } else {
+                        let mut c = page.clone();
+                        c.url = page_url(n);
+                        c.permalink = self.config.permalink(&format!("{}page/{}/", p.path, n + 1));
+                        c.jsonld = seo::page_jsonld(
+                            self.site,
+                            self.config,
+                            i,
+                            &c,
+                            self.treatments
+                                .get(p.treatment.as_deref().unwrap_or(""))
+                                .copied(),
+                        );
+                        paged = c;
+                        &paged
+                    };
                     emit(
                         out,
                         self.render(
                             template,
                             &SectionTemplate {
-                                page: &page,
+                                page: this_page,
                                 pages,
                                 paginator,
                             },

@@ -6,4 +6,5 @@ mod harness;
 
 mod build;
 mod check;
+mod publish;
 mod theme;
