@@ -173,6 +173,58 @@ pub fn frontmatter_schema() -> String {
     text
 }
 
+/// Where `init` writes the schema in a new site.
+pub const SCHEMA_PATH: &str = ".careleaf/frontmatter.schema.json";
+
+/// A VS Code task that runs `careleaf check` and shows every finding in the
+/// Problems panel at its line and column. This, not the YAML extension, is
+/// what checks front matter inside `.md` files as an author works: the YAML
+/// extension validates only YAML documents, and front matter embedded in
+/// Markdown is not one (redhat-developer/vscode-yaml#207). `NO_COLOR` keeps
+/// colour codes out of the lines the problem matcher reads.
+pub fn vscode_tasks() -> String {
+    r#"{
+  "version": "2.0.0",
+  "tasks": [
+    {
+      "label": "careleaf: check",
+      "detail": "Check every page; problems appear in the Problems panel",
+      "type": "shell",
+      "command": "careleaf check",
+      "options": { "env": { "NO_COLOR": "1" } },
+      "group": { "kind": "test", "isDefault": true },
+      "presentation": { "reveal": "silent", "clear": true },
+      "problemMatcher": {
+        "owner": "careleaf",
+        "source": "careleaf",
+        "fileLocation": ["relative", "${workspaceFolder}"],
+        "pattern": {
+          "regexp": "^(.+?):(\\d+):(\\d+): (error|warning)\\[([^\\]]+)\\]: (.*)$",
+          "file": 1,
+          "line": 2,
+          "column": 3,
+          "severity": 4,
+          "code": 5,
+          "message": 6
+        }
+      }
+    }
+  ]
+}
+"#
+    .to_string()
+}
+
+/// The editor files `init` writes into a new site: (path, text). The schema
+/// gives completion and hover text wherever an editor applies it to YAML;
+/// the task gives live checking of `.md` files in VS Code.
+pub fn editor_files() -> Vec<(&'static str, String)> {
+    vec![
+        (SCHEMA_PATH, frontmatter_schema()),
+        (".vscode/tasks.json", vscode_tasks()),
+    ]
+}
+
 /// Where a new file goes, relative to the site root.
 pub fn path_for(kind: Kind, title: &str, section: Option<&str>) -> PathBuf {
     let file = format!("{}.md", slug_of(title));
@@ -364,6 +416,29 @@ mod tests {
         );
         let (fm, _) = crate::frontmatter::parse(&uncomment(&text), "q.md").expect("parses");
         assert_eq!(fm.tags, vec!["planning".to_string()]);
+    }
+
+    #[test]
+    fn vscode_task_matches_the_human_output() {
+        let tasks: serde_json::Value = serde_json::from_str(&vscode_tasks()).expect("valid JSON");
+        let pattern = &tasks["tasks"][0]["problemMatcher"]["pattern"];
+        assert_eq!(
+            pattern["regexp"],
+            r"^(.+?):(\d+):(\d+): (error|warning)\[([^\]]+)\]: (.*)$"
+        );
+        // The first line of a rendered diagnostic has exactly that shape.
+        let d = crate::diag::Diagnostic::warning(
+            crate::diag::Location::new("content/a.md", 3, 7),
+            "claims.absolute",
+            "absolute claim: \"painless\"",
+        );
+        let first = crate::diag::render_human(&d, false);
+        assert_eq!(
+            first.lines().next(),
+            Some("content/a.md:3:7: warning[claims.absolute]: absolute claim: \"painless\"")
+        );
+        let paths: Vec<&str> = editor_files().iter().map(|(p, _)| *p).collect();
+        assert_eq!(paths, [SCHEMA_PATH, ".vscode/tasks.json"]);
     }
 
     #[test]
