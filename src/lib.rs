@@ -13,6 +13,7 @@ pub mod incremental;
 pub mod init;
 pub mod markdown;
 pub mod model;
+pub mod related;
 pub mod output;
 pub mod pages;
 pub mod render;

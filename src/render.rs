@@ -362,6 +362,7 @@ pub struct Renderer<'a> {
     treatments: HashMap<&'a str, &'a Treatment>,
     treatment_urls: HashMap<String, String>,
     benefit_names: HashMap<&'a str, &'a str>,
+    related: crate::related::Related,
     /// Site context, shared.
     pub site_ctx: SiteCtx,
 }
@@ -494,6 +495,7 @@ impl<'a> Renderer<'a> {
             treatments,
             treatment_urls,
             benefit_names,
+            related: crate::related::Related::of_site(site),
             site_ctx,
         })
     }
@@ -557,39 +559,11 @@ impl<'a> Renderer<'a> {
         chain
     }
 
-    /// Articles sharing the most benefits with page `i` (then tags).
+    /// Articles sharing the most benefits with page `i` (see `related`).
     fn related(&self, i: usize) -> Vec<SummaryCtx> {
-        let p = &self.site.pages[i];
-        let mine: Vec<&str> = page_benefits(p);
-        if mine.is_empty() {
-            return Vec::new();
-        }
-        let mut scores: HashMap<usize, usize> = HashMap::new();
-        for b in &mine {
-            if let Some(refs) = self.site.benefits.get(*b) {
-                let mut seen = std::collections::HashSet::new();
-                for r in refs {
-                    if r.page != i
-                        && seen.insert(r.page)
-                        && self.site.pages[r.page].kind == PageKind::Page
-                    {
-                        *scores.entry(r.page).or_insert(0) += 1;
-                    }
-                }
-            }
-        }
-        let mut ranked: Vec<(usize, usize)> = scores.into_iter().collect();
-        ranked.sort_by(|a, b| {
-            b.1.cmp(&a.1).then_with(|| {
-                self.site.pages[a.0]
-                    .title()
-                    .cmp(self.site.pages[b.0].title())
-            })
-        });
-        ranked
-            .into_iter()
-            .take(4)
-            .map(|(j, _)| self.summary(&self.site.pages[j]))
+        self.related
+            .of(i)
+            .map(|j| self.summary(&self.site.pages[j]))
             .collect()
     }
 
