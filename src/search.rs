@@ -33,6 +33,7 @@ const EXCLUDE: &[&str] = &[
     ".skip-link",
     ".toc",
     ".cta",
+    ".cta-band",
     ".disclaimer",
     ".related",
     ".article-meta",

@@ -107,7 +107,11 @@ fn articles_carry_the_trust_furniture_in_the_same_place() {
         "class=\"prose\"",
         "id=\"sources-heading\"",
         "Medical disclaimer",
-        "class=\"cta\"",
+        "</main>",
+        "class=\"cta-band\"",
+        "Book a consultation",
+        "<footer",
+        "<address>",
     ];
     let html = t.read("microneedling/acne-scars/index.html");
     let mut at = 0;
@@ -120,19 +124,21 @@ fn articles_carry_the_trust_furniture_in_the_same_place() {
     assert!(main.contains("<section class=\"sources\""));
     assert!(main.contains("<ol>"), "sources are a numbered list");
     // The call to action and the clinic's contact sit in the same place on
-    // every article: the end of <article>, then the footer.
+    // every page: right after <main>, then the footer with the address.
     for (rel, html) in html_pages(&t.out()) {
-        if html.contains("<article class=\"article\"") && html.contains("class=\"reviewer\"") {
-            let cta = html
-                .find("<aside class=\"cta\"")
-                .unwrap_or_else(|| panic!("{rel}: cta"));
-            let end = html.find("</article>").expect("article end");
-            assert!(cta < end, "{rel}: cta inside the article");
-            assert!(
-                html[end..].contains("<address>"),
-                "{rel}: clinic contact in the footer"
-            );
-        }
+        let main_end = html.find("</main>").expect("main end");
+        let cta = html
+            .find("<aside class=\"cta-band\"")
+            .unwrap_or_else(|| panic!("{rel}: no call to action"));
+        let footer = html.find("<footer").expect("footer");
+        assert!(
+            main_end < cta && cta < footer,
+            "{rel}: cta between main and footer"
+        );
+        assert!(
+            html[footer..].contains("<address>"),
+            "{rel}: clinic contact in the footer"
+        );
     }
 }
 
