@@ -445,8 +445,17 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
                     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
                 }
                 Format::Github => {
+                    // Annotations name files from the repository root; a
+                    // site in a subfolder (`-r site`) prefixes its paths.
+                    let prefix = (site.root != std::path::Path::new(".")
+                        && site.root.is_relative())
+                    .then_some(&site.root);
                     for d in &diags {
-                        println!("{}", diag::render_github(d));
+                        let mut d = d.clone();
+                        if let Some(p) = prefix {
+                            d.location.path = p.join(&d.location.path);
+                        }
+                        println!("{}", diag::render_github(&d));
                     }
                     eprintln!("{}", summary_line(&diags));
                 }

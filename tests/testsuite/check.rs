@@ -269,6 +269,24 @@ fn github_annotations_follow_the_documented_syntax() {
 }
 
 #[test]
+fn github_annotations_name_files_from_the_repository_root() {
+    // A site in a subfolder of the repository: `careleaf check -r site`.
+    let t = SiteTest::empty();
+    crate::harness::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check-severity"),
+        &t.root().join("site"),
+    );
+    let out = t.run(|c| {
+        c.args(["check", "-r", "site", "--format", "github"]);
+    });
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("::error file=site/content/about.md,line=3,col=17,title=claims.absolute::"),
+        "{text}"
+    );
+}
+
+#[test]
 fn build_prints_warnings_and_fails_on_errors() {
     let spam = SiteTest::from_fixture("check-spam");
     let out = spam.run(|c| {
