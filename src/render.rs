@@ -521,7 +521,8 @@ impl<'a> Renderer<'a> {
         })
     }
 
-    fn summary(&self, p: &Page) -> SummaryCtx {
+    /// How page `p` appears in lists (sections, tags, related articles).
+    pub fn summary(&self, p: &Page) -> SummaryCtx {
         SummaryCtx {
             title: p.title().to_string(),
             url: self.config.url(&p.path),
@@ -557,6 +558,12 @@ impl<'a> Renderer<'a> {
         }
         chain.reverse();
         chain
+    }
+
+    /// Indexes of the pages listed as related to page `i` (what
+    /// `page.related` shows), for `serve`'s dependency tracking.
+    pub fn related_pages(&self, i: usize) -> Vec<usize> {
+        self.related.of(i).collect()
     }
 
     /// Articles sharing the most benefits with page `i` (see `related`).

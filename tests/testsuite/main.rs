@@ -7,4 +7,6 @@ mod harness;
 mod build;
 mod check;
 mod publish;
+#[cfg(feature = "serve")]
+mod serve;
 mod theme;

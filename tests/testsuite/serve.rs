@@ -1,0 +1,671 @@
+//! `careleaf serve` (issue 5): incremental rebuilds must equal clean builds,
+//! and the server must serve the site under its base path, refuse traversal,
+//! signal reloads and show (then clear) the error overlay.
+//!
+//! Server tests bind port 0 and talk plain HTTP/1.1 over `TcpStream`. Nothing
+//! here depends on machine speed: waits are poll loops with generous limits.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use careleaf::config::{Config, Overrides};
+use careleaf::incremental::{self, Cache, Outputs, Update};
+use careleaf::serve::{Options, Server};
+
+use crate::harness::{SiteTest, today};
+
+// ---------------------------------------------------------------------------
+// Incremental rebuilds compared with clean builds.
+
+fn serve_config(t: &SiteTest) -> Config {
+    let mut c = t.config();
+    c.live_reload = true;
+    c
+}
+
+/// The state `serve` keeps between rebuilds.
+struct Session {
+    cache: Cache,
+    outputs: Outputs,
+}
+
+impl Session {
+    fn new() -> Session {
+        Session {
+            cache: Cache::default(),
+            outputs: Outputs::default(),
+        }
+    }
+
+    /// Rebuilds like `serve` after the watcher reported `changed`. Returns
+    /// None when the site has errors (serve keeps the last good site).
+    fn rebuild(&mut self, t: &SiteTest, changed: &[&str]) -> Option<Update> {
+        self.try_rebuild(t, changed).ok()
+    }
+
+    /// `rebuild`, with the error diagnostics when the site has errors.
+    fn try_rebuild(&mut self, t: &SiteTest, changed: &[&str]) -> Result<Update, Vec<String>> {
+        for rel in changed {
+            self.cache.mark_changed(rel);
+        }
+        let config = serve_config(t);
+        let loaded = careleaf::load_cached(&config, today(), &mut self.cache).expect("load");
+        if loaded.errors() > 0 {
+            return Err(loaded
+                .diagnostics
+                .iter()
+                .map(|d| careleaf::diag::render_human(d, false))
+                .collect());
+        }
+        let theme = careleaf::theme::load(&config.root, &config.site.theme).expect("theme");
+        Ok(self
+            .outputs
+            .update(&loaded.site, &config, &theme)
+            .expect("render"))
+    }
+}
+
+/// A clean build, from nothing, in memory.
+fn clean(t: &SiteTest) -> BTreeMap<String, Vec<u8>> {
+    let config = serve_config(t);
+    let loaded = careleaf::load(&config, today()).expect("load");
+    assert_eq!(
+        loaded.errors(),
+        0,
+        "the clean build has errors: {:#?}",
+        loaded.diagnostics
+    );
+    let theme = careleaf::theme::load(&config.root, &config.site.theme).expect("theme");
+    incremental::render_clean(&loaded.site, &config, &theme).expect("render")
+}
+
+/// Every file of the incremental result equals the clean build's, and no
+/// file is missing or left over.
+fn assert_same(t: &SiteTest, s: &Session, step: &str) {
+    let want = clean(t);
+    let got = s.outputs.files();
+    let mut problems = Vec::new();
+    for (path, bytes) in &want {
+        match got.get(path) {
+            None => problems.push(format!("missing {path}")),
+            Some(b) if &b[..] != &bytes[..] => problems.push(format!("stale {path}")),
+            Some(_) => {}
+        }
+    }
+    for path in got.keys() {
+        if !want.contains_key(path) {
+            problems.push(format!("left over {path}"));
+        }
+    }
+    problems.sort();
+    assert!(
+        problems.is_empty(),
+        "after {step}: the incremental site differs from a clean build:\n{}",
+        problems.join("\n")
+    );
+}
+
+fn edit(t: &SiteTest, rel: &str, f: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(t.root().join(rel)).expect("read");
+    let new = f(text);
+    t.change_file(rel, &new);
+}
+
+const ARTICLE: &str = "content/microneedling/aftercare.md";
+const NEW: &str = "content/microneedling/new-guide.md";
+const RENAMED: &str = "content/microneedling/renamed-guide.md";
+
+fn new_guide() -> String {
+    "---\ntitle: \"A new guide to microneedling\"\ndescription: \"Added while serving.\"\n\
+     date: 2026-10-01\ntags: [aftercare, new-topic]\nbenefits: [acne-scars]\n\
+     authors: [nia-brennan]\nreviewed_by: david-okafor\nlast_reviewed: 2026-10-01\n\
+     sources:\n  - title: \"A source\"\n    publisher: \"A journal\"\n    year: 2020\n\
+     faq:\n  - question: \"Is this a new question?\"\n    answer: \"Yes, it is new.\"\n---\n\
+     Some text that links to [aftercare](aftercare.md#the-first-48-hours).\n\n\
+     ## A heading {#a-heading benefit=acne-scars}\n\nMore text.\n"
+        .to_string()
+}
+
+/// See: issue 5. A sequence of edits, additions, renames and deletions; after
+/// each step every file of the incrementally updated site is compared with a
+/// clean build.
+#[test]
+fn incremental_rebuilds_equal_clean_builds_after_every_step() {
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    let first = s.rebuild(&t, &[]).expect("the example site builds");
+    assert!(first.full);
+    let total_jobs = first.jobs;
+    assert_same(&t, &s, "the first build");
+
+    // 1. A body edit re-renders only what can show it.
+    edit(&t, ARTICLE, |x| {
+        x + "\nOne more sentence about aftercare.\n"
+    });
+    let u = s.rebuild(&t, &[ARTICLE]).expect("builds");
+    assert!(!u.full, "a body edit must not re-render everything");
+    assert!(
+        u.jobs < total_jobs / 2,
+        "a body edit re-ran {} of {total_jobs} render jobs",
+        u.jobs
+    );
+    assert!(
+        u.changed
+            .contains(&"microneedling/aftercare/index.html".to_string()),
+        "{:?}",
+        u.changed
+    );
+    assert_same(&t, &s, "a body edit");
+
+    // 2. Nothing changed on disk: nothing changes.
+    let u = s.rebuild(&t, &[ARTICLE]).expect("builds");
+    assert!(u.is_empty(), "{:?}", u.changed);
+
+    type Step = (
+        &'static str,
+        Box<dyn Fn(&SiteTest)>,
+        &'static [&'static str],
+    );
+    let steps: Vec<Step> = vec![
+        (
+            "a title change (section list, tags, related, FAQ sources)",
+            Box::new(|t: &SiteTest| {
+                edit(t, ARTICLE, |x| {
+                    x.replace(
+                        "title: \"Aftercare: looking after your skin after microneedling\"",
+                        "title: \"Aftercare after microneedling, renamed\"",
+                    )
+                })
+            }),
+            &[ARTICLE],
+        ),
+        (
+            "a new tag",
+            Box::new(|t: &SiteTest| {
+                edit(t, ARTICLE, |x| {
+                    x.replace(
+                        "tags: [aftercare, safety]",
+                        "tags: [aftercare, safety, brand-new]",
+                    )
+                })
+            }),
+            &[ARTICLE],
+        ),
+        (
+            "a date change (list order)",
+            Box::new(|t: &SiteTest| {
+                edit(t, ARTICLE, |x| {
+                    x.replace("date: 2026-03-02", "date: 2021-01-05")
+                })
+            }),
+            &[ARTICLE],
+        ),
+        (
+            "a heading tagged with a benefit",
+            Box::new(|t: &SiteTest| {
+                edit(t, ARTICLE, |x| {
+                    x + "\n## Scars and aftercare {#scars-aftercare benefit=acne-scars}\n\nText.\n"
+                })
+            }),
+            &[ARTICLE],
+        ),
+        (
+            "a front matter benefit",
+            Box::new(|t: &SiteTest| {
+                edit(t, ARTICLE, |x| {
+                    x.replacen("tags: [", "benefits: [fine-lines]\ntags: [", 1)
+                })
+            }),
+            &[ARTICLE],
+        ),
+        (
+            "a new FAQ entry",
+            Box::new(|t: &SiteTest| {
+                edit(t, ARTICLE, |x| {
+                    x.replacen(
+                        "faq:\n",
+                        "faq:\n  - question: \"Can I swim after microneedling?\"\n    answer: \"Wait at least 48 hours.\"\n",
+                        1,
+                    )
+                })
+            }),
+            &[ARTICLE],
+        ),
+        (
+            "a standalone question edit",
+            Box::new(|t: &SiteTest| {
+                edit(t, "content/faq/does-it-hurt.md", |x| {
+                    x.replace("Does microneedling hurt?", "Does microneedling hurt much?")
+                })
+            }),
+            &["content/faq/does-it-hurt.md"],
+        ),
+        (
+            "a section title change (breadcrumbs of its pages)",
+            Box::new(|t: &SiteTest| {
+                edit(t, "content/microneedling/_index.md", |x| {
+                    x.replacen(
+                        "title: \"Microneedling\"",
+                        "title: \"Microneedling guides\"",
+                        1,
+                    )
+                })
+            }),
+            &["content/microneedling/_index.md"],
+        ),
+        (
+            "a new article",
+            Box::new(|t: &SiteTest| {
+                t.change_file(NEW, &new_guide());
+            }),
+            &[NEW],
+        ),
+        (
+            "a rename",
+            Box::new(|t: &SiteTest| {
+                std::fs::rename(t.root().join(NEW), t.root().join(RENAMED)).expect("rename");
+            }),
+            &[NEW, RENAMED],
+        ),
+        (
+            "an edit of the renamed article",
+            Box::new(|t: &SiteTest| {
+                edit(t, RENAMED, |x| {
+                    x.replace("More text.", "More text, edited.")
+                })
+            }),
+            &[RENAMED],
+        ),
+        (
+            "a draft",
+            Box::new(|t: &SiteTest| {
+                edit(t, RENAMED, |x| x.replacen("---\n", "---\ndraft: true\n", 1))
+            }),
+            &[RENAMED],
+        ),
+        (
+            "a deletion",
+            Box::new(|t: &SiteTest| {
+                t.remove_file(RENAMED);
+            }),
+            &[RENAMED],
+        ),
+        (
+            "a data file change",
+            Box::new(|t: &SiteTest| {
+                edit(t, "content/benefits.yaml", |x| {
+                    x.replacen("name: Acne scars", "name: Acne scarring", 1)
+                })
+            }),
+            &["content/benefits.yaml"],
+        ),
+        (
+            "a site.yaml change",
+            Box::new(|t: &SiteTest| {
+                edit(t, "site.yaml", |x| x.replacen("title: ", "title: New ", 1))
+            }),
+            &[],
+        ),
+        (
+            "a theme override",
+            Box::new(|t: &SiteTest| {
+                let page = include_str!("../../themes/default/templates/404.html");
+                t.change_file(
+                    "themes/default/templates/404.html",
+                    &page.replacen("</main>", "<p>Overridden.</p></main>", 1),
+                );
+            }),
+            &[],
+        ),
+    ];
+    for (name, change, changed) in &steps {
+        change(&t);
+        if let Err(d) = s.try_rebuild(&t, changed) {
+            panic!("after {name}: the site has errors:\n{}", d.join("\n"));
+        }
+        assert_same(&t, &s, name);
+    }
+
+    // A broken file keeps the last good site; fixing it catches up.
+    let good = std::fs::read_to_string(t.root().join(ARTICLE)).expect("read");
+    t.change_file(ARTICLE, "---\ntitle: \"half saved\n");
+    assert!(
+        s.rebuild(&t, &[ARTICLE]).is_none(),
+        "a broken file is an error"
+    );
+    t.change_file(
+        ARTICLE,
+        &good.replace("One more sentence", "Another sentence"),
+    );
+    s.rebuild(&t, &[ARTICLE]).expect("fixed");
+    assert_same(&t, &s, "fixing a broken file");
+}
+
+/// Timestamps alone are enough when the watcher missed nothing: an edit that
+/// changes the size is picked up without `mark_changed`.
+#[test]
+fn edits_are_found_by_size_and_time_without_watcher_hints() {
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("builds");
+    edit(&t, "content/about.md", |x| x + "\nA longer about page.\n");
+    let u = s.rebuild(&t, &[]).expect("builds");
+    assert!(u.changed.contains(&"about/index.html".to_string()));
+    assert_same(&t, &s, "an unannounced edit");
+}
+
+// ---------------------------------------------------------------------------
+// The server, over real HTTP.
+
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A minimal HTTP/1.1 GET; `path` is sent exactly as given.
+fn get(addr: SocketAddr, path: &str) -> Reply {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(WAIT)).expect("timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn start(t: &SiteTest) -> Server {
+    Server::start(
+        Overrides {
+            root: Some(t.root().to_path_buf()),
+            ..Overrides::default()
+        },
+        &Options {
+            host: "127.0.0.1".into(),
+            port: 0,
+            verbose: false,
+        },
+    )
+    .expect("server starts")
+}
+
+/// Polls `path` until `ok` holds (or panics after `WAIT`).
+fn wait_for(addr: SocketAddr, path: &str, what: &str, ok: impl Fn(&Reply) -> bool) -> Reply {
+    let start = Instant::now();
+    loop {
+        let r = get(addr, path);
+        if ok(&r) {
+            return r;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "timed out waiting for {what}; last reply {}:\n{}",
+            r.status,
+            r.body
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serves_the_site_under_its_base_path() {
+    let t = SiteTest::from_fixture("minimal");
+    let server = start(&t);
+    let addr = server.addr();
+    assert!(server.url().ends_with("/skin/"), "{}", server.url());
+
+    let home = get(addr, "/skin/hello/");
+    assert_eq!(home.status, 200);
+    assert_eq!(
+        home.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(home.body.contains("First part"), "{}", home.body);
+    assert!(
+        home.body
+            .contains("<script src=\"/skin/__careleaf/livereload.js\" defer></script>"),
+        "serve injects the live-reload script"
+    );
+
+    let root = get(addr, "/");
+    assert_eq!(root.status, 302);
+    assert_eq!(root.header("location"), Some("/skin/"));
+    let dir = get(addr, "/skin/hello");
+    assert_eq!(dir.status, 301);
+    assert_eq!(dir.header("location"), Some("/skin/hello/"));
+    let base = get(addr, "/skin");
+    assert_eq!(base.status, 301);
+    assert_eq!(base.header("location"), Some("/skin/"));
+
+    let css = get(addr, "/skin/css/careleaf.css");
+    assert_eq!(css.status, 200);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    let js = get(addr, "/skin/__careleaf/livereload.js");
+    assert_eq!(js.status, 200);
+    assert_eq!(
+        js.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(js.body.contains("EventSource"));
+    let xml = get(addr, "/skin/sitemap.xml");
+    assert_eq!(
+        xml.header("content-type"),
+        Some("application/xml; charset=utf-8")
+    );
+
+    // A proper 404: the site's page, with the status.
+    let missing = get(addr, "/skin/no-such-page/");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("Page not found"), "{}", missing.body);
+    assert_eq!(get(addr, "/elsewhere/").status, 404);
+
+    // The build output folder is never written.
+    assert!(!t.out().exists(), "serve wrote public/");
+}
+
+#[test]
+fn path_traversal_is_refused() {
+    let t = SiteTest::from_fixture("minimal");
+    std::fs::write(t.root().join("secret.txt"), "TOP-SECRET").expect("write");
+    let server = start(&t);
+    let addr = server.addr();
+    for path in [
+        "/skin/../secret.txt",
+        "/skin/%2e%2e/secret.txt",
+        "/skin/%2E%2E/%2e%2e/etc/passwd",
+        "/skin/..%2fsecret.txt",
+        "/skin/..%5csecret.txt",
+        "/skin/%5c..%5csecret.txt",
+        "/skin//etc/passwd",
+        "/skin/content/hello.md",
+        "/skin/site.yaml",
+    ] {
+        let r = get(addr, path);
+        assert!(
+            r.status == 400 || r.status == 404,
+            "{path}: status {}",
+            r.status
+        );
+        assert!(!r.body.contains("TOP-SECRET"), "{path} leaked a file");
+        assert!(!r.body.contains("base_url"), "{path} leaked site.yaml");
+    }
+}
+
+/// Opens the event stream and waits until the server says it is subscribed.
+fn subscribe(addr: SocketAddr, base: &str) -> TcpStream {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET {base}__careleaf/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("send");
+    let head = read_until(&mut s, ": connected");
+    assert!(head.contains("200 OK"), "{head}");
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+    s
+}
+
+/// Reads from the stream until `needle` has arrived (or panics after `WAIT`).
+fn read_until(s: &mut TcpStream, needle: &str) -> String {
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if String::from_utf8_lossy(&seen).contains(needle) {
+            return String::from_utf8_lossy(&seen).into_owned();
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "timed out waiting for `{needle}`; got:\n{}",
+            String::from_utf8_lossy(&seen)
+        );
+        match s.read(&mut buf) {
+            Ok(0) => panic!("the event stream closed"),
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => panic!("reading the event stream: {e}"),
+        }
+    }
+}
+
+#[test]
+fn an_edit_is_rebuilt_and_signalled_to_browsers() {
+    let t = SiteTest::from_fixture("minimal");
+    let server = start(&t);
+    let addr = server.addr();
+    let mut events = subscribe(addr, "/skin/");
+    let before = get(addr, "/skin/hello/");
+    assert!(!before.body.contains("Edited while serving"));
+
+    edit(&t, "content/hello.md", |x| x + "\nEdited while serving.\n");
+    read_until(&mut events, "event: reload");
+    // The reload is sent only after the new build is in place.
+    let after = get(addr, "/skin/hello/");
+    assert!(
+        after.body.contains("Edited while serving"),
+        "{}",
+        after.body
+    );
+
+    // A new page appears, a deleted one disappears.
+    t.change_file("content/added.md", "---\ntitle: Added\n---\nNew page.\n");
+    wait_for(addr, "/skin/added/", "the new page", |r| r.status == 200);
+    t.remove_file("content/added.md");
+    wait_for(addr, "/skin/added/", "the deleted page to go", |r| {
+        r.status == 404
+    });
+}
+
+#[test]
+fn a_broken_edit_shows_the_overlay_until_it_is_fixed() {
+    let t = SiteTest::from_fixture("minimal");
+    let server = start(&t);
+    let addr = server.addr();
+    let good = std::fs::read_to_string(t.root().join("content/hello.md")).expect("read");
+
+    // A half-saved file: the front matter never closes.
+    t.change_file("content/hello.md", "---\ntitle: \"Hello\nbroken: [\n");
+    let r = wait_for(addr, "/skin/hello/", "the error overlay", |r| {
+        r.body.contains("id=\"careleaf-error\"")
+    });
+    assert_eq!(r.status, 200, "the last good page is still served");
+    assert!(r.body.contains("First part"), "last good content kept");
+    assert!(
+        r.body.contains("content/hello.md:"),
+        "the overlay names the file: {}",
+        r.body
+    );
+    assert!(r.body.contains("role=\"alertdialog\""));
+    assert!(r.body.contains("data-careleaf-dismiss"));
+    assert!(r.body.contains("/skin/__careleaf/overlay.css"));
+    // Every HTML page carries it, the 404 page too; other files do not.
+    assert!(get(addr, "/skin/nope/").body.contains("careleaf-error"));
+    assert!(
+        !get(addr, "/skin/sitemap.xml")
+            .body
+            .contains("careleaf-error")
+    );
+    let css = get(addr, "/skin/__careleaf/overlay.css");
+    assert_eq!(css.status, 200);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    assert!(css.body.contains("#careleaf-error"));
+
+    // Fixed: the overlay goes away by itself and the edit shows.
+    let mut events = subscribe(addr, "/skin/");
+    t.change_file("content/hello.md", &(good + "\nFixed now.\n"));
+    read_until(&mut events, "event: reload");
+    let r = wait_for(addr, "/skin/hello/", "the overlay to clear", |r| {
+        !r.body.contains("careleaf-error")
+    });
+    assert!(r.body.contains("Fixed now."), "{}", r.body);
+}
+
+#[test]
+fn a_busy_port_moves_to_the_next_free_one() {
+    let t = SiteTest::from_fixture("minimal");
+    // Hold a port, then ask for it.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = held.local_addr().expect("addr").port();
+    let server = Server::start(
+        Overrides {
+            root: Some(t.root().to_path_buf()),
+            ..Overrides::default()
+        },
+        &Options {
+            host: "127.0.0.1".into(),
+            port,
+            verbose: false,
+        },
+    )
+    .expect("server starts");
+    assert_eq!(server.busy_port(), Some(port));
+    assert_ne!(server.addr().port(), port);
+    assert_eq!(get(server.addr(), "/skin/hello/").status, 200);
+}
+
+#[test]
+fn build_output_never_contains_the_live_reload_script() {
+    let t = SiteTest::from_fixture("minimal");
+    t.build();
+    let html = t.read("hello/index.html");
+    assert!(!html.contains("livereload"), "{html}");
+    assert!(!html.contains("__careleaf"), "{html}");
+}
