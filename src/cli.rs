@@ -126,3 +126,16 @@ pub enum NewKind {
         question: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap checks the whole command definition (conflicting names, bad
+    /// defaults) only in debug builds and only when asked.
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

@@ -309,7 +309,32 @@ impl Config {
 /// Parses `site.yaml` text.
 pub fn parse_site(text: &str, path: &str) -> Result<SiteConfig, Diagnostic> {
     let (text, _) = strip_bom(text);
-    parse_yaml(text, text, path, 1, SITE_FIELDS)
+    parse_yaml(text, text, path, 1, SITE_FIELDS).map_err(|d| recode(d, "config"))
+}
+
+/// The YAML parser names its codes after front matter; in `site.yaml` and
+/// the data files an editor should read `config.unknown-field` or
+/// `data.unknown-field` instead.
+fn recode(mut d: Diagnostic, file: &str) -> Diagnostic {
+    let rest = d.code.strip_prefix("frontmatter.").unwrap_or("");
+    d.code = match (file, rest) {
+        ("config", "unknown-field") => "config.unknown-field",
+        ("config", "missing-field") => "config.missing-field",
+        ("config", "wrong-type") => "config.wrong-type",
+        ("config", "duplicate-field") => "config.duplicate-field",
+        ("config", "tab") => "config.tab",
+        ("config", "unclosed-quote") => "config.unclosed-quote",
+        ("config", "syntax") => "config.syntax",
+        ("data", "unknown-field") => "data.unknown-field",
+        ("data", "missing-field") => "data.missing-field",
+        ("data", "wrong-type") => "data.wrong-type",
+        ("data", "duplicate-field") => "data.duplicate-field",
+        ("data", "tab") => "data.tab",
+        ("data", "unclosed-quote") => "data.unclosed-quote",
+        ("data", "syntax") => "data.syntax",
+        _ => d.code,
+    };
+    d
 }
 
 /// Splits a base URL into its normalized absolute form and its path.
@@ -441,7 +466,7 @@ pub fn parse_data<T: for<'de> Deserialize<'de>>(
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    parse_yaml(text, text, path, 1, DATA_FIELDS)
+    parse_yaml(text, text, path, 1, DATA_FIELDS).map_err(|d| recode(d, "data"))
 }
 
 /// Reads the data files that exist under `ROOT/content/`. Problems become

@@ -227,7 +227,7 @@ pub fn render_github(d: &Diagnostic) -> String {
     };
     let mut msg = d.message.clone();
     if let Some(help) = &d.help {
-        msg.push_str("\n");
+        msg.push('\n');
         msg.push_str(help);
     }
     format!(

@@ -363,6 +363,10 @@ impl Outputs {
                 }
                 if any {
                     dirty.insert(Key::Other(Job::Feeds));
+                    if site.home.is_none() {
+                        // The generated home page lists the newest articles.
+                        dirty.insert(Key::Other(Job::Home));
+                    }
                 }
                 for i in 0..n {
                     let p = &site.pages[i];

@@ -172,7 +172,7 @@ fn decode_percent(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && i + 2 < bytes.len() + 0
+            && i + 2 < bytes.len()
             && let Some(h) = s.get(i + 1..i + 3)
             && let Ok(b) = u8::from_str_radix(h, 16)
         {

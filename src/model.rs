@@ -932,6 +932,7 @@ fn known_urls(site: &Site, statics: &[String]) -> BTreeSet<String> {
         s.insert(rel.clone());
     }
     for g in [
+        "", // the home page: rendered even without content/_index.md
         "benefits/",
         "faq/",
         "tags/",

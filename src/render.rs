@@ -48,6 +48,9 @@ pub enum Job {
     Search,
     /// `404.html`.
     NotFound,
+    /// `index.html` of a site without `content/_index.md`, so `/` and the
+    /// "Home" breadcrumb never lead to a 404. See: issue 2.
+    Home,
     /// Sitemaps, the Atom feed, `robots.txt`, `.nojekyll` and `CNAME`.
     Feeds,
 }
@@ -901,6 +904,9 @@ impl<'a> Renderer<'a> {
     pub fn jobs(&self) -> Vec<Job> {
         let c = self.config;
         let mut jobs: Vec<Job> = (0..self.site.pages.len()).map(Job::Page).collect();
+        if self.site.home.is_none() {
+            jobs.push(Job::Home);
+        }
         let benefits = self.ordered_benefits();
         if !benefits.is_empty() {
             jobs.push(Job::BenefitsIndex);
@@ -952,16 +958,7 @@ impl<'a> Renderer<'a> {
                 )?;
             }
             PageKind::Home => {
-                let recent: Vec<SummaryCtx> = {
-                    let mut arts: Vec<&Page> =
-                        self.site.pages.iter().filter(|q| q.is_article()).collect();
-                    arts.sort_by(|a, b| {
-                        b.fm.date
-                            .cmp(&a.fm.date)
-                            .then_with(|| a.title().cmp(b.title()))
-                    });
-                    arts.into_iter().take(6).map(|q| self.summary(q)).collect()
-                };
+                let recent = self.recent();
                 let benefits: Vec<BenefitCtx> = self
                     .ordered_benefits()
                     .into_iter()
@@ -1079,6 +1076,44 @@ impl<'a> Renderer<'a> {
         Ok(())
     }
 
+    /// The six newest articles, for the home page.
+    fn recent(&self) -> Vec<SummaryCtx> {
+        let mut arts: Vec<&Page> = self.site.pages.iter().filter(|q| q.is_article()).collect();
+        arts.sort_by(|a, b| {
+            b.fm.date
+                .cmp(&a.fm.date)
+                .then_with(|| a.title().cmp(b.title()))
+        });
+        arts.into_iter().take(6).map(|q| self.summary(q)).collect()
+    }
+
+    /// The home page of a site without `content/_index.md`: the site's
+    /// title and description, the newest articles and the benefits.
+    fn render_default_home(
+        &self,
+        emit: &(dyn Fn(String, Vec<u8>) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        let c = self.config;
+        let mut page = self.generated_page(&c.site.title, &c.site.description, "", Vec::new());
+        page.kind = "home";
+        let benefits: Vec<BenefitCtx> = self
+            .ordered_benefits()
+            .into_iter()
+            .filter_map(|b| self.benefit_ctx(b))
+            .collect();
+        emit(
+            "index.html".into(),
+            self.render(
+                "index.html",
+                &HomeTemplate {
+                    page: &page,
+                    recent: self.recent(),
+                    benefits,
+                },
+            )?,
+        )
+    }
+
     fn ordered_benefits(&self) -> Vec<&str> {
         let mut v: Vec<(i64, usize, &str)> = self
             .site
@@ -1100,6 +1135,7 @@ impl<'a> Renderer<'a> {
         let c = self.config;
         match job {
             Job::Page(i) => self.render_page(*i, emit),
+            Job::Home => self.render_default_home(emit),
             Job::BenefitsIndex => {
                 let benefits: Vec<BenefitCtx> = self
                     .ordered_benefits()

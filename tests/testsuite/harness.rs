@@ -13,6 +13,10 @@ pub fn today() -> Date {
     "2026-11-21".parse().expect("valid date")
 }
 
+/// The site.yaml of a fixture that has none, and of `SiteTest::empty()`.
+pub const DEFAULT_SITE_YAML: &str =
+    "title: Test clinic\nbase_url: https://clinic.example/skin/\nlanguage: en\n";
+
 pub struct SiteTest {
     pub dir: tempfile::TempDir,
     pub base_url: Option<String>,
@@ -27,6 +31,11 @@ impl SiteTest {
         assert!(src.is_dir(), "no fixture {}", src.display());
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&src, dir.path());
+        // Most fixtures need no special settings: give them a default site.yaml.
+        let site_yaml = dir.path().join("site.yaml");
+        if !site_yaml.exists() {
+            std::fs::write(&site_yaml, DEFAULT_SITE_YAML).expect("write site.yaml");
+        }
         SiteTest {
             dir,
             base_url: None,
@@ -52,11 +61,7 @@ impl SiteTest {
     /// An empty site with just a site.yaml.
     pub fn empty() -> SiteTest {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(
-            dir.path().join("site.yaml"),
-            "title: Test clinic\nbase_url: https://clinic.example/skin/\nlanguage: en\n",
-        )
-        .expect("write");
+        std::fs::write(dir.path().join("site.yaml"), DEFAULT_SITE_YAML).expect("write");
         SiteTest {
             dir,
             base_url: None,

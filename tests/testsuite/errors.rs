@@ -1,0 +1,338 @@
+//! Error messages are part of the interface: one test per kind pins the full
+//! text an author sees, caret line included. Each fixture is a tiny site
+//! with one mistake, named after it.
+//! See: issue 2 (front matter errors at the right line, one run reports all).
+
+use careleaf::diag::{Error, Severity, render_human};
+
+use crate::harness::{SiteTest, today};
+
+/// Every error (not warning) of a fixture site, rendered as an author sees
+/// it. Warnings come from `check`'s rules and are tested there.
+fn errors(fixture: &str) -> String {
+    let t = SiteTest::from_fixture(fixture);
+    let loaded = careleaf::load(&t.config(), today()).expect("load");
+    let text: String = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect();
+    // And the build refuses, with the same count.
+    match t.build_err() {
+        Error::Content { count, .. } => assert_eq!(count, loaded.errors()),
+        other => panic!("expected content errors, got {other}"),
+    }
+    text
+}
+
+#[test]
+fn wrong_type() {
+    assert_eq!(
+        errors("error-wrong-type"),
+        "\
+content/peels.md:3:9: error[frontmatter.wrong-type]: field `weight`: expected a whole number, found `heavy`
+  |
+3 | weight: heavy
+  |         ^^^^^
+"
+    );
+}
+
+#[test]
+fn bad_date() {
+    assert_eq!(
+        errors("error-bad-date"),
+        "\
+content/peels.md:4:7: error[frontmatter.bad-date]: field `date`: invalid date `2024-13-45`: there is no month 13; expected a real date written YYYY-MM-DD
+  |
+4 | date: 2024-13-45
+  |       ^^^^^^^^^^
+"
+    );
+}
+
+#[test]
+fn missing_title() {
+    assert_eq!(
+        errors("error-missing-title"),
+        "\
+content/peels.md:1:1: error[frontmatter.missing-field]: missing required field `title`
+  |
+1 | ---
+  | ^^^
+  = help: add a line `title: ...` to the front matter
+"
+    );
+}
+
+#[test]
+fn unknown_key_suggests_the_field_meant() {
+    assert_eq!(
+        errors("error-unknown-key"),
+        "\
+content/peels.md:3:1: error[frontmatter.unknown-field]: unknown field `reviwed_by`
+  |
+3 | reviwed_by: ana
+  | ^^^^^^^^^^
+  = help: did you mean `reviewed_by`?
+"
+    );
+}
+
+#[test]
+fn unknown_key_in_a_source_suggests_a_source_field() {
+    assert_eq!(
+        errors("error-unknown-nested-key"),
+        "\
+content/peels.md:5:5: error[frontmatter.unknown-field]: unknown field `yaer`
+  |
+5 |     yaer: 2019
+  |     ^^^^
+  = help: did you mean `year`?
+"
+    );
+}
+
+#[test]
+fn unknown_site_yaml_key_suggests_the_key_meant() {
+    let t = SiteTest::from_fixture("error-config-unknown-key");
+    let Err(Error::Config(d)) = careleaf::config::Config::load(&careleaf::config::Overrides {
+        root: Some(t.root().to_path_buf()),
+        ..Default::default()
+    }) else {
+        panic!("site.yaml with an unknown key must not load");
+    };
+    assert_eq!(
+        render_human(&d, false),
+        "\
+site.yaml:3:1: error[config.unknown-field]: unknown field `languge`
+  |
+3 | languge: en
+  | ^^^^^^^
+  = help: did you mean `language`?
+"
+    );
+}
+
+#[test]
+fn missing_closing_fence() {
+    assert_eq!(
+        errors("error-unclosed-fence"),
+        "\
+content/peels.md:1:1: error[frontmatter.unclosed]: the front matter opened here is never closed
+  |
+1 | ---
+  | ^^^
+  = help: add a line `---` after the last front matter field, before the article text
+"
+    );
+}
+
+#[test]
+fn unclosed_quote_points_at_the_opening_quote() {
+    assert_eq!(
+        errors("error-unclosed-quote"),
+        "\
+content/peels.md:2:8: error[frontmatter.unclosed-quote]: this quoted text is never closed
+  |
+2 | title: \"Peels: a guide
+  |        ^
+  = help: add the closing quote at the end of the value, on the same line
+"
+    );
+}
+
+#[test]
+fn file_not_utf8() {
+    // The file is Latin-1: `è` is the single byte 0xE8, the 3rd character of line 4.
+    assert_eq!(
+        errors("error-not-utf8"),
+        "\
+content/peels.md:4:3: error[source.not-utf8]: this file is not UTF-8 text
+  |
+4 | Cr\u{fffd}me (saved as Latin-1).
+  |   ^
+  = help: save the file as UTF-8 in your editor (\"Save with encoding\" > UTF-8)
+"
+    );
+}
+
+#[test]
+fn tab_in_yaml_points_at_the_tab() {
+    // The source line shows the tab as a space, so the caret lines up.
+    assert_eq!(
+        errors("error-tab"),
+        "\
+content/peels.md:4:1: error[frontmatter.tab]: a tab character is not allowed here: YAML indents with spaces
+  |
+4 |  - recovery
+  | ^
+  = help: replace the tab with spaces
+"
+    );
+}
+
+#[test]
+fn broken_link_to_a_markdown_file() {
+    assert_eq!(
+        errors("error-broken-link"),
+        "\
+content/peels.md:4:10: error[links.broken]: link to `after-care.md`: no page `content/after-care.md`
+  |
+4 | Read the [aftercare guide](after-care.md) first.
+  |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: did you mean `content/aftercare.md`?
+"
+    );
+}
+
+#[test]
+fn link_to_a_missing_heading() {
+    assert_eq!(
+        errors("error-missing-anchor"),
+        "\
+content/peels.md:4:5: error[links.missing-anchor]: link to `aftercare.md#first-day`: `content/aftercare.md` has no heading with the id `first-day`
+  |
+4 | See [the first day](aftercare.md#first-day).
+  |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+"
+    );
+}
+
+#[test]
+fn unknown_benefit_slug() {
+    assert_eq!(
+        errors("error-unknown-benefit"),
+        "\
+content/peels.md:3:12: error[benefit.unknown]: unknown benefit `acne-scar`
+  |
+3 | benefits: [acne-scar]
+  |            ^^^^^^^^^
+  = help: did you mean `acne-scars`?
+"
+    );
+}
+
+#[test]
+fn duplicate_url() {
+    assert_eq!(
+        errors("error-duplicate-url"),
+        "\
+content/peels.md:1:1: error[content.duplicate-url]: this page has the URL `/peels/`, which `content/chemical-peels.md` already has
+  = help: give one of them a different `slug`
+"
+    );
+}
+
+#[test]
+fn crlf_and_byte_order_mark_keep_lines_and_columns_right() {
+    // BOM + CRLF: the error is on line 3, the caret under `heavy`, and no
+    // `\r` leaks into the source line.
+    assert_eq!(
+        errors("error-crlf-bom"),
+        "\
+content/peels.md:3:9: error[frontmatter.wrong-type]: field `weight`: expected a whole number, found `heavy`
+  |
+3 | weight: heavy
+  |         ^^^^^
+"
+    );
+}
+
+#[test]
+fn one_run_reports_every_broken_file() {
+    // a-first.md and c-second.md are broken; b-fine.md between them is not.
+    assert_eq!(
+        errors("error-two-files"),
+        "\
+content/a-first.md:3:9: error[frontmatter.wrong-type]: field `weight`: expected a whole number, found `heavy`
+  |
+3 | weight: heavy
+  |         ^^^^^
+content/c-second.md:3:7: error[frontmatter.bad-date]: field `date`: invalid date `2024-02-30`: February 2024 has 29 days; expected a real date written YYYY-MM-DD
+  |
+3 | date: 2024-02-30
+  |       ^^^^^^^^^^
+"
+    );
+}
+
+#[test]
+fn a_link_to_a_broken_page_is_not_reported_twice() {
+    // The target's own error is enough; "no page" would send the author
+    // looking for a file that exists.
+    let t = SiteTest::from_fixture("error-two-files");
+    t.change_file(
+        "content/b-fine.md",
+        "---\ntitle: Fine\n---\nSee [the first](a-first.md).\n",
+    );
+    let loaded = careleaf::load(&t.config(), today()).expect("load");
+    let codes: Vec<&str> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(codes, ["frontmatter.wrong-type", "frontmatter.bad-date"]);
+}
+
+#[test]
+fn a_link_to_a_draft_says_it_is_a_draft() {
+    let t = SiteTest::from_fixture("drafts");
+    t.change_file(
+        "content/published.md",
+        "---\ntitle: Published\n---\nSoon: [more](unfinished.md).\n",
+    );
+    let loaded = careleaf::load(&t.config(), today()).expect("load");
+    let text: String = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect();
+    assert_eq!(
+        text,
+        "\
+content/published.md:4:7: error[links.draft]: link to `unfinished.md`: `content/unfinished.md` is a draft, so it is not published
+  |
+4 | Soon: [more](unfinished.md).
+  |       ^^^^^^^^^^^^^^^^^^^^^
+  = help: remove `draft: true` from that page, or remove this link until it is published
+"
+    );
+}
+
+/// Nothing read from a file makes careleaf panic: a handful of hostile
+/// inputs each end as diagnostics.
+#[test]
+fn hostile_front_matter_never_panics() {
+    let inputs: &[&str] = &[
+        "",
+        "---",
+        "---\n",
+        "---\n---\n",
+        "---\n...\n",
+        "\u{feff}",
+        "---\r\n\r\n---\r\n",
+        "---\ntitle: [\n---\n",
+        "---\ntitle: {a: b}\n---\n",
+        "---\ntitle: &a x\nslug: *a\n---\n",
+        "---\ntitle: *missing\n---\n",
+        "---\n: x\n---\n",
+        "---\ntitle: x\ndate: 99999-01-01\n---\n",
+        "---\ntitle: x\ndate: 2024-02-29T25:61:00\n---\n",
+        "---\ntitle: x\ndate: 2024-1é-01\n---\n",
+        "---\ntitle: x\nweight: 99999999999999999999999\n---\n",
+        "---\ntitle: x\nextra: {a: [1, {b: ~}]}\n---\n",
+        "---\n\"title\": \"é\u{0}\"\n---\n",
+        "---\ntitle: x\n---\n[a](../../../../etc/passwd.md) ![b](../x.png) [c](/%%%)\n",
+        "---\ntitle: x\n---\n[^a]: b\n\n## {#}\n\n### {.benefit #}\n",
+    ];
+    for (i, text) in inputs.iter().enumerate() {
+        let t = SiteTest::empty();
+        t.change_file("content/page.md", text);
+        let result = std::panic::catch_unwind(|| careleaf::load(&t.config(), today()));
+        assert!(result.is_ok(), "input {i} panicked: {text:?}");
+    }
+}
