@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use rayon::prelude::*;
 
 use crate::config::{Config, Level};
 use crate::diag::{Diagnostic, Location, Severity, did_you_mean};
@@ -318,8 +319,10 @@ const STOPWORDS: &[&str] = &[
     "why", "will", "with", "would", "you", "your",
 ];
 
-/// A spam keyword may appear this many times on a page; more is stuffing.
-const KEYWORD_MAX: usize = 3;
+/// A spam keyword may appear this many times on a page; more is stuffing
+/// ("microneedling in London. Peels in London. ..."). A contact page names
+/// its town in the address, the directions and the parking notes.
+const KEYWORD_MAX: usize = 5;
 /// A phrase must appear at least this often to be "repeated unusually often"...
 const PHRASE_MIN_COUNT: usize = 5;
 /// ...and its words must make up at least this share (per mille) of the
@@ -337,14 +340,25 @@ pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let phrases = Phrases::new(config);
     let mut titles: HashMap<&str, &Page> = HashMap::new();
-    for p in &site.pages {
-        let prose = Prose::of_page(p);
-        trust(p, config, today, &mut out);
-        phrases.claims(&p.rel, &p.text, &p.lines, &prose, &mut out);
-        spam(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
-        structure(p, today, &mut out);
-        media_and_links(p, &mut out);
-        privacy_content(&p.rel, &p.text, &p.lines, &prose.html, config, &mut out);
+    // The per-page rules are independent: run them on every core (they were
+    // most of a large site's build), keeping the page order.
+    let per_page: Vec<Vec<Diagnostic>> = site
+        .pages
+        .par_iter()
+        .map(|p| {
+            let mut out = Vec::new();
+            let prose = Prose::of_page(p);
+            trust(p, config, today, &mut out);
+            phrases.claims(&p.rel, &p.text, &p.lines, &prose, &mut out);
+            spam(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
+            structure(p, today, &mut out);
+            media_and_links(p, &mut out);
+            privacy_content(&p.rel, &p.text, &p.lines, &prose.html, config, &mut out);
+            out
+        })
+        .collect();
+    for (p, diags) in site.pages.iter().zip(per_page) {
+        out.extend(diags);
         if p.kind == PageKind::Page {
             if let Some(first) = titles.get(p.title()) {
                 out.push(
@@ -703,7 +717,10 @@ impl Prose {
                     }
                 }
                 Event::Code(_) => block.push_gap(at),
-                Event::SoftBreak | Event::HardBreak => block.push(" ", at),
+                Event::SoftBreak => block.push(" ", at),
+                // A hard break ends a line of an address or a list-like
+                // paragraph: a new "sentence" for the spam rules.
+                Event::HardBreak => block.push_gap(at),
                 Event::Html(h) | Event::InlineHtml(h) => {
                     prose.html.push((h.to_string(), at));
                     block.push_gap(at);

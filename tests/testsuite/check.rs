@@ -119,7 +119,7 @@ fn human_output_is_grouped_by_file_with_a_count_and_no_colour_when_piped() {
         "{err}"
     );
     assert!(
-        err.ends_with("\n0 errors, 3 warnings in 2 files\n"),
+        err.ends_with("\n0 errors, 4 warnings in 3 files\n"),
         "{err}"
     );
     assert_eq!(out.status.code(), Some(0), "warnings do not fail check");
@@ -139,7 +139,7 @@ fn exit_codes_and_strict() {
         stderr(&strict)
     );
     assert!(
-        stderr(&strict).ends_with("\n3 errors, 0 warnings in 2 files\n"),
+        stderr(&strict).ends_with("\n4 errors, 0 warnings in 3 files\n"),
         "{}",
         stderr(&strict)
     );
@@ -281,7 +281,9 @@ fn github_annotations_name_files_from_the_repository_root() {
     });
     let text = stdout(&out);
     assert!(
-        text.starts_with("::error file=site/content/about.md,line=3,col=17,title=claims.absolute::"),
+        text.starts_with(
+            "::error file=site/content/about.md,line=3,col=17,title=claims.absolute::"
+        ),
         "{text}"
     );
 }
