@@ -261,8 +261,16 @@ pub fn page_jsonld(
 
 /// JSON-LD for generated pages (benefits, tags, search).
 pub fn generated_jsonld(config: &Config, ctx: &PageCtx) -> String {
+    // Benefit and topic pages list articles; the search page lists results.
+    let kind = if ctx.permalink.ends_with("/404.html") {
+        "WebPage"
+    } else if ctx.permalink.ends_with("/search/") {
+        "SearchResultsPage"
+    } else {
+        "CollectionPage"
+    };
     let mut graph = vec![json!({
-        "@type": "WebPage",
+        "@type": kind,
         "@id": ctx.permalink,
         "url": ctx.permalink,
         "name": ctx.title,

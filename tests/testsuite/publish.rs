@@ -350,7 +350,7 @@ fn check_node(node: &Value, base: &str, ctx: &str) -> String {
     absolute("@id");
     absolute("url");
     match ty.as_str() {
-        "WebPage" | "CollectionPage" | "MedicalWebPage" => {
+        "WebPage" | "CollectionPage" | "SearchResultsPage" | "MedicalWebPage" => {
             str_of(node, "name", ctx);
             str_of(node, "url", ctx);
             str_of(node, "inLanguage", ctx);
@@ -471,6 +471,12 @@ fn every_jsonld_block_parses_and_has_the_required_properties() {
         }
         if rel == "faq/index.html" {
             assert!(types.contains("FAQPage"), "{types:?}");
+        }
+        if rel == "benefits/index.html" || rel.starts_with("tags/") {
+            assert!(types.contains("CollectionPage"), "{rel}: {types:?}");
+        }
+        if rel == "search/index.html" {
+            assert!(types.contains("SearchResultsPage"), "{types:?}");
         }
         if types.contains("MedicalWebPage") {
             articles += 1;
