@@ -1045,10 +1045,14 @@ fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagno
                         diags.push(
                             Diagnostic::error(
                                 loc.clone(),
-                                "links.broken",
+                                if l.image { "media.missing" } else { "links.broken" },
                                 format!("{what} to `{}`: no page or file at that address", l.raw),
                             )
-                            .with_help("site-relative links start at the site root, e.g. `/faq/`")
+                            .with_help(if l.image {
+                                "site-relative paths start at the site root: static/images/a.png is `/images/a.png`"
+                            } else {
+                                "site-relative links start at the site root, e.g. `/faq/`"
+                            })
                             .with_source(&p.text, l.len),
                         );
                         continue;

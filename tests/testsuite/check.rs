@@ -186,8 +186,8 @@ fn json_output_parses_back() {
     assert_eq!(out.status.code(), Some(1));
     let report: JsonReport = serde_json::from_str(&stdout(&out)).expect("valid JSON report");
     assert_eq!(report.version, 1);
-    assert_eq!((report.errors, report.warnings), (5, 2));
-    assert_eq!(report.diagnostics.len(), 7);
+    assert_eq!((report.errors, report.warnings), (6, 2));
+    assert_eq!(report.diagnostics.len(), 8);
     let d = &report.diagnostics[0];
     assert_eq!(d.location.path, "content/peels/links.md");
     assert_eq!((d.location.line, d.location.col), (14, 5));
@@ -210,6 +210,7 @@ fn json_output_parses_back() {
             "links.broken",
             "media.no-alt",
             "media.missing",
+            "media.missing",
             "links.empty-text",
             "links.empty-text"
         ]
@@ -219,7 +220,7 @@ fn json_output_parses_back() {
         c.args(["check", "--format", "json", "--strict"]);
     });
     let report: JsonReport = serde_json::from_str(&stdout(&strict)).expect("valid JSON");
-    assert_eq!((report.errors, report.warnings), (7, 0));
+    assert_eq!((report.errors, report.warnings), (8, 0));
 }
 
 /// Parses one workflow command as GitHub documents it:
@@ -248,7 +249,7 @@ fn github_annotations_follow_the_documented_syntax() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 7, "{text}");
+    assert_eq!(lines.len(), 8, "{text}");
     assert_eq!(
         lines[0],
         "::error file=content/peels/links.md,line=14,col=5,title=links.broken::link to `nope.md`: no page `content/peels/nope.md`%0Adid you mean `content/peels/good.md`?"
@@ -261,11 +262,11 @@ fn github_annotations_follow_the_documented_syntax() {
         assert!(props[1].1.parse::<usize>().is_ok() && props[2].1.parse::<usize>().is_ok());
         assert!(!message.contains('\n') && !message.contains('\r'), "{line}");
     }
-    assert!(lines[5].starts_with(
-        "::warning file=content/peels/links.md,line=21,col=1,title=links.empty-text::"
+    assert!(lines[6].starts_with(
+        "::warning file=content/peels/links.md,line=23,col=1,title=links.empty-text::"
     ));
     // The summary goes to stderr, so stdout holds only annotations.
-    assert!(stderr(&out).contains("5 errors, 2 warnings in 1 file"));
+    assert!(stderr(&out).contains("6 errors, 2 warnings in 1 file"));
 }
 
 #[test]
