@@ -1057,3 +1057,84 @@ fn init_workflow_is_pinned_and_passes_actionlint() {
         );
     }
 }
+
+// ---------------------------------------------------------------- workflows
+
+fn repo_file(rel: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
+}
+
+#[test]
+fn pages_workflow_deploys_with_the_base_url_github_reports() {
+    let w = repo_file(".github/workflows/pages.yml");
+    for needle in [
+        "actions/configure-pages@",
+        "actions/upload-pages-artifact@",
+        "actions/deploy-pages@",
+        "actions/cache@",
+        "cargo build --release --locked",
+        "pages: write",
+        "id-token: write",
+        "group: pages",
+        "id: pages",
+        "BASE_URL: ${{ steps.pages.outputs.base_url }}/",
+        "careleaf build --base-url \"$BASE_URL\"",
+        "path: public",
+    ] {
+        assert!(w.contains(needle), "pages.yml lacks `{needle}`");
+    }
+}
+
+#[test]
+fn release_assets_are_the_ones_the_init_workflow_downloads() {
+    let release = repo_file(".github/workflows/release.yml");
+    let site = careleaf::init::workflow("9.9.9", "https://github.com/o/r");
+    assert!(release.contains("tags: [\"v*\"]"), "{release}");
+    assert!(release.contains("name=\"careleaf-${TAG}-${TARGET}\""));
+    assert!(release.contains("sha256sum \"$file\" > \"$file.sha256\""));
+    assert!(site.contains("name=\"careleaf-v${CARELEAF_VERSION}-${target}\""));
+    assert!(site.contains("\"$url/$name.tar.gz.sha256\""));
+    // Every target the site workflow asks for is built by the release.
+    let asked: Vec<&str> = site
+        .lines()
+        .filter_map(|l| l.split(") target=").nth(1))
+        .map(|t| t.trim_end_matches(" ;;").trim())
+        .filter(|t| !t.is_empty() && *t != "\"\"")
+        .collect();
+    assert_eq!(asked.len(), 4, "{asked:?}");
+    for t in asked {
+        assert!(
+            release.contains(&format!("target: {t}, archive: tar.gz")),
+            "release.yml does not build {t} as tar.gz"
+        );
+    }
+    assert!(release.contains("target: x86_64-pc-windows-msvc, archive: zip"));
+}
+
+#[test]
+fn repository_workflows_pass_actionlint() {
+    let Some(actionlint) = require_tool("actionlint", "lint .github/workflows") else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(".github/workflows"))
+        .expect("workflows")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "{files:?}");
+    let out = Command::new(actionlint)
+        .args(&files)
+        .current_dir(root)
+        .output()
+        .expect("run actionlint");
+    assert!(
+        out.status.success(),
+        "actionlint:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
