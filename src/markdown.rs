@@ -286,6 +286,66 @@ pub fn escape_attr(s: &str) -> String {
     out
 }
 
+/// Replaces footnote events with HTML numbered once for the whole page.
+///
+/// The page is rendered in chunks (one per heading), and pulldown-cmark's
+/// HTML writer numbers footnotes per call, so every section restarted at 1.
+/// Its ids were the bare label too (`[^redness]` -> `id="redness"`), which
+/// collides with a heading `## Redness`. See: issue 2.
+fn number_footnotes(events: &mut [(Event<'_>, usize, usize)]) {
+    let mut numbers: HashMap<String, usize> = HashMap::new();
+    let mut number = |label: &str| {
+        let next = numbers.len() + 1;
+        *numbers.entry(label.to_string()).or_insert(next)
+    };
+    // Number by first reference, then any definitions never referenced.
+    for (e, _, _) in events.iter() {
+        if let Event::FootnoteReference(l) = e {
+            number(l);
+        }
+    }
+    for (e, _, _) in events.iter() {
+        if let Event::Start(Tag::FootnoteDefinition(l)) = e {
+            number(l);
+        }
+    }
+    let mut referenced: HashSet<String> = HashSet::new();
+    let mut open: Vec<String> = Vec::new();
+    for (e, _, _) in events.iter_mut() {
+        let html = match e {
+            Event::FootnoteReference(l) => {
+                let n = number(l);
+                let id = anchor_id(l);
+                // Only the first reference gets the id the back link targets.
+                let own_id = if referenced.insert(id.clone()) {
+                    format!(" id=\"fnref-{id}\"")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "<sup class=\"footnote-reference\"{own_id}><a href=\"#fn-{id}\">{n}</a></sup>"
+                )
+            }
+            Event::Start(Tag::FootnoteDefinition(l)) => {
+                let n = number(l);
+                let id = anchor_id(l);
+                open.push(id.clone());
+                format!(
+                    "<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\">{n}</sup>\n"
+                )
+            }
+            Event::End(TagEnd::FootnoteDefinition) => match open.pop() {
+                Some(id) if referenced.contains(&id) => format!(
+                    "<a href=\"#fnref-{id}\" class=\"footnote-backref\" aria-label=\"Back to the text\">\u{21a9}</a></div>\n"
+                ),
+                _ => "</div>\n".to_string(),
+            },
+            _ => continue,
+        };
+        *e = Event::Html(CowStr::from(html));
+    }
+}
+
 /// Renders a Markdown body. Offsets in the result are byte offsets into `body`.
 pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
     let parser = Parser::new_ext(body, options()).into_offset_iter();
@@ -471,6 +531,7 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
             other => events.push((other, range.start, range.end)),
         }
     }
+    number_footnotes(&mut events);
 
     // Second pass: split the event stream at headings into chunks, render each
     // chunk once; the page HTML is their concatenation and a section's HTML is

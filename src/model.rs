@@ -805,9 +805,14 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
     site.benefits = benefits;
 
     let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // `Recovery` and `recovery` share the URL /tags/recovery/: they are one
+    // tag, named as first written (pages are in path order). Two tags with
+    // one URL would race to write the same file. See: issue 2.
+    let mut tag_names: HashMap<String, String> = HashMap::new();
     for (i, p) in site.pages.iter().enumerate() {
         for t in &p.fm.tags {
-            tags.entry(t.clone()).or_default().push(i);
+            let name = tag_names.entry(slugify(t)).or_insert_with(|| t.clone());
+            tags.entry(name.clone()).or_default().push(i);
         }
     }
     for v in tags.values_mut() {

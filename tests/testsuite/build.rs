@@ -95,6 +95,27 @@ fn tag_pages_list_their_articles() {
     assert!(t.main_of("tags/skin-care/index.html").contains("Redness"));
 }
 
+#[test]
+fn tags_that_differ_only_in_case_are_one_tag() {
+    let t = SiteTest::from_fixture("tags");
+    t.change_file(
+        "content/healing.md",
+        "---\ntitle: Healing\ndate: 2026-03-01\ntags: [RECOVERY]\n---\nText.\n",
+    );
+    t.build();
+    let main = t.main_of("tags/recovery/index.html");
+    assert!(
+        main.contains("Healing") && main.contains("Redness"),
+        "{main}"
+    );
+    let index = t.main_of("tags/index.html");
+    assert_eq!(
+        index.matches("href=\"/skin/tags/recovery/\"").count(),
+        1,
+        "{index}"
+    );
+}
+
 /// Each file in `tests/fixtures/markdown/` shows one Markdown feature.
 #[test]
 fn markdown_features() {
