@@ -471,6 +471,18 @@ pub fn atom(site: &Site, config: &Config) -> String {
         s.push_str(&format!(
             "    <published>{published}</published>\n    <updated>{upd}</updated>\n"
         ));
+        // The article's own authors; the feed's author covers the rest.
+        for a in &p.fm.authors {
+            if let Some(person) = site.data.people.iter().find(|x| x.id.value == a.value) {
+                s.push_str(&format!(
+                    "    <author><name>{}</name></author>\n",
+                    escape_attr(&person.name)
+                ));
+            }
+        }
+        for t in &p.fm.tags {
+            s.push_str(&format!("    <category term=\"{}\"/>\n", escape_attr(t)));
+        }
         if let Some(d) = &p.fm.description {
             s.push_str(&format!("    <summary>{}</summary>\n", escape_attr(d)));
         }

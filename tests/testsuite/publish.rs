@@ -283,6 +283,26 @@ fn atom_feed_parses_with_a_real_feed_parser() {
         feed.entries.first().and_then(|e| e.updated),
         "the feed is as new as its newest entry"
     );
+    let scars = feed
+        .entries
+        .iter()
+        .find(|e| e.id.ends_with("/microneedling/acne-scars/"))
+        .expect("the acne scars article is in the feed");
+    assert_eq!(
+        scars
+            .authors
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Dr Samir Haddad"]
+    );
+    assert!(scars.categories.iter().any(|c| c.term == "scars"));
+    assert!(
+        scars
+            .summary
+            .as_ref()
+            .is_some_and(|s| s.content.starts_with("Which acne scars"))
+    );
     if let Some(xmllint) = require_tool("xmllint", "check the feed is well-formed XML") {
         let ok = Command::new(xmllint)
             .arg("--noout")
