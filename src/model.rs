@@ -387,15 +387,29 @@ pub fn build_cached(
     for (file, fm, text, off) in pages_in {
         let path = url_path_of(&file, &fm);
         if fm.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
-            diags.push(
-                Diagnostic::error(
+            // `title:` written but left empty: point at it rather than at the fence.
+            let written = text[..off]
+                .lines()
+                .enumerate()
+                .skip(1)
+                .find(|(_, l)| l.starts_with("title:"));
+            let d = match written {
+                Some((n, _)) => Diagnostic::error(
+                    Location::new(&file.rel, n + 1, 1),
+                    "frontmatter.missing-field",
+                    "field `title` is empty",
+                )
+                .with_help("write the page's title after `title: `")
+                .with_source(&text, "title:".len()),
+                None => Diagnostic::error(
                     Location::new(&file.rel, 1, 1),
                     "frontmatter.missing-field",
                     "missing required field `title`",
                 )
                 .with_help("add a line `title: ...` to the front matter")
                 .with_source(&text, 3),
-            );
+            };
+            diags.push(d);
             unpublished.insert(file.content_rel.clone(), false);
             continue;
         }

@@ -67,6 +67,32 @@ content/peels.md:1:1: error[frontmatter.missing-field]: missing required field `
 }
 
 #[test]
+fn empty_title_points_at_the_title_line() {
+    let t = SiteTest::from_fixture("error-missing-title");
+    t.change_file(
+        "content/peels.md",
+        "---\ntitle:\ndescription: About peels.\n---\nText.\n",
+    );
+    let text: String = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect();
+    assert_eq!(
+        text,
+        "\
+content/peels.md:2:1: error[frontmatter.missing-field]: field `title` is empty
+  |
+2 | title:
+  | ^^^^^^
+  = help: write the page's title after `title: `
+"
+    );
+}
+
+#[test]
 fn unknown_key_suggests_the_field_meant() {
     assert_eq!(
         errors("error-unknown-key"),
