@@ -261,6 +261,20 @@ async function browserChecks(outDir, origin) {
     });
     await noJs.close();
 
+    await test("print: chrome hidden, FAQ answers printed, article readable", async () => {
+      const page = await context.newPage();
+      await page.emulateMedia({ media: "print" });
+      await page.goto(`${origin}${BASE}${article.url}`);
+      for (const sel of [".site-header", ".cta-band", ".site-nav"]) {
+        assert(!(await page.locator(sel).first().isVisible()), `${sel} is printed`);
+      }
+      assert(await page.locator(".article-meta").isVisible(), "author and review dates are not printed");
+      await page.goto(`${origin}${BASE}faq/`);
+      const answer = page.locator("details.faq-item .answer").first();
+      assert(await answer.isVisible(), "closed FAQ answers are not printed");
+      await page.close();
+    });
+
     // axe-core on the key pages, in both colour schemes.
     const axePages = [["home", ""], ["article", article.url], ["benefits", "benefits/"], ["faq", "faq/"], ["search", `search/?q=${encodeURIComponent(article.word)}`]];
     for (const scheme of ["light", "dark"]) {
@@ -296,6 +310,13 @@ async function browserChecks(outDir, origin) {
       }
       await ctx.close();
     }
+    await test("screenshot article-390-dark.png", async () => {
+      const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, colorScheme: "dark" });
+      const page = await ctx.newPage();
+      await page.goto(`${origin}${BASE}${article.url}`, { waitUntil: "networkidle" });
+      await page.screenshot({ path: path.join(SHOTS, "article-390-dark.png") });
+      await ctx.close();
+    });
     await context.close();
   } finally {
     await browser.close();
