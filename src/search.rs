@@ -78,7 +78,25 @@ fn index_language(language: &str) -> String {
 ///
 /// Result URLs are relative to the bundle's own location, so the same files
 /// work at `/` and under a GitHub Pages sub-path.
-pub fn build_index(
+///
+/// Safe to call from inside an async runtime (`serve`): the indexer then
+/// runs its own runtime on a separate thread.
+pub fn build_index(pages: Vec<(String, String)>, language: &str) -> Result<Vec<OutputFile>, Error> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return index_blocking(pages, language);
+    }
+    std::thread::scope(|s| {
+        s.spawn(|| index_blocking(pages, language))
+            .join()
+            .unwrap_or_else(|_| {
+                Err(Error::Other(
+                    "building the search index: the indexer thread panicked".into(),
+                ))
+            })
+    })
+}
+
+fn index_blocking(
     mut pages: Vec<(String, String)>,
     language: &str,
 ) -> Result<Vec<OutputFile>, Error> {
@@ -195,6 +213,19 @@ mod tests {
         let two = build_index(reversed, "en").expect("index");
         let paths = |v: &[OutputFile]| v.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
         assert_eq!(paths(&one), paths(&two));
+    }
+
+    #[test]
+    fn can_be_called_from_inside_an_async_runtime() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let files = rt
+            .block_on(async {
+                build_index(vec![("a/index.html".into(), page("A", "Text."))], "en")
+            })
+            .expect("index");
+        assert!(files.iter().any(|f| f.path == "pagefind/pagefind.js"));
     }
 
     #[test]
