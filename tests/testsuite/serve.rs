@@ -90,7 +90,7 @@ fn assert_same(t: &SiteTest, s: &Session, step: &str) {
     for (path, bytes) in &want {
         match got.get(path) {
             None => problems.push(format!("missing {path}")),
-            Some(b) if &b[..] != &bytes[..] => problems.push(format!("stale {path}")),
+            Some(b) if b[..] != bytes[..] => problems.push(format!("stale {path}")),
             Some(_) => {}
         }
     }
