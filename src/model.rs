@@ -1039,6 +1039,20 @@ fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagno
                     diags.push(d.with_source(&p.text, l.len));
                     continue;
                 }
+                Some(LinkProblem::MissingFile(t)) if t.split('/').any(|s| s == "..") => {
+                    // `normalize_path` refused it: it climbs out of content/.
+                    let code = if l.image {
+                        "media.missing"
+                    } else {
+                        "links.broken"
+                    };
+                    diags.push(
+                        Diagnostic::error(loc, code, format!("{what} to `{}` points outside the `content/` folder", l.raw))
+                            .with_help("link to files inside content/, or to a file in static/ with a site-relative link such as `/images/logo.svg`")
+                            .with_source(&p.text, l.len),
+                    );
+                    continue;
+                }
                 Some(LinkProblem::MissingFile(t)) => {
                     let code = if l.image {
                         "media.missing"

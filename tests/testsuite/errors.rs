@@ -214,6 +214,32 @@ content/peels.md:4:10: error[links.broken]: link to `after-care.md`: no page `co
 }
 
 #[test]
+fn link_outside_the_content_folder() {
+    let t = SiteTest::from_fixture("error-broken-link");
+    t.change_file(
+        "content/peels.md",
+        "---\ntitle: Peels\n---\nSee [the leaflet](../../leaflet.pdf).\n",
+    );
+    let text: String = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect();
+    assert_eq!(
+        text,
+        "\
+content/peels.md:4:5: error[links.broken]: link to `../../leaflet.pdf` points outside the `content/` folder
+  |
+4 | See [the leaflet](../../leaflet.pdf).
+  |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: link to files inside content/, or to a file in static/ with a site-relative link such as `/images/logo.svg`
+"
+    );
+}
+
+#[test]
 fn link_to_a_missing_heading() {
     assert_eq!(
         errors("error-missing-anchor"),
