@@ -325,6 +325,7 @@ fn recode(mut d: Diagnostic, file: &str) -> Diagnostic {
         ("config", "tab") => "config.tab",
         ("config", "unclosed-quote") => "config.unclosed-quote",
         ("config", "syntax") => "config.syntax",
+        ("config", "too-large") => "config.too-large",
         ("data", "unknown-field") => "data.unknown-field",
         ("data", "missing-field") => "data.missing-field",
         ("data", "wrong-type") => "data.wrong-type",
@@ -332,6 +333,7 @@ fn recode(mut d: Diagnostic, file: &str) -> Diagnostic {
         ("data", "tab") => "data.tab",
         ("data", "unclosed-quote") => "data.unclosed-quote",
         ("data", "syntax") => "data.syntax",
+        ("data", "too-large") => "data.too-large",
         _ => d.code,
     };
     d

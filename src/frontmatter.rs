@@ -413,6 +413,16 @@ fn yaml_diagnostic(
         message = format!("missing required field `{name}`");
         help = Some(format!("add a line `{name}: ...`"));
         width = 1;
+    } else if raw.contains("budget breached") || raw.contains("recursion limit exceeded") {
+        // serde-saphyr's input budgets stop alias bombs and deep nesting; its
+        // own text ("Nodes { nodes: 250001 }") means nothing to an editor.
+        code = "frontmatter.too-large";
+        message = "this YAML is too large or too deeply nested to read".into();
+        help = Some(
+            "front matter holds a page's fields; `*alias` references count every time they are used"
+                .into(),
+        );
+        width = 1;
     } else if msg.contains("found a tab") || msg.contains("tab") && msg.contains("indent") {
         code = "frontmatter.tab";
         message = "a tab character is not allowed here: YAML indents with spaces".into();

@@ -355,6 +355,57 @@ content/published.md:4:7: error[links.draft]: link to `unfinished.md`: `content/
     );
 }
 
+#[test]
+fn alias_bomb_is_stopped_with_a_plain_message() {
+    // Ten levels of nine `*alias` references: a billion strings if expanded.
+    let mut text = String::from(
+        "---\ntitle: x\nextra:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(",");
+        text.push_str(&format!("  a{i}: &a{i} [{refs}]\n"));
+    }
+    text.push_str("---\nBody\n");
+    let t = SiteTest::empty();
+    t.change_file("content/bomb.md", &text);
+    let diags = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics;
+    let text: String = diags.iter().map(|d| render_human(d, false)).collect();
+    assert_eq!(
+        text,
+        "\
+content/bomb.md:9:20: error[frontmatter.too-large]: this YAML is too large or too deeply nested to read
+  |
+9 |   a5: &a5 [*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4]
+  |                    ^
+  = help: front matter holds a page's fields; `*alias` references count every time they are used
+"
+    );
+}
+
+// Linux file systems take any bytes in a name; macOS and Windows refuse them.
+#[cfg(target_os = "linux")]
+#[test]
+fn file_name_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = SiteTest::empty();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+    std::fs::create_dir_all(t.root().join("content")).expect("mkdir");
+    std::fs::write(t.root().join("content").join(name), "---\ntitle: A\n---\n").expect("write");
+    let diags = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics;
+    let text: String = diags.iter().map(|d| render_human(d, false)).collect();
+    assert_eq!(
+        text,
+        "\
+content/caf\u{fffd}.md:1:1: error[source.non-utf8-name]: this file name is not valid UTF-8, so it cannot become a URL
+  = help: rename the file using letters, digits and hyphens
+"
+    );
+}
+
 /// Nothing read from a file makes careleaf panic: a handful of hostile
 /// inputs each end as diagnostics.
 #[test]
