@@ -657,3 +657,31 @@ fn docs_template_example_renders() {
         "{main}"
     );
 }
+
+#[test]
+fn docs_templates_list_every_per_template_value() {
+    let render = source("render.rs");
+    let md = doc("templates.md");
+    let start = md.find("## Per template").expect("per-template section");
+    let table = &md[start..start + md[start..].find("\n## An example").expect("next")];
+    let mut seen = 0;
+    for (i, _) in render.match_indices("struct ") {
+        let rest = &render[i + "struct ".len()..];
+        let Some(name) = rest.split('<').next().filter(|n| n.ends_with("Template")) else {
+            continue;
+        };
+        seen += 1;
+        let body = &rest[..rest.find("\n}").expect("struct end")];
+        for line in body.lines().skip(1) {
+            let field = line.trim().split(':').next().unwrap_or("");
+            if field.is_empty() || field == "page" {
+                continue;
+            }
+            assert!(
+                table.contains(&format!("`{field}`: ")),
+                "docs/templates.md: {name}'s `{field}` is not in the per-template table"
+            );
+        }
+    }
+    assert!(seen >= 8, "found {seen} template structs");
+}
