@@ -215,6 +215,69 @@ fn url_path_of(file: &SourceFile, fm: &FrontMatter) -> String {
     }
 }
 
+/// The output file an alias redirect is written to (as `render` writes it),
+/// or None for an alias of the home page, which is skipped.
+pub fn alias_file(alias: &str) -> Option<String> {
+    let a = alias.trim_matches('/');
+    if a.is_empty() {
+        None
+    } else if a.ends_with(".html") {
+        Some(a.to_string())
+    } else {
+        Some(format!("{a}/index.html"))
+    }
+}
+
+/// An alias whose redirect would overwrite a page, a generated page or
+/// another page's redirect is an error: the write would silently replace
+/// that file (or race with it). See: issue 2.
+fn check_aliases(
+    keep: &[(SourceFile, FrontMatter, Arc<str>, usize, String)],
+    url_owner: &HashMap<String, String>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let page_files: HashMap<String, &str> = url_owner
+        .iter()
+        .map(|(path, owner)| (format!("{path}index.html"), owner.as_str()))
+        .collect();
+    let mut alias_owner: HashMap<String, &str> = HashMap::new();
+    for (file, fm, text, off, _) in keep {
+        for alias in &fm.aliases {
+            let Some(out) = alias_file(alias) else {
+                continue;
+            };
+            let why = if let Some(owner) = page_files.get(&out) {
+                format!("alias `{alias}` would replace the page of `{owner}`")
+            } else if RESERVED.iter().any(|r| out.starts_with(r)) || out == "404.html" {
+                format!("alias `{alias}` would replace a page careleaf generates")
+            } else if let Some(other) = alias_owner.get(&out) {
+                format!("alias `{alias}` is already used by `{other}`")
+            } else {
+                alias_owner.insert(out, &file.rel);
+                continue;
+            };
+            let front = &text[..(*off).min(text.len())];
+            let (line, col) = front
+                .lines()
+                .enumerate()
+                .find_map(|(n, l)| {
+                    l.find(alias.as_str())
+                        .map(|c| (n + 1, l[..c].chars().count() + 1))
+                })
+                .unwrap_or((1, 1));
+            diags.push(
+                Diagnostic::error(
+                    Location::new(&file.rel, line, col),
+                    "content.alias-conflict",
+                    why,
+                )
+                .with_help("remove this alias, or choose another old address")
+                .with_source(text, alias.chars().count()),
+            );
+        }
+    }
+}
+
 /// Generated URL paths that content must not take.
 pub const RESERVED: &[&str] = &["benefits/", "faq/", "tags/", "search/", "404/"];
 
@@ -441,6 +504,7 @@ pub fn build_cached(
         page_urls.insert(file.content_rel.clone(), path.clone());
         keep.push((file, fm, text, off, path));
     }
+    check_aliases(&keep, &url_owner, &mut diags);
 
     // Assets: inside a bundle they are published beside the bundle's page.
     let mut bundle_dirs: HashMap<String, String> = HashMap::new();

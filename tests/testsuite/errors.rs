@@ -278,6 +278,27 @@ content/peels.md:1:1: error[content.duplicate-url]: this page has the URL `/peel
 }
 
 #[test]
+fn alias_that_would_replace_a_page() {
+    // Without this check the redirect silently replaced the About page, and
+    // two pages with one alias raced to write the same file.
+    assert_eq!(
+        errors("error-alias-conflict"),
+        "\
+content/team.md:3:23: error[content.alias-conflict]: alias `/about/` would replace the page of `content/about.md`
+  |
+3 | aliases: [/old-team/, /about/]
+  |                       ^^^^^^^
+  = help: remove this alias, or choose another old address
+content/zstaff.md:3:11: error[content.alias-conflict]: alias `/old-team/` is already used by `content/team.md`
+  |
+3 | aliases: [/old-team/]
+  |           ^^^^^^^^^^
+  = help: remove this alias, or choose another old address
+"
+    );
+}
+
+#[test]
 fn crlf_and_byte_order_mark_keep_lines_and_columns_right() {
     // BOM + CRLF: the error is on line 3, the caret under `heavy`, and no
     // `\r` leaks into the source line.
