@@ -246,7 +246,9 @@ fn check_aliases(
             let Some(out) = alias_file(alias) else {
                 continue;
             };
-            let why = if let Some(owner) = page_files.get(&out) {
+            let why = if out.split('/').any(|seg| seg == ".." || seg == ".") {
+                format!("alias `{alias}` must be a plain address on this site, without `.` or `..`")
+            } else if let Some(owner) = page_files.get(&out) {
                 format!("alias `{alias}` would replace the page of `{owner}`")
             } else if RESERVED.iter().any(|r| out.starts_with(r)) || out == "404.html" {
                 format!("alias `{alias}` would replace a page careleaf generates")

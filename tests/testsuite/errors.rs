@@ -299,6 +299,19 @@ content/zstaff.md:3:11: error[content.alias-conflict]: alias `/old-team/` is alr
 }
 
 #[test]
+fn alias_cannot_climb_out_of_the_site() {
+    let t = SiteTest::from_fixture("aliases");
+    t.change_file(
+        "content/aftercare.md",
+        "---\ntitle: Aftercare\naliases: [/../../etc/cron.d/x.html]\n---\nText.\n",
+    );
+    let loaded = careleaf::load(&t.config(), today()).expect("load");
+    let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"content.alias-conflict"), "{codes:?}");
+    assert!(t.build_err().to_string().contains("1 error"));
+}
+
+#[test]
 fn crlf_and_byte_order_mark_keep_lines_and_columns_right() {
     // BOM + CRLF: the error is on line 3, the caret under `heavy`, and no
     // `\r` leaks into the source line.
