@@ -478,6 +478,28 @@ pub fn build_cached(
             unpublished.insert(file.content_rel.clone(), false);
             continue;
         }
+        if path.starts_with('/') || path.contains("//") {
+            // A slug or file name with no letters or digits slugifies to "".
+            let slug_line = text[..off]
+                .lines()
+                .enumerate()
+                .find(|(_, l)| l.starts_with("slug:"));
+            let (loc, width) = match slug_line {
+                Some((n, l)) => (Location::new(&file.rel, n + 1, 1), l.chars().count()),
+                None => (Location::new(&file.rel, 1, 1), 3),
+            };
+            diags.push(
+                Diagnostic::error(
+                    loc,
+                    "content.empty-slug",
+                    "this page's URL would be empty: its slug or file name has no letters or digits",
+                )
+                .with_help("give the page a `slug` made of letters, digits and hyphens")
+                .with_source(&text, width),
+            );
+            unpublished.insert(file.content_rel.clone(), false);
+            continue;
+        }
         if RESERVED.contains(&path.as_str()) && file.kind != Kind::Section {
             diags.push(
                 Diagnostic::error(

@@ -312,6 +312,29 @@ fn alias_cannot_climb_out_of_the_site() {
 }
 
 #[test]
+fn slug_without_letters_or_digits() {
+    let t = SiteTest::empty();
+    t.change_file("content/a.md", "---\ntitle: A\nslug: \"!!!\"\n---\nA\n");
+    let text: String = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect();
+    assert_eq!(
+        text,
+        "\
+content/a.md:3:1: error[content.empty-slug]: this page's URL would be empty: its slug or file name has no letters or digits
+  |
+3 | slug: \"!!!\"
+  | ^^^^^^^^^^^
+  = help: give the page a `slug` made of letters, digits and hyphens
+"
+    );
+}
+
+#[test]
 fn crlf_and_byte_order_mark_keep_lines_and_columns_right() {
     // BOM + CRLF: the error is on line 3, the caret under `heavy`, and no
     // `\r` leaks into the source line.
