@@ -913,7 +913,30 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
     let mut tag_names: HashMap<String, String> = HashMap::new();
     for (i, p) in site.pages.iter().enumerate() {
         for t in &p.fm.tags {
-            let name = tag_names.entry(slugify(t)).or_insert_with(|| t.clone());
+            let slug = slugify(t);
+            if slug.is_empty() {
+                // Its page would be `tags//index.html`: the tags index itself.
+                let (line, col) = p.text[..p.body_offset]
+                    .lines()
+                    .enumerate()
+                    .skip(1)
+                    .find_map(|(n, l)| {
+                        l.find(t.as_str())
+                            .map(|c| (n + 1, l[..c].chars().count() + 1))
+                    })
+                    .unwrap_or((1, 1));
+                diags.push(
+                    Diagnostic::error(
+                        Location::new(&p.rel, line, col),
+                        "content.empty-tag",
+                        format!("tag `{t}` has no letters or digits, so it cannot have a page"),
+                    )
+                    .with_help("write the tag with letters or digits, or remove it")
+                    .with_source(&p.text, t.chars().count()),
+                );
+                continue;
+            }
+            let name = tag_names.entry(slug).or_insert_with(|| t.clone());
             tags.entry(name.clone()).or_default().push(i);
         }
     }

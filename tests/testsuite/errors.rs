@@ -335,6 +335,33 @@ content/a.md:3:1: error[content.empty-slug]: this page's URL would be empty: its
 }
 
 #[test]
+fn tag_without_letters_or_digits() {
+    // Its page would have been tags//index.html, overwriting the tags index.
+    let t = SiteTest::from_fixture("tags");
+    t.change_file(
+        "content/healing.md",
+        "---\ntitle: Healing\ntags: [\"!!!\", Recovery]\n---\nText.\n",
+    );
+    let text: String = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect();
+    assert_eq!(
+        text,
+        "\
+content/healing.md:3:9: error[content.empty-tag]: tag `!!!` has no letters or digits, so it cannot have a page
+  |
+3 | tags: [\"!!!\", Recovery]
+  |         ^^^
+  = help: write the tag with letters or digits, or remove it
+"
+    );
+}
+
+#[test]
 fn crlf_and_byte_order_mark_keep_lines_and_columns_right() {
     // BOM + CRLF: the error is on line 3, the caret under `heavy`, and no
     // `\r` leaks into the source line.
