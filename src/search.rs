@@ -51,6 +51,23 @@ pub fn indexable_paths(site: &Site) -> HashSet<String> {
         .collect()
 }
 
+/// Builds the index for `site` from pages already rendered elsewhere:
+/// `html_of(output path)` returns a page's HTML (for `serve`, which keeps
+/// the site in memory). Pages it has no HTML for are left out.
+pub fn index_site(
+    site: &Site,
+    language: &str,
+    html_of: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<OutputFile>, Error> {
+    let mut paths: Vec<String> = indexable_paths(site).into_iter().collect();
+    paths.sort();
+    let pages = paths
+        .into_iter()
+        .filter_map(|p| html_of(&p).map(|html| (p, html)))
+        .collect();
+    build_index(pages, language)
+}
+
 /// Whether a Pagefind bundle file is published. The bundled Pagefind UIs,
 /// the highlighter and the playground are dropped: the theme ships its own
 /// small, accessible search UI.

@@ -167,6 +167,27 @@ fn search_indexes_articles_and_pages_but_not_generated_lists() {
 }
 
 #[test]
+fn the_index_can_be_built_from_pages_in_memory() {
+    let t = SiteTest::example_site();
+    t.build();
+    let loaded = careleaf::load(&t.config(), today()).expect("load");
+    let out = t.out();
+    let files = careleaf::search::index_site(&loaded.site, "en-GB", |p| {
+        std::fs::read_to_string(out.join(p)).ok()
+    })
+    .expect("index");
+    let entry = files
+        .iter()
+        .find(|f| f.path == "pagefind/pagefind-entry.json")
+        .expect("entry");
+    assert_eq!(
+        String::from_utf8_lossy(&entry.bytes),
+        t.read("pagefind/pagefind-entry.json"),
+        "same index as the build's"
+    );
+}
+
+#[test]
 fn rebuild_can_reuse_the_previous_search_index() {
     let t = SiteTest::example_site();
     t.build();
