@@ -500,8 +500,34 @@ pub fn load_data(root: &Path) -> (Data, Vec<Diagnostic>) {
     let people = read("people.yaml");
     let treatments = read("treatments.yaml");
     if let Some(t) = benefits {
-        match parse_data(&t, "content/benefits.yaml") {
-            Ok(v) => data.benefits = v,
+        match parse_data::<Benefit>(&t, "content/benefits.yaml") {
+            Ok(v) => {
+                // A benefit's slug is its URL (`/benefits/<slug>/`): it must
+                // not need escaping, and must not climb out with `..`.
+                for b in &v {
+                    let slug = &b.slug.value;
+                    let clean = slug::slugify(slug);
+                    if *slug != clean {
+                        let line = usize::try_from(b.slug.referenced.line()).unwrap_or(1);
+                        let col = usize::try_from(b.slug.referenced.column()).unwrap_or(1);
+                        let help = if clean.is_empty() {
+                            "use lowercase letters, digits and hyphens".to_string()
+                        } else {
+                            format!("use lowercase letters, digits and hyphens: `{clean}`")
+                        };
+                        diags.push(
+                            Diagnostic::error(
+                                Location::new("content/benefits.yaml", line, col),
+                                "data.bad-slug",
+                                format!("benefit slug `{slug}` cannot be used in a URL"),
+                            )
+                            .with_help(help)
+                            .with_source(&t, slug.chars().count()),
+                        );
+                    }
+                }
+                data.benefits = v;
+            }
             Err(d) => diags.push(d),
         }
     }

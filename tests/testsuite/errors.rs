@@ -362,6 +362,36 @@ content/healing.md:3:9: error[content.empty-tag]: tag `!!!` has no letters or di
 }
 
 #[test]
+fn benefit_slug_that_is_not_a_url() {
+    let t = SiteTest::from_fixture("error-unknown-benefit");
+    t.change_file(
+        "content/benefits.yaml",
+        "- slug: acne-scars\n  name: Acne scars\n- slug: Fine Lines\n  name: Fine lines\n",
+    );
+    t.change_file(
+        "content/peels.md",
+        "---\ntitle: Peels\nbenefits: [acne-scars]\n---\nText.\n",
+    );
+    let text: String = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect();
+    assert_eq!(
+        text,
+        "\
+content/benefits.yaml:3:9: error[data.bad-slug]: benefit slug `Fine Lines` cannot be used in a URL
+  |
+3 | - slug: Fine Lines
+  |         ^^^^^^^^^^
+  = help: use lowercase letters, digits and hyphens: `fine-lines`
+"
+    );
+}
+
+#[test]
 fn crlf_and_byte_order_mark_keep_lines_and_columns_right() {
     // BOM + CRLF: the error is on line 3, the caret under `heavy`, and no
     // `\r` leaks into the source line.
