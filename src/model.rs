@@ -723,6 +723,24 @@ pub fn build_cached(
     validate_references(&site, &mut diags);
     build_indexes(&mut site, &mut diags);
     site.known_urls = known_urls(&site, statics);
+    // `static/` is copied after the pages are written, so a static file at a
+    // page's address silently replaces that page.
+    for rel in statics {
+        if let Some(p) = site
+            .pages
+            .iter()
+            .find(|p| format!("{}index.html", p.path) == *rel)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    Location::new(format!("static/{rel}"), 1, 1),
+                    "content.static-replaces-page",
+                    format!("this file replaces the page built from `{}`", p.rel),
+                )
+                .with_help("remove one of the two; the file in static/ wins"),
+            );
+        }
+    }
     validate_links(&site, &unpublished, &mut diags);
     (site, diags)
 }

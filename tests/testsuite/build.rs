@@ -215,6 +215,25 @@ fn static_files_are_copied_and_hidden_files_are_not() {
 }
 
 #[test]
+fn a_static_file_at_a_page_address_wins_with_a_warning() {
+    let t = SiteTest::from_fixture("static-files");
+    t.change_file("static/index-page/index.html", "<p>hand-made</p>\n");
+    let loaded = careleaf::load(&t.config(), today()).expect("load");
+    let text: String = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "content.static-replaces-page")
+        .map(|d| careleaf::diag::render_human(d, false))
+        .collect();
+    assert_eq!(
+        text,
+        "static/index-page/index.html:1:1: warning[content.static-replaces-page]: this file replaces the page built from `content/index-page.md`\n  = help: remove one of the two; the file in static/ wins\n"
+    );
+    t.build();
+    assert_eq!(t.read("index-page/index.html"), "<p>hand-made</p>\n");
+}
+
+#[test]
 fn hidden_swap_and_backup_files_in_content_are_ignored() {
     let t = SiteTest::from_fixture("ignored-files");
     // None of these has front matter: reading any of them would be an error.
