@@ -207,6 +207,14 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
     let renderer = render::Renderer::new(&loaded.site, config, &theme)?;
     let content = config.root.join("content");
     let site_yaml = config.root.join("site.yaml");
+    output::refuse_inside(
+        &config.output,
+        &[
+            &content,
+            &config.root.join("static"),
+            &config.root.join("themes"),
+        ],
+    )?;
     let staging = output::Staging::begin(&config.output, &[&content, &site_yaml, &config.root])?;
     let index_now = config.site.search && !config.reuse_search_index;
     let indexable = if index_now {

@@ -23,6 +23,24 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
     }
 }
 
+/// Refuses an output folder inside one of the site's input folders
+/// (`content/`, `static/`, `themes/`): the next build would read its own
+/// output and publish it again, one level deeper each time.
+pub fn refuse_inside(output: &Path, inputs: &[&Path]) -> Result<(), Error> {
+    let out = absolutize(output);
+    for input in inputs {
+        let input = absolutize(input);
+        if out.starts_with(&input) {
+            return Err(Error::Other(format!(
+                "refusing to build into `{}`: it is inside `{}`, which careleaf reads, so every build would publish the one before; choose an --output folder outside it",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A build in progress.
 #[derive(Debug)]
 pub struct Staging {

@@ -439,7 +439,13 @@ fn nothing_outside_the_output_folder_is_touched() {
     assert!(t.root().join("content/hello.md").exists());
     assert!(t.root().join("site.yaml").exists());
     // Output folders that would swallow the site are refused.
-    for out in [t.root().to_path_buf(), t.root().join("..")] {
+    // And so are folders careleaf reads: each build would publish the last.
+    for out in [
+        t.root().to_path_buf(),
+        t.root().join(".."),
+        t.root().join("content/out"),
+        t.root().join("static/site"),
+    ] {
         let config = Config {
             output: out.clone(),
             ..t.config()
