@@ -12,7 +12,7 @@
 //! questions and answers. Code, URLs, raw HTML and front matter keys are not
 //! prose. See: issue 7.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use rayon::prelude::*;
@@ -353,7 +353,7 @@ pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
             spam(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
             structure(p, today, &mut out);
             media_and_links(p, &mut out);
-            privacy_content(&p.rel, &p.text, &p.lines, &prose.html, config, &mut out);
+            privacy_content(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
             out
         })
         .collect();
@@ -385,7 +385,7 @@ pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
         let prose = Prose::of_text(&q.text, body_offset);
         phrases.claims(&q.rel, &q.text, &lines, &prose, &mut out);
         spam(&q.rel, &q.text, &lines, &prose, config, &mut out);
-        privacy_content(&q.rel, &q.text, &lines, &prose.html, config, &mut out);
+        privacy_content(&q.rel, &q.text, &lines, &prose, config, &mut out);
     }
     for (rel, date, text) in &site.skipped_drafts {
         draft_date(rel, text, *date, today, &mut out);
@@ -592,6 +592,8 @@ struct Prose {
     blocks: Vec<Block>,
     /// Raw HTML in the body: (html, file offset).
     html: Vec<(String, usize)>,
+    /// Images with an absolute URL: (URL, file offset of the URL).
+    external_images: Vec<(String, usize)>,
 }
 
 #[derive(Debug, Default)]
@@ -687,6 +689,7 @@ impl Prose {
         let mut prose = Prose {
             blocks: fm_prose_blocks(text),
             html: Vec::new(),
+            external_images: Vec::new(),
         };
         let body = text.get(body_offset..).unwrap_or("");
         let mut block = Block::default();
@@ -717,6 +720,11 @@ impl Prose {
                     }
                 }
                 Event::Code(_) => block.push_gap(at),
+                Event::Start(Tag::Image { dest_url, .. }) if origin_of(&dest_url).is_some() => {
+                    let src = body.get(range.clone()).unwrap_or("");
+                    let off = src.find(dest_url.as_ref()).map_or(at, |i| at + i);
+                    prose.external_images.push((dest_url.to_string(), off));
+                }
                 Event::SoftBreak => block.push(" ", at),
                 // A hard break ends a line of an address or a list-like
                 // paragraph: a new "sentence" for the spam rules.
@@ -756,23 +764,28 @@ fn is_word_char(c: char) -> bool {
 /// Occurrences of `needle` (lowercase ASCII) in `hay` (already lowercased
 /// ASCII) that start and end at word boundaries.
 fn find_words(hay: &str, needle: &str) -> Vec<(usize, usize)> {
-    let mut found = Vec::new();
     if needle.is_empty() {
-        return found;
+        return Vec::new();
     }
-    let needle_starts_word = needle.chars().next().is_some_and(is_word_char);
-    let needle_ends_word = needle.chars().last().is_some_and(is_word_char);
-    for (at, _) in hay.match_indices(needle) {
-        let end = at + needle.len();
-        let before = hay[..at].chars().next_back();
-        let after = hay[end..].chars().next();
-        let before_ok = !needle_starts_word || before.is_none_or(|c| !is_word_char(c));
-        let after_ok = !needle_ends_word || after.is_none_or(|c| !is_word_char(c));
-        if before_ok && after_ok {
-            found.push((at, end));
-        }
-    }
-    found
+    hay.match_indices(needle)
+        .map(|(at, _)| (at, at + needle.len()))
+        .filter(|&(s, e)| at_word_boundaries(hay, s, e))
+        .collect()
+}
+
+/// True when `hay[s..e]` neither starts nor ends inside a word. A phrase
+/// that starts or ends with punctuation ("100%") needs no boundary there.
+fn at_word_boundaries(hay: &str, s: usize, e: usize) -> bool {
+    let needle = &hay[s..e];
+    let starts_word = needle.chars().next().is_some_and(is_word_char);
+    let ends_word = needle.chars().next_back().is_some_and(is_word_char);
+    let before_ok = !starts_word
+        || hay[..s]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_word_char(c));
+    let after_ok = !ends_word || hay[e..].chars().next().is_none_or(|c| !is_word_char(c));
+    before_ok && after_ok
 }
 
 /// The words (lowercase) of `hay[..at]` back to the start of the clause.
@@ -801,8 +814,12 @@ fn match_width(text: &str, start: usize, end: usize) -> usize {
 }
 
 struct Phrases {
-    absolute: Vec<String>,
-    doubtful: Vec<String>,
+    /// Every absolute and doubtful phrase in one automaton: one pass over a
+    /// block finds them all (60 separate substring searches per paragraph
+    /// were most of `check`'s time on a large site).
+    matcher: Option<aho_corasick::AhoCorasick>,
+    /// Per pattern of `matcher`: true for doubtful, false for absolute.
+    doubtful: Vec<bool>,
     allow: Vec<String>,
 }
 
@@ -815,12 +832,17 @@ impl Phrases {
                 .filter(|s| !s.is_empty())
                 .collect()
         };
-        let mut absolute: Vec<String> = CLAIM_PHRASES.iter().map(|s| s.to_string()).collect();
-        absolute.extend(lower(&c.phrases));
-        let mut doubtful: Vec<String> = DOUBTFUL_PHRASES.iter().map(|s| s.to_string()).collect();
-        doubtful.extend(lower(&c.doubtful));
+        let mut patterns: Vec<String> = CLAIM_PHRASES.iter().map(|s| s.to_string()).collect();
+        patterns.extend(lower(&c.phrases));
+        let mut doubtful = vec![false; patterns.len()];
+        patterns.extend(DOUBTFUL_PHRASES.iter().map(|s| s.to_string()));
+        patterns.extend(lower(&c.doubtful));
+        doubtful.resize(patterns.len(), true);
+        // Building fails only for patterns beyond the automaton's size
+        // limits; then no phrase is matched rather than the run failing.
+        let matcher = aho_corasick::AhoCorasick::new(&patterns).ok();
         Phrases {
-            absolute,
+            matcher,
             doubtful,
             allow: lower(&c.allow),
         }
@@ -843,28 +865,32 @@ impl Phrases {
                 .collect();
             // (start, end, doubtful)
             let mut hits: Vec<(usize, usize, bool)> = Vec::new();
-            for (list, doubtful) in [(&self.absolute, false), (&self.doubtful, true)] {
-                for ph in list {
-                    for (s, e) in find_words(&hay, ph) {
-                        if allowed.iter().any(|&(a, b)| a <= s && e <= b) {
-                            continue;
-                        }
-                        if words_before(&hay, s, 3)
-                            .iter()
-                            .any(|w| NEGATIONS.contains(w))
-                        {
-                            continue;
-                        }
-                        // A question ("Is it painless?") asks; it does not claim.
-                        if hay[e..]
-                            .find(['.', '!', '?'])
-                            .is_some_and(|i| hay[e + i..].starts_with('?'))
-                        {
-                            continue;
-                        }
-                        hits.push((s, e, doubtful));
-                    }
+            let Some(matcher) = &self.matcher else {
+                return;
+            };
+            for m in matcher.find_overlapping_iter(&hay) {
+                let (s, e) = (m.start(), m.end());
+                let doubtful = self.doubtful[m.pattern().as_usize()];
+                if !at_word_boundaries(&hay, s, e) {
+                    continue;
                 }
+                if allowed.iter().any(|&(a, b)| a <= s && e <= b) {
+                    continue;
+                }
+                if words_before(&hay, s, 3)
+                    .iter()
+                    .any(|w| NEGATIONS.contains(w))
+                {
+                    continue;
+                }
+                // A question ("Is it painless?") asks; it does not claim.
+                if hay[e..]
+                    .find(['.', '!', '?'])
+                    .is_some_and(|i| hay[e + i..].starts_with('?'))
+                {
+                    continue;
+                }
+                hits.push((s, e, doubtful));
             }
             // Longest match wins where matches overlap ("no side effects"
             // over "side effects"; "100% safe" over "100%").
@@ -983,64 +1009,79 @@ fn spam(
         }
     }
 
-    // Repeated phrases of 2-4 words, within sentences.
+    // Repeated phrases of 2-4 words, within sentences. Keys are slices of
+    // the lowercased blocks, so counting allocates nothing per phrase.
+    let lowered: Vec<String> = prose
+        .blocks
+        .iter()
+        .map(|b| {
+            let lower = b.text.to_lowercase();
+            if lower.len() == b.text.len() {
+                lower
+            } else {
+                b.text.to_ascii_lowercase()
+            }
+        })
+        .collect();
     let mut total_words = 0usize;
-    // phrase -> (count, first file offset, first end offset)
-    let mut grams: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-    for block in &prose.blocks {
-        let lower = block.text.to_lowercase();
-        let lower = if lower.len() == block.text.len() {
-            lower
-        } else {
-            block.text.to_ascii_lowercase()
-        };
-        let words = words_of(&lower);
+    // phrase as written (lowercase) -> (count, words, first file offset, first end offset)
+    let mut grams: HashMap<&str, (usize, usize, usize, usize)> = HashMap::new();
+    for (block, lower) in prose.blocks.iter().zip(&lowered) {
+        let words = words_of(lower);
         total_words += words.len();
+        // Per word: its sentence number, and whether a phrase may start or
+        // end with it (not a stopword, not a bare number).
+        let mut sentence = 0usize;
+        let mut info: Vec<(usize, bool)> = Vec::with_capacity(words.len());
+        let mut prev_end = 0;
+        for &(a, b) in &words {
+            if lower[prev_end..a].contains(['.', '!', '?', ';', ':', '\u{1}']) {
+                sentence += 1;
+            }
+            prev_end = b;
+            let w = &lower[a..b];
+            let edge = !STOPWORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit());
+            info.push((sentence, edge));
+        }
         for n in 2..=4 {
-            for w in words.windows(n) {
+            for (i, w) in words.windows(n).enumerate() {
+                let (first, last) = (info[i], info[i + n - 1]);
+                if first.0 != last.0 || !first.1 || !last.1 {
+                    continue;
+                }
                 let (s, e) = (w[0].0, w[n - 1].1);
-                let between = &lower[s..e];
-                if between.contains(['.', '!', '?', ';', ':', '\u{1}']) {
-                    continue;
-                }
-                let first = &lower[w[0].0..w[0].1];
-                let last = &lower[w[n - 1].0..w[n - 1].1];
-                if STOPWORDS.contains(&first)
-                    || STOPWORDS.contains(&last)
-                    || first.chars().all(|c| c.is_ascii_digit())
-                    || last.chars().all(|c| c.is_ascii_digit())
-                {
-                    continue;
-                }
-                let phrase = w
-                    .iter()
-                    .map(|&(a, b)| &lower[a..b])
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let entry =
-                    grams
-                        .entry(phrase)
-                        .or_insert((0, block.offs[s], block.offs[e - 1] + 1));
+                let entry = grams.entry(&lower[s..e]).or_insert((
+                    0,
+                    n,
+                    block.offs[s],
+                    block.offs[e - 1] + 1,
+                ));
                 entry.0 += 1;
             }
         }
     }
-    let mut flagged: Vec<String> = Vec::new();
+    let mut candidates: Vec<(usize, String, usize, usize, usize)> = grams
+        .into_iter()
+        .filter(|&(_, (count, n, _, _))| {
+            count >= PHRASE_MIN_COUNT && count * n * 1000 >= total_words * phrase_min_per_mille(n)
+        })
+        .map(|(key, (count, n, start, end))| {
+            let phrase = key
+                .split(|c: char| !is_word_char(c))
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (n, phrase, count, start, end)
+        })
+        .collect();
+    // Longest phrases first; a shorter one inside a flagged one is not news.
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     let mut found: Vec<(usize, String, usize, usize, usize)> = Vec::new();
-    for n in (2..=4).rev() {
-        for (phrase, &(count, start, end)) in &grams {
-            if phrase.split(' ').count() != n
-                || count < PHRASE_MIN_COUNT
-                || count * n * 1000 < total_words * phrase_min_per_mille(n)
-            {
-                continue;
-            }
-            if flagged.iter().any(|f| f.contains(phrase.as_str())) {
-                continue;
-            }
-            flagged.push(phrase.clone());
-            found.push((start, phrase.clone(), count, start, end));
+    for (_, phrase, count, start, end) in candidates {
+        if found.iter().any(|f| f.1.contains(phrase.as_str())) {
+            continue;
         }
+        found.push((start, phrase, count, start, end));
     }
     found.sort();
     for (_, phrase, count, start, end) in found {
@@ -1370,27 +1411,22 @@ fn privacy_content(
     rel: &str,
     text: &str,
     lines: &LineIndex,
-    html: &[(String, usize)],
+    prose: &Prose,
     config: &Config,
     out: &mut Vec<Diagnostic>,
 ) {
+    if prose.external_images.is_empty() && prose.html.is_empty() {
+        return;
+    }
     let allowed = allowed_origins(config);
-    let body_offset = crate::frontmatter::split(text, rel).map_or(0, |s| s.body_offset);
-    let body = text.get(body_offset..).unwrap_or("");
     // Markdown images.
-    for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
-        if let Event::Start(Tag::Image { dest_url, .. }) = event
-            && let Some(origin) = origin_of(&dest_url)
-            && !allowed.contains(&origin)
-        {
-            let start = body_offset + range.start;
-            let src = &text[start..body_offset + range.end];
-            let off = src.find(dest_url.as_ref()).map_or(start, |i| start + i);
-            out.push(privacy_diag(rel, text, lines, off, &dest_url, "this image"));
+    for (url, off) in &prose.external_images {
+        if origin_of(url).is_some_and(|o| !allowed.contains(&o)) {
+            out.push(privacy_diag(rel, text, lines, *off, url, "this image"));
         }
     }
     // Raw HTML, found by the Markdown parser (not inside code).
-    for (h, at) in html {
+    for (h, at) in &prose.html {
         for (off, url, what) in embedded_urls(h, FileKind::Html) {
             if origin_of(&url).is_some_and(|o| !allowed.contains(&o)) {
                 // `at` is where the HTML event starts; html is a copy of the source.
