@@ -43,7 +43,14 @@ fn yaml_string(s: &str) -> String {
 
 /// The text of a new article. `people` are the ids in `people.yaml` (shown
 /// as a hint); `treatment` is the section's treatment, if it has one.
-pub fn article(title: &str, today: Date, people: &[String], treatment: Option<&str>) -> String {
+pub fn article(
+    title: &str,
+    today: Date,
+    people: &[String],
+    treatment: Option<&str>,
+    benefit: Option<&str>,
+) -> String {
+    let benefit = benefit.unwrap_or("acne-scars");
     let people_hint = if people.is_empty() {
         "ids from content/people.yaml".to_string()
     } else {
@@ -60,8 +67,8 @@ pub fn article(title: &str, today: Date, people: &[String], treatment: Option<&s
         r#"---
 # Every front matter field careleaf reads. Lines starting with `#` are
 # comments; remove the `# ` in front of a field to use it, delete what you do
-# not need. `careleaf check` tells you what is missing. Schema:
-# docs/frontmatter.schema.json
+# not need. `careleaf check` tells you what is missing; `careleaf schema`
+# prints the JSON Schema of these fields.
 title: {title}
 # One or two sentences for search results and social cards.
 description: ""
@@ -79,7 +86,7 @@ authors: [{first}]
 # last_reviewed: {today}
 {treatment_line}
 # Benefits discussed, slugs from content/benefits.yaml.
-# benefits: [acne-scars]
+# benefits: [{benefit}]
 # The studies and guidelines the article relies on.
 # sources:
 #   - title: "Title of the study or guideline"
@@ -133,8 +140,8 @@ pub fn faq(question: &str, today: Date, treatment: Option<&str>) -> String {
     format!(
         r#"---
 # A question patients ask, answered below the `---`. Lines starting with `#`
-# are comments; remove the `# ` to use a field. Schema:
-# docs/frontmatter.schema.json
+# are comments; remove the `# ` to use a field. `careleaf schema` prints the
+# JSON Schema of these fields.
 question: {question}
 # Groups the question on the FAQ page.
 topic: planning
@@ -275,7 +282,13 @@ pub fn create(
     };
     let treatment = section_dir.and_then(|s| section_treatment(&content.join(s)));
     let text = match kind {
-        Kind::Article => article(title, today, &people, treatment.as_deref()),
+        Kind::Article => article(
+            title,
+            today,
+            &people,
+            treatment.as_deref(),
+            data.benefits.first().map(|b| b.slug.value.as_str()),
+        ),
         Kind::Faq => faq(
             title,
             today,
@@ -377,6 +390,7 @@ mod tests {
             today(),
             &["nia-brennan".into(), "helen-marsh".into()],
             None,
+            Some("fine-lines"),
         );
         for f in crate::frontmatter::FIELDS {
             if matches!(*f, "question" | "paginate_by") {
@@ -400,6 +414,7 @@ mod tests {
             Some("helen-marsh")
         );
         assert_eq!(fm.faq.len(), 1);
+        assert_eq!(fm.benefits[0].value, "fine-lines");
         assert_eq!(
             fm.treatment.map(|r| r.value).as_deref(),
             Some("microneedling")
