@@ -315,15 +315,25 @@ pub fn split<'a>(text: &'a str, path: &str) -> Result<Split<'a>, Diagnostic> {
     if first != "---" {
         let found = if text.trim().is_empty() {
             "an empty file".to_string()
+        } else if first.trim().is_empty() {
+            "an empty line".to_string()
         } else {
             format!("`{}`", first.chars().take(40).collect::<String>())
+        };
+        // Say what to do for the mistakes editors actually make.
+        let help = if first.trim().is_empty() && text.trim_start().starts_with("---") {
+            "remove the empty lines above the first `---`: it must be the very first line"
+        } else if first == "+++" {
+            "careleaf reads YAML front matter between `---` lines, not TOML between `+++`: change both fences to `---` and write fields as `title: ...`"
+        } else {
+            "start the file with a line `---`, then `title: ...`, then a closing line `---`"
         };
         return Err(Diagnostic::error(
             Location::new(path, 1, 1),
             "frontmatter.missing",
             format!("expected front matter starting with `---` on the first line, found {found}"),
         )
-        .with_help("start the file with a line `---`, then `title: ...`, then a closing line `---`")
+        .with_help(help)
         .with_source(text, first.chars().count().max(1)));
     }
     let mut pos = first_line_end;
@@ -340,12 +350,26 @@ pub fn split<'a>(text: &'a str, path: &str) -> Result<Split<'a>, Diagnostic> {
         }
         pos = end;
     }
+    // A line of dashes that is not exactly `---` is the likely culprit.
+    let near_miss = text.lines().enumerate().skip(1).find(|(_, l)| {
+        let l = l.trim();
+        l.len() >= 2 && l != "---" && l.chars().all(|c| c == '-')
+    });
+    let help = match near_miss {
+        Some((n, l)) => format!(
+            "line {} has `{}`; the closing line must be exactly `---`",
+            n + 1,
+            l.trim()
+        ),
+        None => "add a line `---` after the last front matter field, before the article text"
+            .to_string(),
+    };
     Err(Diagnostic::error(
         Location::new(path, 1, 1),
         "frontmatter.unclosed",
         "the front matter opened here is never closed",
     )
-    .with_help("add a line `---` after the last front matter field, before the article text")
+    .with_help(help)
     .with_source(text, 3))
 }
 

@@ -155,6 +155,56 @@ content/peels.md:1:1: error[frontmatter.unclosed]: the front matter opened here 
     );
 }
 
+/// The errors of a one-page site whose page is `text`.
+fn errors_of_page(text: &str) -> String {
+    let t = SiteTest::empty();
+    t.change_file("content/page.md", text);
+    careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect()
+}
+
+#[test]
+fn front_matter_mistakes_get_specific_help() {
+    // TOML fences, as Hugo and Zola sites use.
+    assert_eq!(
+        errors_of_page("+++\ntitle = \"Peels\"\n+++\nText.\n"),
+        "\
+content/page.md:1:1: error[frontmatter.missing]: expected front matter starting with `---` on the first line, found `+++`
+  |
+1 | +++
+  | ^^^
+  = help: careleaf reads YAML front matter between `---` lines, not TOML between `+++`: change both fences to `---` and write fields as `title: ...`
+"
+    );
+    // An empty line above the opening fence.
+    assert_eq!(
+        errors_of_page("\n---\ntitle: Peels\n---\nText.\n"),
+        "\
+content/page.md:1:1: error[frontmatter.missing]: expected front matter starting with `---` on the first line, found an empty line
+  |
+1 | 
+  | ^
+  = help: remove the empty lines above the first `---`: it must be the very first line
+"
+    );
+    // A closing fence with one dash too many.
+    assert_eq!(
+        errors_of_page("---\ntitle: Peels\n----\nText.\n"),
+        "\
+content/page.md:1:1: error[frontmatter.unclosed]: the front matter opened here is never closed
+  |
+1 | ---
+  | ^^^
+  = help: line 3 has `----`; the closing line must be exactly `---`
+"
+    );
+}
+
 #[test]
 fn unclosed_quote_points_at_the_opening_quote() {
     assert_eq!(
