@@ -1219,7 +1219,18 @@ fn allowed_origins(config: &Config) -> BTreeSet<String> {
         .check
         .allowed_origins
         .iter()
-        .filter_map(|o| origin_of(o))
+        .flat_map(|o| match origin_of(o) {
+            Some(origin) => vec![origin],
+            // A bare host (`player.vimeo.com`) allows it over https and http.
+            None => {
+                let host = o.trim().trim_end_matches('/').to_ascii_lowercase();
+                if host.is_empty() || host.contains(['/', ' ']) {
+                    Vec::new()
+                } else {
+                    vec![format!("https://{host}"), format!("http://{host}")]
+                }
+            }
+        })
         .collect();
     if let Some(own) = origin_of(&config.site.base_url) {
         set.insert(own);
@@ -1530,6 +1541,31 @@ mod tests {
                 "https://e.example/i.png"
             ]
         );
+    }
+
+    #[test]
+    fn allowed_origins_accept_urls_and_bare_hosts() {
+        let site = crate::config::parse_site(
+            "title: T\nbase_url: https://x.example/\ncheck:\n  allowed_origins: [\"https://a.example/path\", player.b.example]\n",
+            "site.yaml",
+        )
+        .expect("valid site.yaml");
+        let config = crate::config::Config::from_site(
+            site,
+            std::path::PathBuf::from("."),
+            &crate::config::Overrides::default(),
+        )
+        .expect("valid config");
+        let allowed = allowed_origins(&config);
+        for o in [
+            "https://a.example",
+            "https://player.b.example",
+            "http://player.b.example",
+            "https://x.example",
+        ] {
+            assert!(allowed.contains(o), "{o} in {allowed:?}");
+        }
+        assert!(!allowed.contains("http://a.example"));
     }
 
     #[test]
