@@ -34,7 +34,7 @@ pub struct StarterFile {
 /// build the result all take the list from this function.
 pub fn files(today: Date) -> Vec<StarterFile> {
     let today = today.iso();
-    vec![
+    let mut files = vec![
         StarterFile {
             path: "site.yaml",
             text: SITE_YAML.to_string(),
@@ -76,7 +76,14 @@ pub fn files(today: Date) -> Vec<StarterFile> {
             path: ".github/workflows/pages.yml",
             text: workflow(VERSION, REPOSITORY),
         },
-    ]
+    ];
+    // The front matter JSON Schema and the editor task that runs `check`.
+    files.extend(
+        crate::scaffold::editor_files()
+            .into_iter()
+            .map(|(path, text)| StarterFile { path, text }),
+    );
+    files
 }
 
 /// The Pages workflow of a new site: installs careleaf `version` (a release
