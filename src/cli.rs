@@ -21,11 +21,16 @@ pub struct SiteArgs {
     #[arg(short, long, value_name = "DIR", default_value = ".")]
     pub root: PathBuf,
     /// Replace `base_url` from site.yaml.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = base_url_arg)]
     pub base_url: Option<String>,
     /// Include pages marked `draft: true`.
     #[arg(long)]
     pub drafts: bool,
+}
+
+/// A bad `--base-url` is a usage error (exit code 2), caught by clap.
+fn base_url_arg(s: &str) -> Result<String, String> {
+    crate::config::normalize_base_url(s).map(|_| s.to_string())
 }
 
 /// How `check` prints its findings.

@@ -270,13 +270,41 @@ impl Config {
             source,
         })?;
         let site = parse_site(&text, "site.yaml").map_err(|d| Error::Config(Box::new(d)))?;
-        Config::from_site(site, root, o)
+        Config::from_site(site, root, o).map_err(|e| match e {
+            // Point at the `base_url:` line rather than the top of the file.
+            Error::Config(d) if d.code == "config.base-url" => {
+                let (text, _) = strip_bom(&text);
+                let at = text
+                    .lines()
+                    .enumerate()
+                    .find(|(_, l)| l.starts_with("base_url:"));
+                match at {
+                    Some((n, l)) => {
+                        let value = l["base_url:".len()..].trim_start();
+                        let col = l.len() - value.len() + 1;
+                        let mut d = *d;
+                        d.location = Location::new("site.yaml", n + 1, col);
+                        Error::Config(Box::new(
+                            d.with_source(text, value.trim_end().chars().count()),
+                        ))
+                    }
+                    None => Error::Config(d),
+                }
+            }
+            other => other,
+        })
     }
 
     /// Builds a `Config` from an already parsed `SiteConfig`.
     pub fn from_site(site: SiteConfig, root: PathBuf, o: &Overrides) -> Result<Config, Error> {
         let base = o.base_url.clone().unwrap_or_else(|| site.base_url.clone());
         let (base_url, base_path) = normalize_base_url(&base).map_err(|msg| {
+            if o.base_url.is_some() {
+                // It came from the command line, not from site.yaml.
+                return Error::Other(format!(
+                    "--base-url: {msg}; use a full URL such as `https://clinic.github.io/skin/`"
+                ));
+            }
             Error::Config(Box::new(
                 Diagnostic::error(Location::new("site.yaml", 1, 1), "config.base-url", msg)
                     .with_help("use a full URL such as `https://clinic.github.io/skin/`"),

@@ -437,6 +437,12 @@ fn yaml_diagnostic(
         message = format!("missing required field `{name}`");
         help = Some(format!("add a line `{name}: ...`"));
         width = 1;
+        if yc == 1 {
+            // A top-level field: the parser points at the last line it read,
+            // which has nothing to do with it. Name the file's start instead.
+            return Diagnostic::error(Location::new(path, first_line, 1), code, message)
+                .with_help(help.unwrap_or_default());
+        }
     } else if raw.contains("budget breached") || raw.contains("recursion limit exceeded") {
         // serde-saphyr's input budgets stop alias bombs and deep nesting; its
         // own text ("Nodes { nodes: 250001 }") means nothing to an editor.

@@ -205,16 +205,36 @@ fn build_flags_override_root_output_base_url_and_drafts() {
 }
 
 #[test]
-fn a_bad_base_url_is_a_config_error() {
+fn a_bad_base_url_is_a_usage_error_or_a_located_config_error() {
     let t = SiteTest::from_fixture("sections");
     let o = t.run(|c| {
         c.args(["build", "--base-url", "clinic.example/skin/"]);
     });
-    assert_eq!(code(&o), 1);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("base_url `clinic.example/skin/` must start with `https://` or `http://`"),
+        err.starts_with("error: invalid value 'clinic.example/skin/' for '--base-url <URL>': base_url `clinic.example/skin/` must start with `https://` or `http://`"),
         "{err}"
+    );
+    // In site.yaml it is a content error, located at the value.
+    t.change_file(
+        "site.yaml",
+        "title: Test clinic\nlanguage: en\nbase_url: clinic.example/skin/\n",
+    );
+    let o = t.run(|c| {
+        c.arg("build");
+    });
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "\
+site.yaml:3:11: error[config.base-url]: base_url `clinic.example/skin/` must start with `https://` or `http://`
+  |
+3 | base_url: clinic.example/skin/
+  |           ^^^^^^^^^^^^^^^^^^^^
+  = help: use a full URL such as `https://clinic.github.io/skin/`
+error: invalid site configuration
+"
     );
 }
 

@@ -142,6 +142,23 @@ site.yaml:3:1: error[config.unknown-field]: unknown field `languge`
 }
 
 #[test]
+fn site_yaml_without_base_url() {
+    let t = SiteTest::empty();
+    t.change_file("site.yaml", "title: Test clinic\nlanguage: en\n");
+    let Err(Error::Config(d)) = careleaf::config::Config::load(&careleaf::config::Overrides {
+        root: Some(t.root().to_path_buf()),
+        ..Default::default()
+    }) else {
+        panic!("site.yaml without base_url must not load");
+    };
+    // Not at `language: en`, the last line the parser read.
+    assert_eq!(
+        render_human(&d, false),
+        "site.yaml:1:1: error[config.missing-field]: missing required field `base_url`\n  = help: add a line `base_url: ...`\n"
+    );
+}
+
+#[test]
 fn missing_closing_fence() {
     assert_eq!(
         errors("error-unclosed-fence"),
