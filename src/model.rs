@@ -1188,10 +1188,32 @@ fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagno
                     } else {
                         "links.broken"
                     };
+                    // `[aftercare](aftercare)`: the page exists, the link
+                    // left out `.md`.
+                    let md = format!("{}.md", t.trim_end_matches('/'));
+                    let help = if !l.image && by_content.contains_key(md.as_str()) {
+                        let (path, anchor) = l
+                            .raw
+                            .split_once('#')
+                            .map_or((l.raw.as_str(), String::new()), |(p, a)| {
+                                (p, format!("#{a}"))
+                            });
+                        format!(
+                            "did you mean `{}.md{anchor}`? Links between pages name the page's Markdown file",
+                            path.trim_end_matches('/')
+                        )
+                    } else {
+                        "check the file name and that the file is in the same folder as the page"
+                            .to_string()
+                    };
                     diags.push(
-                        Diagnostic::error(loc, code, format!("{what} to `{}`: no file `content/{t}`", l.raw))
-                            .with_help("check the file name and that the file is in the same folder as the page")
-                            .with_source(&p.text, l.len),
+                        Diagnostic::error(
+                            loc,
+                            code,
+                            format!("{what} to `{}`: no file `content/{t}`", l.raw),
+                        )
+                        .with_help(help)
+                        .with_source(&p.text, l.len),
                     );
                     continue;
                 }

@@ -281,6 +281,32 @@ content/peels.md:4:10: error[links.broken]: link to `after-care.md`: no page `co
 }
 
 #[test]
+fn link_without_md_suggests_the_markdown_file() {
+    let t = SiteTest::from_fixture("error-broken-link");
+    t.change_file(
+        "content/peels.md",
+        "---\ntitle: Peels\n---\nRead the [aftercare guide](aftercare#the-first-day).\n",
+    );
+    let text: String = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect();
+    assert_eq!(
+        text,
+        "\
+content/peels.md:4:10: error[links.broken]: link to `aftercare#the-first-day`: no file `content/aftercare`
+  |
+4 | Read the [aftercare guide](aftercare#the-first-day).
+  |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: did you mean `aftercare.md#the-first-day`? Links between pages name the page's Markdown file
+"
+    );
+}
+
+#[test]
 fn link_outside_the_content_folder() {
     let t = SiteTest::from_fixture("error-broken-link");
     t.change_file(
