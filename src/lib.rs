@@ -8,14 +8,15 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod fingerprint;
 pub mod frontmatter;
 pub mod incremental;
 pub mod init;
 pub mod markdown;
 pub mod model;
-pub mod related;
 pub mod output;
 pub mod pages;
+pub mod related;
 pub mod render;
 pub mod scaffold;
 pub mod search;
@@ -188,6 +189,9 @@ pub struct BuildReport {
     /// Seconds spent building the search index; `None` when it was not
     /// built (search off, or `Config::reuse_search_index`).
     pub search_seconds: Option<f64>,
+    /// Set when nothing changed since the last build, which left the output
+    /// as it was (see `fingerprint`): how many warnings that build reported.
+    pub unchanged: Option<usize>,
 }
 
 /// GitHub Pages' published-site limit.
@@ -195,6 +199,19 @@ pub const PAGES_LIMIT_BYTES: u64 = pages::LIMIT_BYTES;
 
 /// Builds the site into `config.output`, atomically.
 pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
+    // Nothing changed since the last build: leave the output as it is.
+    let inputs = fingerprint::of_inputs(config, today);
+    if let Some(r) = inputs.and_then(|fp| fingerprint::current(&config.output, fp)) {
+        return Ok(BuildReport {
+            pages: r.pages,
+            files: r.files,
+            output: config.output.clone(),
+            bytes: r.bytes,
+            diagnostics: Vec::new(),
+            search_seconds: None,
+            unchanged: Some(r.warnings),
+        });
+    }
     let loaded = load(config, today)?;
     let errors = loaded.errors();
     if errors > 0 {
@@ -267,6 +284,16 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
     };
     let output = staging.commit()?;
     let bytes = output::folder_size(&output);
+    if let Some(fingerprint) = inputs {
+        let record = fingerprint::Record {
+            fingerprint,
+            pages: loaded.site.pages.len(),
+            files,
+            bytes,
+            warnings: loaded.diagnostics.len(),
+        };
+        fingerprint::save(&output, &record);
+    }
     Ok(BuildReport {
         pages: loaded.site.pages.len(),
         files,
@@ -274,6 +301,7 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
         bytes,
         diagnostics: loaded.diagnostics,
         search_seconds,
+        unchanged: None,
     })
 }
 
@@ -368,6 +396,16 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
             if !report.diagnostics.is_empty() {
                 print_diagnostics(&report.diagnostics);
                 eprintln!();
+            }
+            if let Some(warnings) = report.unchanged {
+                eprintln!(
+                    "Nothing changed since the last build: the output was left as it was{}",
+                    match warnings {
+                        0 => String::new(),
+                        1 => " (1 warning: `careleaf check` shows it)".to_string(),
+                        n => format!(" ({n} warnings: `careleaf check` shows them)"),
+                    }
+                );
             }
             if let Some(w) = pages::size_warning(report.bytes, PAGES_LIMIT_BYTES) {
                 eprintln!("{w}");
