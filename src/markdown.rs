@@ -41,10 +41,12 @@ pub struct Heading {
     #[serde(skip)]
     pub topic: Option<String>,
     /// HTML of the section under the heading, up to the next heading of the
-    /// same or a higher level.
+    /// same or a higher level. Only for tagged headings (`faq` or benefits),
+    /// the ones the FAQ and benefit pages quote; empty for the others, so a
+    /// large site does not hold each page's body twice more in memory.
     #[serde(skip)]
     pub section_html: String,
-    /// Plain text of that section.
+    /// Plain text of that section (tagged headings only, as `section_html`).
     #[serde(skip)]
     pub section_text: String,
 }
@@ -592,6 +594,9 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
         html_out.push_str(&chunks[i + 1].0);
     }
     for i in 0..out.headings.len() {
+        if !out.headings[i].faq && out.headings[i].benefits.is_empty() {
+            continue;
+        }
         let level = out.headings[i].level;
         let mut sec_html = String::new();
         let mut sec_text = String::new();
@@ -716,6 +721,9 @@ mod tests {
         assert_eq!(r.headings[4].topic.as_deref(), Some("planning"));
         assert_eq!(r.headings[0].section_text, "Text one. Detail More.");
         assert_eq!(r.headings[4].section_html, "<p>About a week.</p>\n");
+        assert!(!r.headings[1].faq && r.headings[1].benefits.is_empty());
+        assert_eq!(r.headings[1].section_html, "", "untagged: not kept");
+        assert_eq!(r.headings[1].section_text, "");
         assert!(
             r.html
                 .contains("<h2 id=\"acne-scars\" class=\"benefit\">Acne scars</h2>"),
