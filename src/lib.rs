@@ -246,7 +246,10 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
             if indexable.contains(&f.path)
                 && let Ok(mut v) = to_index.lock()
             {
-                v.push((f.path.clone(), String::from_utf8_lossy(&f.bytes).into_owned()));
+                v.push((
+                    f.path.clone(),
+                    String::from_utf8_lossy(&f.bytes).into_owned(),
+                ));
             }
             staging.write(&f.path, &f.bytes)
         })?;
