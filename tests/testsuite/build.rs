@@ -375,6 +375,50 @@ fn every_url_works_at_a_custom_domain_root() {
     assert!(bad.is_empty(), "URLs that are not root-relative: {bad:#?}");
 }
 
+#[test]
+fn every_internal_link_of_the_example_site_resolves() {
+    let mut t = SiteTest::example_site();
+    t.base_url = Some("https://clinic.example/skin/".into());
+    t.build();
+    let mut broken: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(t.out()) {
+        let entry = entry.expect("walk");
+        if entry.path().extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(entry.path()).expect("read");
+        for url in urls(&html) {
+            let url = url.replace("&amp;", "&");
+            let Some(rest) = url
+                .strip_prefix("https://clinic.example/skin/")
+                .or_else(|| url.strip_prefix("/skin/"))
+            else {
+                continue;
+            };
+            let path = rest.split(['#', '?']).next().unwrap_or("");
+            let file = if path.is_empty() || path.ends_with('/') {
+                format!("{path}index.html")
+            } else {
+                path.to_string()
+            };
+            checked += 1;
+            if !t.out().join(&file).is_file() {
+                let rel = entry.path().strip_prefix(t.out()).expect("prefix");
+                broken
+                    .entry(rel.display().to_string())
+                    .or_default()
+                    .push(url.clone());
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "links to files that were not built: {broken:#?}"
+    );
+    assert!(checked > 500, "only {checked} links checked");
+}
+
 // --- The output folder ------------------------------------------------------
 
 #[test]
