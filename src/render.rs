@@ -380,6 +380,13 @@ fn template_error(name: &str, e: tera::Error) -> Error {
 impl<'a> Renderer<'a> {
     /// Compiles the theme's templates and precomputes shared values.
     pub fn new(site: &'a Site, config: &'a Config, theme: &Theme) -> Result<Self, Error> {
+        let missing = missing_templates(site, theme, &config.site.theme);
+        if !missing.is_empty() {
+            return Err(Error::Content {
+                count: missing.len(),
+                diagnostics: missing,
+            });
+        }
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.add_raw_templates(
@@ -1380,6 +1387,63 @@ impl<'a> Renderer<'a> {
             .collect();
         MatrixCtx { treatments, rows }
     }
+}
+
+/// A page's `template:` that the theme does not have, located at the
+/// `template:` line (otherwise the build stops with a bare "template not
+/// found" that names no page). See: issue 2.
+pub fn missing_templates(
+    site: &Site,
+    theme: &Theme,
+    theme_name: &str,
+) -> Vec<crate::diag::Diagnostic> {
+    let mut out = Vec::new();
+    for p in &site.pages {
+        let Some(name) = p.fm.template.as_deref() else {
+            continue;
+        };
+        if theme.templates.contains_key(name) {
+            continue;
+        }
+        let front = &p.text[..p.body_offset.min(p.text.len())];
+        let (line, col) = front
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.starts_with("template:"))
+            .map_or((1, 1), |(n, l)| {
+                (
+                    n + 1,
+                    l.find(name).map_or(1, |c| l[..c].chars().count() + 1),
+                )
+            });
+        let mut known: Vec<&str> = theme
+            .templates
+            .keys()
+            .map(String::as_str)
+            .filter(|t| !t.starts_with("partials/"))
+            .collect();
+        known.sort_unstable();
+        // Compare names without `.html`, which every candidate shares.
+        let stem = |t: &str| t.trim_end_matches(".html").to_string();
+        let stems: Vec<String> = known.iter().map(|t| stem(t)).collect();
+        let help = match crate::diag::did_you_mean(&stem(name), stems.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}.html`?"),
+            None => format!(
+                "add `themes/{theme_name}/templates/{name}`, or use one of: {}",
+                known.join(", ")
+            ),
+        };
+        out.push(
+            crate::diag::Diagnostic::error(
+                crate::diag::Location::new(&p.rel, line, col),
+                "content.unknown-template",
+                format!("the theme has no template `{name}`"),
+            )
+            .with_help(help)
+            .with_source(&p.text, name.chars().count()),
+        );
+    }
+    out
 }
 
 /// "cost-and-booking" -> "Cost and booking".

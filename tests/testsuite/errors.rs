@@ -485,6 +485,39 @@ content/benefits.yaml:3:9: error[data.bad-slug]: benefit slug `Fine Lines` canno
 }
 
 #[test]
+fn template_the_theme_does_not_have() {
+    assert_eq!(
+        errors_of_page("---\ntitle: Peels\ntemplate: pgae.html\n---\nText.\n"),
+        "",
+        "checked when rendering, after the content loaded cleanly"
+    );
+    let t = SiteTest::empty();
+    t.change_file(
+        "content/page.md",
+        "---\ntitle: Peels\ntemplate: pgae.html\n---\nText.\n",
+    );
+    assert_eq!(
+        crate::harness::describe(&t.build_err()),
+        "\
+content/page.md:3:11: error[content.unknown-template]: the theme has no template `pgae.html`
+  |
+3 | template: pgae.html
+  |           ^^^^^^^^^
+  = help: did you mean `page.html`?
+"
+    );
+    t.change_file(
+        "content/page.md",
+        "---\ntitle: Peels\ntemplate: landing.html\n---\nText.\n",
+    );
+    let text = crate::harness::describe(&t.build_err());
+    assert!(
+        text.contains("= help: add `themes/default/templates/landing.html`, or use one of: 404.html, base.html, "),
+        "{text}"
+    );
+}
+
+#[test]
 fn crlf_and_byte_order_mark_keep_lines_and_columns_right() {
     // BOM + CRLF: the error is on line 3, the caret under `heavy`, and no
     // `\r` leaks into the source line.
