@@ -337,15 +337,60 @@ fn phrase_min_per_mille(words: usize) -> usize {
 /// Runs every content rule. `today` is passed in so tests are
 /// deterministic. Severity overrides are applied by `apply_levels`.
 pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
+    run_cached(site, config, today, &mut PageChecks::default())
+}
+
+/// The per-page findings of the last `run_cached`, reused for pages whose
+/// inputs are the same objects (`serve`, issue 5): the rendered Markdown is
+/// shared with `model::ParseCache`, which reuses it only for an unchanged
+/// text and unchanged link targets, so an unchanged `Arc` means the same
+/// text, front matter and links.
+#[derive(Debug, Default)]
+pub struct PageChecks {
+    settings: String,
+    pages: HashMap<String, PageCheck>,
+}
+
+#[derive(Debug)]
+struct PageCheck {
+    rendered: std::sync::Arc<crate::markdown::Rendered>,
+    kind: PageKind,
+    treatment: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// `run`, reusing the per-page findings in `cache` where a page's inputs did
+/// not change (the whole-site rules always run).
+pub fn run_cached(
+    site: &Site,
+    config: &Config,
+    today: Date,
+    cache: &mut PageChecks,
+) -> Vec<Diagnostic> {
+    let settings = format!("{today:?}{:?}{:?}", config.site, config.drafts);
+    if cache.settings != settings {
+        *cache = PageChecks {
+            settings,
+            pages: HashMap::new(),
+        };
+    }
     let mut out = Vec::new();
     let phrases = Phrases::new(config);
     let mut titles: HashMap<&str, &Page> = HashMap::new();
+    let old = &cache.pages;
     // The per-page rules are independent: run them on every core (they were
     // most of a large site's build), keeping the page order.
     let per_page: Vec<Vec<Diagnostic>> = site
         .pages
         .par_iter()
         .map(|p| {
+            if let Some(c) = old.get(&p.rel)
+                && std::sync::Arc::ptr_eq(&c.rendered, &p.rendered)
+                && c.kind == p.kind
+                && c.treatment == p.treatment
+            {
+                return c.diagnostics.clone();
+            }
             let mut out = Vec::new();
             let prose = Prose::of_page(p);
             trust(p, config, today, &mut out);
@@ -355,6 +400,22 @@ pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
             media_and_links(p, &mut out);
             privacy_content(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
             out
+        })
+        .collect();
+    cache.pages = site
+        .pages
+        .iter()
+        .zip(&per_page)
+        .map(|(p, diags)| {
+            (
+                p.rel.clone(),
+                PageCheck {
+                    rendered: p.rendered.clone(),
+                    kind: p.kind,
+                    treatment: p.treatment.clone(),
+                    diagnostics: diags.clone(),
+                },
+            )
         })
         .collect();
     for (p, diags) in site.pages.iter().zip(per_page) {

@@ -37,6 +37,8 @@ use crate::theme::Theme;
 pub struct Cache {
     /// Front matter and Markdown results per file.
     pub parse: ParseCache,
+    /// Per-page findings of the content checks.
+    pub checks: crate::check::PageChecks,
     texts: HashMap<String, Stamped>,
     dirty: BTreeSet<String>,
 }
@@ -133,6 +135,7 @@ struct Previous {
     tags: BTreeMap<String, Vec<usize>>,
     children: BTreeMap<usize, Vec<usize>>,
     faq: u64,
+    recent: Vec<usize>,
     jobs: HashMap<Key, Vec<String>>,
 }
 
@@ -201,19 +204,24 @@ fn structure(site: &Site) -> u64 {
     h.finish()
 }
 
+/// What benefit pages (and the home page's benefit list) show of page `i`:
+/// its title, URL, treatment, description or the excerpt standing in for it,
+/// and the headings with their excerpts (see `Renderer::benefit_ctx`).
 fn benefit_key(site: &Site, i: usize) -> u64 {
     let p = &site.pages[i];
     let mut h = std::collections::hash_map::DefaultHasher::new();
     p.title().hash(&mut h);
     p.path.hash(&mut h);
     p.treatment.hash(&mut h);
-    p.fm.description.hash(&mut h);
-    p.rendered.text.hash(&mut h);
+    match &p.fm.description {
+        Some(d) => d.hash(&mut h),
+        None => crate::markdown::excerpt(&p.rendered.text, 30).hash(&mut h),
+    }
     for head in &p.rendered.headings {
         head.title.hash(&mut h);
         head.id.hash(&mut h);
-        head.section_text.hash(&mut h);
         head.benefits.hash(&mut h);
+        crate::markdown::excerpt(&head.section_text, 30).hash(&mut h);
     }
     for b in &p.fm.benefits {
         b.value.hash(&mut h);
@@ -314,6 +322,7 @@ impl Outputs {
         let benefits = benefit_refs(site);
         let tags = site.tags.clone();
         let faq = faq_key(site);
+        let recent = renderer.recent_pages();
 
         let mut dirty: BTreeSet<Key> = BTreeSet::new();
         let jobs = renderer.jobs();
@@ -363,10 +372,13 @@ impl Outputs {
                 }
                 if any {
                     dirty.insert(Key::Other(Job::Feeds));
-                    if site.home.is_none() {
-                        // The generated home page lists the newest articles.
-                        dirty.insert(Key::Other(Job::Home));
-                    }
+                }
+                // The home page lists the newest articles and every benefit.
+                let home_dirty = benefits_dirty
+                    || recent != prev.recent
+                    || recent.iter().any(|&i| summary_changed(i));
+                if home_dirty && site.home.is_none() {
+                    dirty.insert(Key::Other(Job::Home));
                 }
                 for i in 0..n {
                     let p = &site.pages[i];
@@ -377,7 +389,7 @@ impl Outputs {
                         d = changed[a];
                         cur = site.pages[a].parent;
                     }
-                    d = d || (p.kind == PageKind::Home && any);
+                    d = d || (p.kind == PageKind::Home && home_dirty);
                     if !d && p.kind == PageKind::Section {
                         let kids = site.children.get(&i);
                         d = kids != prev.children.get(&i)
@@ -474,6 +486,7 @@ impl Outputs {
             tags,
             children: site.children.clone(),
             faq,
+            recent,
             jobs: new_jobs,
         });
         Ok(Update {

@@ -136,7 +136,7 @@ pub fn load_cached(
         &mut cache.parse,
     );
     diagnostics.extend(model_diags);
-    diagnostics.extend(check::run(&site, config, today));
+    diagnostics.extend(check::run_cached(&site, config, today, &mut cache.checks));
     diagnostics.extend(pages::check_names(&site, &static_names));
     diagnostics.extend(check::privacy_files(
         &theme::site_text_files(&config.root, &config.site.theme)?,

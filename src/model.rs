@@ -1117,6 +1117,14 @@ pub fn page_anchors(p: &Page) -> BTreeSet<String> {
 type Unpublished = HashMap<String, bool>;
 
 fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagnostic>) {
+    // URL paths are unique (duplicates were rejected above): a map instead of
+    // a scan per link, which was quadratic on large sites.
+    let by_path: HashMap<&str, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.path.as_str(), i))
+        .collect();
     let by_content: HashMap<&str, usize> = site
         .pages
         .iter()
@@ -1241,7 +1249,7 @@ fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagno
                         );
                         continue;
                     }
-                    site.pages.iter().position(|q| q.path == clean)
+                    by_path.get(clean).copied()
                 }
                 (None, None) => Some(i),
             };

@@ -1085,13 +1085,27 @@ impl<'a> Renderer<'a> {
 
     /// The six newest articles, for the home page.
     fn recent(&self) -> Vec<SummaryCtx> {
-        let mut arts: Vec<&Page> = self.site.pages.iter().filter(|q| q.is_article()).collect();
-        arts.sort_by(|a, b| {
+        self.recent_pages()
+            .into_iter()
+            .map(|i| self.summary(&self.site.pages[i]))
+            .collect()
+    }
+
+    /// Indexes of the articles the home page lists as newest (`serve`'s
+    /// dependency tracking uses them too).
+    pub fn recent_pages(&self) -> Vec<usize> {
+        let pages = &self.site.pages;
+        let mut arts: Vec<usize> = (0..pages.len())
+            .filter(|&i| pages[i].is_article())
+            .collect();
+        arts.sort_by(|&a, &b| {
+            let (a, b) = (&pages[a], &pages[b]);
             b.fm.date
                 .cmp(&a.fm.date)
                 .then_with(|| a.title().cmp(b.title()))
         });
-        arts.into_iter().take(6).map(|q| self.summary(q)).collect()
+        arts.truncate(6);
+        arts
     }
 
     /// The home page of a site without `content/_index.md`: the site's

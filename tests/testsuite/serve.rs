@@ -212,6 +212,19 @@ fn incremental_rebuilds_equal_clean_builds_after_every_step() {
             &[ARTICLE],
         ),
         (
+            "the excerpt of a benefit-tagged section (benefit pages, home)",
+            Box::new(|t: &SiteTest| {
+                edit(t, "content/microneedling/acne-scars.md", |x| {
+                    x.replacen(
+                        "For rolling scars and shallow boxcar scars,",
+                        "For rolling scars, and for shallow boxcar scars,",
+                        1,
+                    )
+                })
+            }),
+            &["content/microneedling/acne-scars.md"],
+        ),
+        (
             "a front matter benefit",
             Box::new(|t: &SiteTest| {
                 edit(t, ARTICLE, |x| {

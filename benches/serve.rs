@@ -1,0 +1,208 @@
+//! `careleaf serve` rebuild benchmark (issue 5). Not a test: it prints
+//! timings. Run through `scripts/bench-serve.sh`, or directly:
+//!
+//! ```text
+//! cargo bench --bench serve -- SITE_DIR [EDITS]
+//! ```
+//!
+//! Measures on the site in SITE_DIR (it edits article files and restores
+//! them):
+//! 1. a full build in memory (load + render everything), as `serve` does at
+//!    startup and after a template or configuration change;
+//! 2. an incremental rebuild after an edit to one article, the way `serve`
+//!    does it (re-read the file, re-parse it, re-assemble the model, re-render
+//!    the affected pages), median and worst of EDITS edits to different
+//!    articles;
+//! 3. end to end through a running server: file write -> `event: reload` on
+//!    the Server-Sent Events stream, which includes the watcher's 100 ms
+//!    debounce window.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use careleaf::config::{Config, Overrides};
+use careleaf::frontmatter::Date;
+use careleaf::incremental::{Cache, Outputs};
+
+fn config(root: &Path) -> Config {
+    let mut c = Config::load(&Overrides {
+        root: Some(root.to_path_buf()),
+        ..Overrides::default()
+    })
+    .expect("site.yaml loads");
+    c.live_reload = true;
+    c
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn articles(root: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(root.join("content"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "md")
+                && p.file_name().is_some_and(|n| n != "_index.md")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let Some(root) = args.first() else {
+        eprintln!("usage: cargo bench --bench serve -- SITE_DIR [EDITS]");
+        std::process::exit(2);
+    };
+    let root = std::fs::canonicalize(root).expect("site folder exists");
+    let edits: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(20);
+    let today = Date::today();
+    let files = articles(&root);
+    assert!(!files.is_empty(), "no articles under {}", root.display());
+    println!("site: {} ({} articles)", root.display(), files.len());
+
+    // 1. Full build in memory.
+    let c = config(&root);
+    let mut cache = Cache::default();
+    let mut outputs = Outputs::default();
+    let t = Instant::now();
+    let loaded = careleaf::load_cached(&c, today, &mut cache).expect("load");
+    let t_load = t.elapsed();
+    assert_eq!(loaded.errors(), 0, "the benchmark site has errors");
+    let theme = careleaf::theme::load(&c.root, &c.site.theme).expect("theme");
+    let t2 = Instant::now();
+    let first = outputs.update(&loaded.site, &c, &theme).expect("render");
+    let t_full = t.elapsed();
+    println!(
+        "full build (load {:.0} ms + render {:.0} ms): {:.0} ms, {} files, {} render jobs",
+        ms(t_load),
+        ms(t2.elapsed()),
+        ms(t_full),
+        outputs.files().len(),
+        first.jobs
+    );
+    drop(loaded);
+
+    // 2. Incremental rebuilds after editing one article.
+    let step = (files.len() / edits.max(1)).max(1);
+    let mut times = Vec::new();
+    let mut phases = Vec::new();
+    for k in 0..edits {
+        let path = &files[(k * step + step / 2) % files.len()];
+        let original = std::fs::read_to_string(path).expect("read article");
+        std::fs::write(
+            path,
+            format!("{original}\nAn edit made by the benchmark ({k}).\n"),
+        )
+        .expect("write");
+        let rel = path
+            .strip_prefix(&root)
+            .expect("inside the site")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let t = Instant::now();
+        cache.mark_changed(&rel);
+        let c = config(&root);
+        let loaded = careleaf::load_cached(&c, today, &mut cache).expect("load");
+        let t_load = t.elapsed();
+        let theme = careleaf::theme::load(&c.root, &c.site.theme).expect("theme");
+        let u = outputs.update(&loaded.site, &c, &theme).expect("render");
+        let total = t.elapsed();
+        assert!(!u.full, "an article edit must not re-render everything");
+        times.push(total);
+        phases.push((t_load, total - t_load, u.jobs, u.changed.len()));
+        std::fs::write(path, &original).expect("restore");
+        cache.mark_changed(&rel);
+    }
+    // Bring the caches back in line with the restored files.
+    let loaded = careleaf::load_cached(&c, today, &mut cache).expect("load");
+    outputs.update(&loaded.site, &c, &theme).expect("render");
+    drop(loaded);
+    let mut sorted = times.clone();
+    sorted.sort();
+    let median = sorted[sorted.len() / 2];
+    let worst = sorted[sorted.len() - 1];
+    let (l, r, j, ch) = phases[times.iter().position(|t| *t == median).unwrap_or(0)];
+    println!(
+        "incremental rebuild after editing one article ({edits} edits): median {:.1} ms \
+         (load+model+checks {:.1} ms, render {:.1} ms, {j} jobs, {ch} files changed), worst {:.1} ms",
+        ms(median),
+        ms(l),
+        ms(r),
+        ms(worst)
+    );
+
+    // 3. End to end through the server.
+    let server = careleaf::serve::Server::start(
+        Overrides {
+            root: Some(root.clone()),
+            ..Overrides::default()
+        },
+        &careleaf::serve::Options {
+            host: "127.0.0.1".into(),
+            port: 0,
+            verbose: false,
+        },
+    )
+    .expect("server starts");
+    let base = server
+        .url()
+        .split_once("//")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or("/".to_string(), |(_, p)| format!("/{p}"));
+    let mut s = TcpStream::connect(server.addr()).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(120)))
+        .expect("timeout");
+    write!(s, "GET {base}__careleaf/events HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+    let mut buf = [0u8; 4096];
+    let mut seen = String::new();
+    while !seen.contains(": connected") {
+        let n = s.read(&mut buf).expect("read");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let mut e2e = Vec::new();
+    for k in 0..edits.min(10) {
+        let path = &files[(k * step + step / 3) % files.len()];
+        let original = std::fs::read_to_string(path).expect("read article");
+        // Let the watcher settle so each edit is its own batch.
+        std::thread::sleep(Duration::from_millis(300));
+        let t = Instant::now();
+        std::fs::write(
+            path,
+            format!("{original}\nAn edit made by the benchmark.\n"),
+        )
+        .expect("write");
+        let mut seen = String::new();
+        while !seen.contains("event: reload") {
+            let n = s.read(&mut buf).expect("read");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        e2e.push(t.elapsed());
+        std::fs::write(path, &original).expect("restore");
+        // Wait for the restore's reload too.
+        let mut seen = String::new();
+        while !seen.contains("event: reload") {
+            let n = s.read(&mut buf).expect("read");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+    e2e.sort();
+    println!(
+        "end to end, file saved -> reload event ({} edits, includes the {} ms debounce): median {:.0} ms, worst {:.0} ms",
+        e2e.len(),
+        100,
+        ms(e2e[e2e.len() / 2]),
+        ms(e2e[e2e.len() - 1])
+    );
+    server.stop();
+}
