@@ -264,10 +264,19 @@ impl Config {
     pub fn load(o: &Overrides) -> Result<Config, Error> {
         let root = o.root.clone().unwrap_or_else(|| PathBuf::from("."));
         let path = root.join("site.yaml");
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-            action: "reading the site configuration",
-            path: path.clone(),
-            source,
+        let text = std::fs::read_to_string(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                // The usual cause: careleaf run outside a site's folder.
+                return Error::Other(format!(
+                    "no site.yaml in `{}`: run careleaf in a site's folder, pass --root DIR, or start a site with `careleaf init DIR`",
+                    root.display()
+                ));
+            }
+            Error::Io {
+                action: "reading the site configuration",
+                path: path.clone(),
+                source,
+            }
         })?;
         let site = parse_site(&text, "site.yaml").map_err(|d| Error::Config(Box::new(d)))?;
         Config::from_site(site, root, o).map_err(|e| match e {

@@ -93,9 +93,9 @@ fn no_site_yaml_exits_with_1_and_names_the_file() {
     });
     assert_eq!(code(&o), 1);
     let err = stderr(&o);
-    assert!(
-        err.starts_with("error: reading the site configuration `./site.yaml`\n"),
-        "{err}"
+    assert_eq!(
+        err,
+        "error: no site.yaml in `.`: run careleaf in a site's folder, pass --root DIR, or start a site with `careleaf init DIR`\n"
     );
 }
 
