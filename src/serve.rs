@@ -91,6 +91,9 @@ struct Snapshot {
 #[derive(Debug)]
 struct Shared {
     snapshot: RwLock<Arc<Snapshot>>,
+    /// The search index, built once in the background after the first good
+    /// build (Pagefind takes seconds on a large site; see issue 5).
+    search: RwLock<Arc<HashMap<String, Arc<[u8]>>>>,
     reload: broadcast::Sender<u64>,
     builds: std::sync::atomic::AtomicU64,
 }
@@ -98,6 +101,13 @@ struct Shared {
 impl Shared {
     fn snapshot(&self) -> Arc<Snapshot> {
         match self.snapshot.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn search(&self) -> Arc<HashMap<String, Arc<[u8]>>> {
+        match self.search.read() {
             Ok(s) => s.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
@@ -130,6 +140,9 @@ struct Builder {
     outputs: incremental::Outputs,
     verbose: bool,
     failing: bool,
+    /// After a good build of a site with search on: the pages to index and
+    /// the language.
+    search_input: Option<(Vec<String>, String)>,
 }
 
 /// A successful (re)build.
@@ -168,6 +181,13 @@ impl Builder {
         }
         let theme = crate::theme::load(&config.root, &config.site.theme)?;
         let update = self.outputs.update(&loaded.site, &config, &theme)?;
+        self.search_input = config.site.search.then(|| {
+            let mut paths: Vec<String> = crate::search::indexable_paths(&loaded.site)
+                .into_iter()
+                .collect();
+            paths.sort();
+            (paths, config.site.language.clone())
+        });
         let statics = loaded
             .statics
             .iter()
@@ -494,7 +514,10 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         return r;
     }
     let snap = shared.snapshot();
-    let has = |rel: &str| snap.files.contains_key(rel) || snap.statics.contains_key(rel);
+    let search = shared.search();
+    let has = |rel: &str| {
+        snap.files.contains_key(rel) || snap.statics.contains_key(rel) || search.contains_key(rel)
+    };
     match route(&snap, req.uri().path(), req.uri().query(), has) {
         Route::Redirect(status, location) => {
             let mut r = respond(status, "text/plain; charset=utf-8", Vec::new(), head);
@@ -528,6 +551,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                 if ctype.starts_with("text/html") {
                     return html_response(&snap, StatusCode::OK, bytes, head);
                 }
+                return respond(StatusCode::OK, ctype, bytes.to_vec(), head);
+            }
+            if let Some(bytes) = search.get(&rel) {
                 return respond(StatusCode::OK, ctype, bytes.to_vec(), head);
             }
             match snap.statics.get(&rel).map(std::fs::read) {
@@ -573,6 +599,55 @@ fn events(shared: &Shared) -> Response {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+/// Builds the search index from the served pages on a separate thread, so
+/// the server starts at once; search works once it is ready. It reflects the
+/// site as it was at startup (rebuilding it on every edit would cost seconds).
+fn index_in_background(shared: Arc<Shared>, paths: Vec<String>, language: String, verbose: bool) {
+    let spawned = std::thread::Builder::new()
+        .name("careleaf-search".into())
+        .spawn(move || {
+            let snap = shared.snapshot();
+            let pages: Vec<(String, String)> = paths
+                .into_iter()
+                .filter_map(|p| {
+                    let html = String::from_utf8_lossy(snap.files.get(&p)?).into_owned();
+                    Some((p, html))
+                })
+                .collect();
+            drop(snap);
+            let start = Instant::now();
+            match crate::search::build_index(pages, &language) {
+                Ok(files) => {
+                    let n = files.len();
+                    let map = files
+                        .into_iter()
+                        .map(|f| (f.path, Arc::from(f.bytes)))
+                        .collect();
+                    match shared.search.write() {
+                        Ok(mut s) => *s = Arc::new(map),
+                        Err(poisoned) => *poisoned.into_inner() = Arc::new(map),
+                    }
+                    if verbose {
+                        eprintln!(
+                            "Search index ready ({n} files, {:.1} s); it shows the site as it was at startup.",
+                            start.elapsed().as_secs_f64()
+                        );
+                    }
+                }
+                Err(e) => {
+                    if verbose {
+                        eprintln!("warning: the search index could not be built: {e}");
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        if verbose {
+            eprintln!("warning: cannot start the search indexer: {e}");
+        }
+    }
 }
 
 /// Binds `host:port`, or the next free port when it is taken (up to 20
@@ -638,6 +713,7 @@ impl Server {
         let (reload, _) = broadcast::channel(16);
         let shared = Arc::new(Shared {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            search: RwLock::new(Arc::new(HashMap::new())),
             reload,
             builds: std::sync::atomic::AtomicU64::new(0),
         });
@@ -648,8 +724,12 @@ impl Server {
             outputs: incremental::Outputs::default(),
             verbose: options.verbose,
             failing: false,
+            search_input: None,
         };
         builder.rebuild(&shared, &[]);
+        if let Some((paths, language)) = builder.search_input.take() {
+            index_in_background(shared.clone(), paths, language, options.verbose);
+        }
         let base_path = {
             let s = shared.snapshot();
             if s.base_path.is_empty() {

@@ -682,3 +682,22 @@ fn build_output_never_contains_the_live_reload_script() {
     assert!(!html.contains("livereload"), "{html}");
     assert!(!html.contains("__careleaf"), "{html}");
 }
+
+#[test]
+fn the_search_index_is_built_in_the_background_and_served() {
+    let t = SiteTest::from_fixture("minimal");
+    let server = start(&t);
+    let addr = server.addr();
+    // The pages are served at once, before the index exists.
+    assert_eq!(get(addr, "/skin/hello/").status, 200);
+    let js = wait_for(
+        addr,
+        "/skin/pagefind/pagefind.js",
+        "the search index",
+        |r| r.status == 200,
+    );
+    assert_eq!(
+        js.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+}
