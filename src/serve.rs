@@ -643,10 +643,10 @@ fn index_in_background(shared: Arc<Shared>, paths: Vec<String>, language: String
                 }
             }
         });
-    if let Err(e) = spawned {
-        if verbose {
-            eprintln!("warning: cannot start the search indexer: {e}");
-        }
+    if let Err(e) = spawned
+        && verbose
+    {
+        eprintln!("warning: cannot start the search indexer: {e}");
     }
 }
 
