@@ -124,6 +124,8 @@ struct Facts {
     /// Hash of what benefit pages show of it.
     benefit: u64,
     related: Vec<usize>,
+    /// Hash of what the related-articles ranking reads (`rank_key`).
+    rank: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -136,6 +138,7 @@ struct Previous {
     children: BTreeMap<usize, Vec<usize>>,
     faq: u64,
     recent: Vec<usize>,
+    related: crate::related::Related,
     jobs: HashMap<Key, Vec<String>>,
 }
 
@@ -229,6 +232,24 @@ fn benefit_key(site: &Site, i: usize) -> u64 {
     h.finish()
 }
 
+/// What `related::Related::of_site` reads of page `i`: its benefits (front
+/// matter and tagged headings), kind and title.
+fn rank_key(site: &Site, i: usize) -> u64 {
+    let p = &site.pages[i];
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for b in &p.fm.benefits {
+        b.value.hash(&mut h);
+    }
+    for head in &p.rendered.headings {
+        for (b, _) in &head.benefits {
+            b.hash(&mut h);
+        }
+    }
+    (p.kind == PageKind::Page).hash(&mut h);
+    p.title().hash(&mut h);
+    h.finish()
+}
+
 fn faq_key(site: &Site) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for q in &site.faq {
@@ -273,7 +294,6 @@ impl Outputs {
     /// Renders what changed since the last update (everything the first
     /// time) and returns which files changed. On error nothing changes.
     pub fn update(&mut self, site: &Site, config: &Config, theme: &Theme) -> Result<Update, Error> {
-        let renderer = Renderer::new(site, config, theme)?;
         let globals = globals(site, config, theme);
         let structure = structure(site);
         let n = site.pages.len();
@@ -296,6 +316,22 @@ impl Outputs {
                     || p.treatment != f.treatment
             })
             .collect();
+        // The related-articles ranking depends on every page's benefits,
+        // title and kind: reuse the last one when none of those changed.
+        let rank_keys: Vec<u64> = (0..n)
+            .into_par_iter()
+            .map(|i| match &prev {
+                Some(prev) if !changed[i] => prev.pages[i].rank,
+                _ => rank_key(site, i),
+            })
+            .collect();
+        let related = match &prev {
+            Some(prev) if (0..n).all(|i| !changed[i] || rank_keys[i] == prev.pages[i].rank) => {
+                prev.related.clone()
+            }
+            _ => crate::related::Related::of_site(site),
+        };
+        let renderer = Renderer::with_related(site, config, theme, related)?;
         let facts: Vec<Facts> = (0..n)
             .into_par_iter()
             .map(|i| {
@@ -304,6 +340,7 @@ impl Outputs {
                     Some(prev) if !changed[i] => {
                         let mut f = prev.pages[i].clone();
                         f.related = renderer.related_pages(i);
+                        f.rank = rank_keys[i];
                         f
                     }
                     _ => Facts {
@@ -315,6 +352,7 @@ impl Outputs {
                         summary: hash_debug(&renderer.summary(p)),
                         benefit: benefit_key(site, i),
                         related: renderer.related_pages(i),
+                        rank: rank_keys[i],
                     },
                 }
             })
@@ -487,6 +525,7 @@ impl Outputs {
             children: site.children.clone(),
             faq,
             recent,
+            related: renderer.related_ranking().clone(),
             jobs: new_jobs,
         });
         Ok(Update {

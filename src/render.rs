@@ -380,6 +380,18 @@ fn template_error(name: &str, e: tera::Error) -> Error {
 impl<'a> Renderer<'a> {
     /// Compiles the theme's templates and precomputes shared values.
     pub fn new(site: &'a Site, config: &'a Config, theme: &Theme) -> Result<Self, Error> {
+        Self::with_related(site, config, theme, crate::related::Related::of_site(site))
+    }
+
+    /// `new` with the related-articles ranking of `site` computed elsewhere
+    /// (`serve` reuses it between rebuilds when no page's benefits, title or
+    /// kind changed).
+    pub fn with_related(
+        site: &'a Site,
+        config: &'a Config,
+        theme: &Theme,
+        related: crate::related::Related,
+    ) -> Result<Self, Error> {
         let missing = missing_templates(site, theme, &config.site.theme);
         if !missing.is_empty() {
             return Err(Error::Content {
@@ -505,7 +517,7 @@ impl<'a> Renderer<'a> {
             treatments,
             treatment_urls,
             benefit_names,
-            related: crate::related::Related::of_site(site),
+            related,
             site_ctx,
         })
     }
@@ -568,6 +580,11 @@ impl<'a> Renderer<'a> {
         }
         chain.reverse();
         chain
+    }
+
+    /// The related-articles ranking this renderer uses.
+    pub fn related_ranking(&self) -> &crate::related::Related {
+        &self.related
     }
 
     /// Indexes of the pages listed as related to page `i` (what
