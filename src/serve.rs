@@ -252,16 +252,20 @@ impl Builder {
                     crate::report_error(&e);
                     eprintln!("Still serving the last good version of the site.");
                 }
-                let overlay = overlay_html(&e, &shared.snapshot().base_path);
                 let old = shared.snapshot();
+                // Before the first good build the base path comes from the
+                // configuration (when it loads), so the error shows there.
+                let base_path = if old.base_path.is_empty() {
+                    self.config()
+                        .map_or_else(|_| "/".to_string(), |c| c.base_path)
+                } else {
+                    old.base_path.clone()
+                };
+                let overlay = overlay_html(&e, &base_path);
                 shared.replace(Snapshot {
                     files: old.files.clone(),
                     statics: old.statics.clone(),
-                    base_path: if old.base_path.is_empty() {
-                        "/".into()
-                    } else {
-                        old.base_path.clone()
-                    },
+                    base_path,
                     error: Some(Arc::from(overlay)),
                 });
                 shared.signal();
@@ -765,7 +769,30 @@ impl Server {
                     }
                     changes.sort();
                     changes.dedup();
-                    builder.rebuild(&shared_rb, &changes);
+                    // A bug must not end the preview: report it, start the
+                    // next rebuild from scratch.
+                    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        builder.rebuild(&shared_rb, &changes)
+                    }));
+                    if run.is_err() {
+                        builder.cache.clear();
+                        builder.outputs.clear();
+                        builder.failing = true;
+                        let e = Error::Other(
+                            "internal error while rebuilding (a bug in careleaf; please report it); save again to retry".into(),
+                        );
+                        if builder.verbose {
+                            crate::report_error(&e);
+                        }
+                        let old = shared_rb.snapshot();
+                        shared_rb.replace(Snapshot {
+                            files: old.files.clone(),
+                            statics: old.statics.clone(),
+                            base_path: old.base_path.clone(),
+                            error: Some(Arc::from(overlay_html(&e, &old.base_path))),
+                        });
+                        shared_rb.signal();
+                    }
                 }
             })
             .map_err(|e| Error::Other(format!("cannot start the rebuild thread: {e}")))?;

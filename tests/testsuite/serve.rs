@@ -701,3 +701,22 @@ fn the_search_index_is_built_in_the_background_and_served() {
         Some("text/javascript; charset=utf-8")
     );
 }
+
+/// A content error in the very first build does not stop the server: it
+/// shows the error under the base path and serves the site once fixed.
+#[test]
+fn a_site_broken_at_startup_is_served_once_fixed() {
+    let t = SiteTest::from_fixture("minimal");
+    let good = std::fs::read_to_string(t.root().join("content/hello.md")).expect("read");
+    t.change_file("content/hello.md", "---\ntitle: [unclosed\n---\n");
+    let server = start(&t);
+    let addr = server.addr();
+    assert!(server.url().ends_with("/skin/"), "{}", server.url());
+    let r = get(addr, "/skin/hello/");
+    assert!(r.body.contains("id=\"careleaf-error\""), "{}", r.body);
+    assert!(r.body.contains("content/hello.md:"), "{}", r.body);
+    t.change_file("content/hello.md", &good);
+    let r = wait_for(addr, "/skin/hello/", "the fixed page", |r| r.status == 200);
+    assert!(!r.body.contains("careleaf-error"), "{}", r.body);
+    assert!(r.body.contains("First part"));
+}
