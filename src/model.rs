@@ -317,7 +317,7 @@ type FrontResult = Result<(FrontMatter, usize), Diagnostic>;
 #[derive(Debug, Clone)]
 struct CachedFront {
     text: Arc<str>,
-    result: FrontResult,
+    result: Arc<FrontResult>,
 }
 
 #[derive(Debug, Clone)]
@@ -325,8 +325,8 @@ struct CachedMarkdown {
     text: Arc<str>,
     links: u64,
     rendered: Arc<Rendered>,
-    faq: Vec<Rendered>,
-    lines: LineIndex,
+    faq: Arc<Vec<Rendered>>,
+    lines: Arc<LineIndex>,
 }
 
 impl ParseCache {
@@ -378,7 +378,7 @@ pub fn build_cached(
         .into_iter()
         .filter(|i| matches!(i.file.kind, Kind::Page | Kind::Section | Kind::Question))
         .collect();
-    let fronts: Vec<Option<FrontResult>> = inputs
+    let fronts: Vec<Option<Arc<FrontResult>>> = inputs
         .par_iter()
         .map(|input| {
             let text = input.text.as_ref().ok()?;
@@ -387,10 +387,10 @@ pub fn build_cached(
             {
                 return Some(c.result.clone());
             }
-            Some(
+            Some(Arc::new(
                 frontmatter::parse(text, &input.file.rel)
                     .map(|(fm, split)| (fm, split.body_offset)),
-            )
+            ))
         })
         .collect();
     let mut front_cache = HashMap::with_capacity(inputs.len());
@@ -407,9 +407,9 @@ pub fn build_cached(
                         result: result.clone(),
                     },
                 );
-                match result {
-                    Ok((fm, off)) => parsed.push(Ok((input.file, fm, text, off))),
-                    Err(d) => parsed.push(Err((rel, d))),
+                match &*result {
+                    Ok((fm, off)) => parsed.push(Ok((input.file, fm.clone(), text, *off))),
+                    Err(d) => parsed.push(Err((rel, d.clone()))),
                 }
             }
             // `fronts` is `None` only for texts that are `Err`.
@@ -579,17 +579,18 @@ pub fn build_cached(
                     text: text.clone(),
                     links,
                     rendered: Arc::new(markdown::render(&text[off..], &ctx)),
-                    faq: fm
-                        .faq
-                        .iter()
-                        .map(|e| markdown::render(&e.answer, &ctx))
-                        .collect(),
-                    lines: LineIndex::new(&text),
+                    faq: Arc::new(
+                        fm.faq
+                            .iter()
+                            .map(|e| markdown::render(&e.answer, &ctx))
+                            .collect(),
+                    ),
+                    lines: Arc::new(LineIndex::new(&text)),
                 },
             };
             let rendered = cached.rendered.clone();
-            let faq_rendered = cached.faq.clone();
-            let lines = cached.lines.clone();
+            let faq_rendered = (*cached.faq).clone();
+            let lines = (*cached.lines).clone();
             let kind = match (file.kind, path.is_empty()) {
                 (Kind::Section, true) => PageKind::Home,
                 (Kind::Section, false) => PageKind::Section,
