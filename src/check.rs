@@ -171,6 +171,26 @@ pub const RULES: &[Rule] = &[
         Severity::Error,
         "content, a template or a static file makes the browser contact another origin",
     ),
+    rule(
+        "links.draft",
+        Severity::Error,
+        "a link to a page that is a draft, so it is not published (model)",
+    ),
+    rule(
+        "faq.duplicate",
+        Severity::Warning,
+        "the same question is asked twice; the FAQ shows it once (model)",
+    ),
+    rule(
+        "content.static-replaces-page",
+        Severity::Warning,
+        "a static/ file has the address of a page and replaces it (model)",
+    ),
+    rule(
+        "publish.underscore-name",
+        Severity::Warning,
+        "a published path starts with `_`, which Jekyll hides on branch deployments",
+    ),
 ];
 
 /// The rule with this code.
