@@ -15,6 +15,43 @@ use crate::diag::Error;
 /// The marker careleaf writes into every output folder it creates.
 pub const MARKER: &str = ".careleaf-output";
 
+/// Length, content hash and modification time of every file of the last
+/// build, one line each (`LEN HASH MTIME PATH`). A warm build compares new bytes with it instead of
+/// reading the previous files back (issue 8).
+pub const MANIFEST: &str = ".careleaf-manifest";
+
+fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    // SipHash with fixed keys: deterministic within a binary. If a new Rust
+    // release changes it, old entries stop matching and files are rewritten.
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
+}
+
+/// One manifest entry: length, content hash, modification time (ns).
+type Entry = (u64, u64, u128);
+
+fn read_manifest(dir: &Path) -> Option<std::collections::HashMap<String, Entry>> {
+    let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    let mut m = std::collections::HashMap::new();
+    for line in text.lines() {
+        let mut parts = line.splitn(4, ' ');
+        let len = parts.next()?.parse().ok()?;
+        let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let mtime = parts.next()?.parse().ok()?;
+        m.insert(parts.next()?.to_string(), (len, hash, mtime));
+    }
+    Some(m)
+}
+
+fn mtime_ns(meta: &fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
     move |source| Error::Io {
         action,
@@ -47,6 +84,10 @@ pub struct Staging {
     dir: PathBuf,
     output: PathBuf,
     previous: Option<PathBuf>,
+    /// The previous build's manifest, when it has one.
+    old_manifest: Option<std::collections::HashMap<String, Entry>>,
+    /// (path, (length, hash, mtime)) of every file written so far.
+    written: std::sync::Mutex<Vec<(String, Entry)>>,
 }
 
 impl Staging {
@@ -97,10 +138,13 @@ impl Staging {
             fs::remove_dir_all(&dir).map_err(io("removing stale staging folder", &dir))?;
         }
         fs::create_dir_all(&dir).map_err(io("creating staging folder", &dir))?;
+        let old_manifest = previous.as_deref().and_then(read_manifest);
         Ok(Staging {
             dir,
             output,
             previous,
+            old_manifest,
+            written: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -113,14 +157,33 @@ impl Staging {
     /// has identical bytes there, that file is linked instead of rewritten.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
         let dest = self.dest(rel)?;
+        let len = bytes.len() as u64;
+        let hash = content_hash(bytes);
+        let record = |dest: &Path| {
+            let mtime = fs::metadata(dest).map_or(0, |m| mtime_ns(&m));
+            if let Ok(mut w) = self.written.lock() {
+                w.push((rel.to_string(), (len, hash, mtime)));
+            }
+        };
         if let Some(prev) = &self.previous {
             let old = prev.join(rel);
-            if let Ok(meta) = fs::metadata(&old)
-                && meta.is_file()
-                && meta.len() == bytes.len() as u64
-                && fs::read(&old).is_ok_and(|b| b == bytes)
-                && fs::hard_link(&old, &dest).is_ok()
-            {
+            let same = match &self.old_manifest {
+                // The manifest says whether the bytes are the same; length
+                // and modification time catch a file changed by hand since.
+                Some(m) => m.get(rel).is_some_and(|&(l, h, t)| {
+                    l == len
+                        && h == hash
+                        && fs::metadata(&old).is_ok_and(|meta| {
+                            meta.is_file() && meta.len() == len && mtime_ns(&meta) == t
+                        })
+                }),
+                None => {
+                    fs::metadata(&old).is_ok_and(|meta| meta.is_file() && meta.len() == len)
+                        && fs::read(&old).is_ok_and(|b| b == bytes)
+                }
+            };
+            if same && fs::hard_link(&old, &dest).is_ok() {
+                record(&dest);
                 return Ok(());
             }
         }
@@ -134,6 +197,8 @@ impl Staging {
             f.set_permissions(fs::Permissions::from_mode(0o644))
                 .map_err(io("setting permissions of", &dest))?;
         }
+        drop(f);
+        record(&dest);
         Ok(())
     }
 
@@ -164,6 +229,14 @@ impl Staging {
             b"This folder is written by careleaf; it is replaced on every build.\n",
         )
         .map_err(io("writing", &self.dir))?;
+        let mut entries = self.written.lock().map(|w| w.clone()).unwrap_or_default();
+        entries.sort();
+        entries.dedup_by(|a, b| a.0 == b.0);
+        let mut manifest = String::with_capacity(entries.len() * 64);
+        for (path, (len, hash, mtime)) in &entries {
+            manifest.push_str(&format!("{len} {hash:016x} {mtime} {path}\n"));
+        }
+        fs::write(self.dir.join(MANIFEST), manifest).map_err(io("writing", &self.dir))?;
         let old = self.output.with_file_name(format!(
             ".{}.careleaf-old-{}",
             self.output
@@ -185,7 +258,7 @@ impl Staging {
             });
         }
         if old.exists() {
-            fs::remove_dir_all(&old).map_err(io("removing the previous output", &old))?;
+            remove_tree(&old)?;
         }
         Ok(self.output.clone())
     }
@@ -194,6 +267,22 @@ impl Staging {
     pub fn abort(self) {
         let _ = fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Removes a previous output folder: files in parallel (unlinking is the slow
+/// part on some file systems), then the folders.
+fn remove_tree(dir: &Path) -> Result<(), Error> {
+    use rayon::prelude::*;
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    files.par_iter().for_each(|f| {
+        let _ = fs::remove_file(f);
+    });
+    fs::remove_dir_all(dir).map_err(io("removing the previous output", dir))
 }
 
 fn absolutize(p: &Path) -> PathBuf {
@@ -316,6 +405,39 @@ mod tests {
             fs::metadata(out.join("same.html")).expect("meta").ino(),
             ino
         );
+    }
+
+    #[test]
+    fn warm_build_rewrites_a_file_changed_by_hand_and_keeps_the_rest() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("public");
+        let s = Staging::begin(&out, &[]).expect("begin");
+        s.write("a.html", b"aaaa").expect("write");
+        s.write("b.html", b"bbbb").expect("write");
+        s.commit().expect("commit");
+        let b_time = fs::metadata(out.join("b.html"))
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // Same length, different bytes: only the manifest's time notices.
+        fs::write(out.join("a.html"), b"AAAA").expect("hand edit");
+        assert!(
+            fs::read_to_string(out.join(MANIFEST))
+                .expect("manifest")
+                .contains(" b.html\n")
+        );
+        let s = Staging::begin(&out, &[]).expect("begin");
+        s.write("a.html", b"aaaa").expect("write");
+        s.write("b.html", b"bbbb").expect("write");
+        s.commit().expect("commit");
+        assert_eq!(
+            fs::read_to_string(out.join("a.html")).expect("read"),
+            "aaaa"
+        );
+        let b_after = fs::metadata(out.join("b.html"))
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        assert_eq!(b_time, b_after, "unchanged file kept");
     }
 
     #[test]
