@@ -269,6 +269,23 @@ fn resolve(dest: &str, ctx: &LinkContext<'_>, image: bool) -> (String, Option<Li
     }
 }
 
+/// Block-level ends: where plain text needs a separator.
+fn is_block_end(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Paragraph
+            | TagEnd::Item
+            | TagEnd::Heading(_)
+            | TagEnd::BlockQuote(_)
+            | TagEnd::CodeBlock
+            | TagEnd::TableCell
+            | TagEnd::TableRow
+            | TagEnd::TableHead
+            | TagEnd::FootnoteDefinition
+            | TagEnd::DefinitionListDefinition
+    )
+}
+
 fn level_num(l: HeadingLevel) -> u8 {
     match l {
         HeadingLevel::H1 => 1,
@@ -406,6 +423,7 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
                 ));
             }
             Event::End(TagEnd::Heading(level)) => {
+                out.text.push('\n');
                 if let Some(i) = in_heading.take() {
                     let h = &mut out.headings[i];
                     h.title = heading_text.trim().to_string();
@@ -506,8 +524,9 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
                     }
                 }
                 out.words += t.split_whitespace().count();
+                // No space after a text event: `[page](x).` is "page." as
+                // a reader sees it (JSON-LD answers must match the page).
                 out.text.push_str(t);
-                out.text.push(' ');
                 events.push((event, range.start, range.end));
             }
             Event::Start(Tag::Table(a)) => {
@@ -526,7 +545,7 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
                 out.text.push(' ');
                 events.push((event, range.start, range.end));
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Item) => {
+            Event::End(ref end) if is_block_end(end) => {
                 out.text.push('\n');
                 events.push((event, range.start, range.end));
             }
@@ -577,9 +596,11 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
             hi += 1;
             continue;
         }
-        if let Event::Text(t) = &ev {
-            current_text.push_str(t);
-            current_text.push(' ');
+        match &ev {
+            Event::Text(t) | Event::Code(t) => current_text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => current_text.push(' '),
+            Event::End(end) if is_block_end(end) => current_text.push(' '),
+            _ => {}
         }
         current.push(ev);
     }

@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod benefits_faq;
 mod build;
 mod check;
 mod cli;
