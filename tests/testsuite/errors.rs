@@ -7,6 +7,17 @@ use careleaf::diag::{Error, Severity, render_human};
 
 use crate::harness::{SiteTest, today};
 
+/// Every error (not warning) of a site, rendered as an author sees it.
+fn error_text(t: &SiteTest) -> String {
+    careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| render_human(d, false))
+        .collect()
+}
+
 /// Every error (not warning) of a fixture site, rendered as an author sees
 /// it. Warnings come from `check`'s rules and are tested there.
 fn errors(fixture: &str) -> String {
@@ -73,13 +84,7 @@ fn empty_title_points_at_the_title_line() {
         "content/peels.md",
         "---\ntitle:\ndescription: About peels.\n---\nText.\n",
     );
-    let text: String = careleaf::load(&t.config(), today())
-        .expect("load")
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| render_human(d, false))
-        .collect();
+    let text: String = error_text(&t);
     assert_eq!(
         text,
         "\
@@ -176,13 +181,7 @@ content/peels.md:1:1: error[frontmatter.unclosed]: the front matter opened here 
 fn errors_of_page(text: &str) -> String {
     let t = SiteTest::empty();
     t.change_file("content/page.md", text);
-    careleaf::load(&t.config(), today())
-        .expect("load")
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| render_human(d, false))
-        .collect()
+    error_text(&t)
 }
 
 #[test]
@@ -287,13 +286,7 @@ fn link_without_md_suggests_the_markdown_file() {
         "content/peels.md",
         "---\ntitle: Peels\n---\nRead the [aftercare guide](aftercare#the-first-day).\n",
     );
-    let text: String = careleaf::load(&t.config(), today())
-        .expect("load")
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| render_human(d, false))
-        .collect();
+    let text: String = error_text(&t);
     assert_eq!(
         text,
         "\
@@ -313,13 +306,7 @@ fn link_outside_the_content_folder() {
         "content/peels.md",
         "---\ntitle: Peels\n---\nSee [the leaflet](../../leaflet.pdf).\n",
     );
-    let text: String = careleaf::load(&t.config(), today())
-        .expect("load")
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| render_human(d, false))
-        .collect();
+    let text: String = error_text(&t);
     assert_eq!(
         text,
         "\
@@ -408,13 +395,7 @@ fn alias_cannot_climb_out_of_the_site() {
 fn slug_without_letters_or_digits() {
     let t = SiteTest::empty();
     t.change_file("content/a.md", "---\ntitle: A\nslug: \"!!!\"\n---\nA\n");
-    let text: String = careleaf::load(&t.config(), today())
-        .expect("load")
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| render_human(d, false))
-        .collect();
+    let text: String = error_text(&t);
     assert_eq!(
         text,
         "\
@@ -435,13 +416,7 @@ fn tag_without_letters_or_digits() {
         "content/healing.md",
         "---\ntitle: Healing\ntags: [\"!!!\", Recovery]\n---\nText.\n",
     );
-    let text: String = careleaf::load(&t.config(), today())
-        .expect("load")
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| render_human(d, false))
-        .collect();
+    let text: String = error_text(&t);
     assert_eq!(
         text,
         "\
@@ -465,13 +440,7 @@ fn benefit_slug_that_is_not_a_url() {
         "content/peels.md",
         "---\ntitle: Peels\nbenefits: [acne-scars]\n---\nText.\n",
     );
-    let text: String = careleaf::load(&t.config(), today())
-        .expect("load")
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| render_human(d, false))
-        .collect();
+    let text: String = error_text(&t);
     assert_eq!(
         text,
         "\
