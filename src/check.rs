@@ -1556,6 +1556,17 @@ pub fn privacy_files(files: &[(String, String)], config: &Config) -> Vec<Diagnos
 mod tests {
     use super::*;
 
+    /// A `Config` from `site.yaml` text, rooted at `.`.
+    fn config_from(yaml: &str) -> Config {
+        let site = crate::config::parse_site(yaml, "site.yaml").expect("valid site.yaml");
+        Config::from_site(
+            site,
+            std::path::PathBuf::from("."),
+            &crate::config::Overrides::default(),
+        )
+        .expect("valid config")
+    }
+
     #[test]
     fn phrases_match_whole_words_only() {
         assert_eq!(find_words("a cure for", "cure"), vec![(2, 6)]);
@@ -1626,17 +1637,9 @@ mod tests {
 
     #[test]
     fn allowed_origins_accept_urls_and_bare_hosts() {
-        let site = crate::config::parse_site(
+        let config = config_from(
             "title: T\nbase_url: https://x.example/\ncheck:\n  allowed_origins: [\"https://a.example/path\", player.b.example]\n",
-            "site.yaml",
-        )
-        .expect("valid site.yaml");
-        let config = crate::config::Config::from_site(
-            site,
-            std::path::PathBuf::from("."),
-            &crate::config::Overrides::default(),
-        )
-        .expect("valid config");
+        );
         let allowed = allowed_origins(&config);
         for o in [
             "https://a.example",
@@ -1660,15 +1663,7 @@ mod tests {
                 )
             })
             .collect();
-        let site =
-            crate::config::parse_site("title: T\nbase_url: https://x.example/\n", "site.yaml")
-                .expect("valid site.yaml");
-        let config = crate::config::Config::from_site(
-            site,
-            std::path::PathBuf::from("."),
-            &crate::config::Overrides::default(),
-        )
-        .expect("valid config");
+        let config = config_from("title: T\nbase_url: https://x.example/\n");
         assert_eq!(privacy_files(&files, &config), Vec::new());
     }
 }

@@ -267,14 +267,6 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
-/// Counts characters (not bytes) in `text[..byte]` after the last newline:
-/// the 0-based character column of a byte offset.
-pub fn char_column(line_text: &str, byte_in_line: usize) -> usize {
-    line_text
-        .get(..byte_in_line.min(line_text.len()))
-        .map_or(0, |s| s.chars().count())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,10 +306,5 @@ mod tests {
         let fields = ["reviewed_by", "last_reviewed", "title"];
         assert_eq!(did_you_mean("reviwed_by", fields), Some("reviewed_by"));
         assert_eq!(did_you_mean("zzz", fields), None);
-    }
-
-    #[test]
-    fn columns_count_characters() {
-        assert_eq!(char_column("é: x", 3), 2);
     }
 }

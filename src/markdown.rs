@@ -5,7 +5,7 @@
 //! per-section HTML that the benefits index and the FAQ reuse. Pure: the
 //! caller passes the text and the URL maps; nothing here reads files.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
@@ -165,29 +165,6 @@ fn is_special_scheme(url: &str) -> bool {
         .any(|s| url.starts_with(s))
 }
 
-fn decode_percent(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(h) = s.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(h, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Resolves one link destination. Returns the rewritten URL and the record.
 fn resolve(dest: &str, ctx: &LinkContext<'_>, image: bool) -> (String, Option<LinkRef>) {
     if dest.is_empty() || is_special_scheme(dest) || is_external(dest) {
@@ -235,7 +212,9 @@ fn resolve(dest: &str, ctx: &LinkContext<'_>, image: bool) -> (String, Option<Li
         rec.target_url = Some(site_rel.to_string());
         return (suffix(url), Some(rec));
     }
-    let decoded = decode_percent(path_part);
+    let decoded = percent_encoding::percent_decode_str(path_part)
+        .decode_utf8_lossy()
+        .into_owned();
     let Some(target) = normalize_path(ctx.dir, &decoded) else {
         rec.problem = Some(LinkProblem::MissingFile(decoded));
         return (dest.to_string(), Some(rec));
@@ -493,7 +472,6 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
                     out.links.len() - 1
                 });
                 image_alt = Some((idx.unwrap_or(usize::MAX), String::new(), url, decorative));
-                let _ = title;
             }
             Event::End(TagEnd::Image) => {
                 if let Some((idx, alt, src, decorative)) = image_alt.take() {
@@ -691,15 +669,6 @@ pub struct TocEntry {
     pub children: Vec<TocEntry>,
 }
 
-/// Counts of each heading id, for duplicate checks in tests.
-pub fn heading_ids(headings: &[Heading]) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for h in headings {
-        *m.entry(h.id.clone()).or_insert(0) += 1;
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -805,6 +774,23 @@ mod tests {
             r.html
         );
         assert!(r.links[1].decorative);
+    }
+
+    #[test]
+    fn percent_encoded_links_find_their_file() {
+        let mut pages = HashMap::new();
+        pages.insert(
+            "microneedling/after care.md".to_string(),
+            "microneedling/after-care/".to_string(),
+        );
+        let assets = HashMap::new();
+        let r = render("[care](after%20care.md)", &ctx(&pages, &assets));
+        assert_eq!(r.links[0].problem, None);
+        assert!(
+            r.html.contains("href=\"/skin/microneedling/after-care/\""),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

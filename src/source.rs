@@ -177,14 +177,6 @@ impl LineIndex {
             .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
-
-    /// Byte offset of the start of a 1-based line.
-    pub fn line_start(&self, line: usize) -> usize {
-        self.starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or_else(|| self.starts.last().copied().unwrap_or(0))
-    }
 }
 
 #[cfg(test)]
