@@ -329,10 +329,11 @@ const PLACE_CONTEXT: &[&str] = &[
 ];
 
 /// Words that carry no topic; a repeated phrase must not start or end with one.
+/// Sorted (a unit test keeps it so): looked up by binary search.
 const STOPWORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
     "before", "but", "by", "can", "could", "do", "does", "during", "each", "few", "for", "from",
-    "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "it's", "may", "me", "more",
+    "has", "have", "how", "i", "if", "in", "into", "is", "it", "it's", "its", "may", "me", "more",
     "most", "much", "my", "no", "not", "of", "on", "one", "or", "other", "our", "out", "over",
     "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they",
     "this", "those", "to", "up", "us", "very", "was", "we", "were", "what", "when", "which", "who",
@@ -680,20 +681,38 @@ struct Prose {
 #[derive(Debug, Default)]
 struct Block {
     text: String,
-    /// File byte offset of each byte of `text`.
-    offs: Vec<usize>,
+    /// Where the pieces of `text` come from: (offset in `text`, file offset,
+    /// whether the bytes run on in the file). One entry per piece rather than
+    /// one per byte: a page's prose is most of its size (issue 8).
+    segs: Vec<(usize, usize, bool)>,
 }
 
 impl Block {
     fn push(&mut self, s: &str, file_offset: usize) {
+        self.segs.push((self.text.len(), file_offset, true));
         self.text.push_str(s);
-        self.offs.extend((0..s.len()).map(|i| file_offset + i));
+    }
+
+    /// Text that has no exact source (an entity's expansion): every byte
+    /// maps to where it was written.
+    fn push_at(&mut self, s: &str, file_offset: usize) {
+        self.segs.push((self.text.len(), file_offset, false));
+        self.text.push_str(s);
     }
 
     /// A character that separates words but is not text (a code span).
     fn push_gap(&mut self, file_offset: usize) {
-        self.text.push('\u{1}');
-        self.offs.push(file_offset);
+        self.push("\u{1}", file_offset);
+    }
+
+    /// File byte offset of byte `i` of `text`.
+    fn off(&self, i: usize) -> usize {
+        let k = self.segs.partition_point(|s| s.0 <= i).saturating_sub(1);
+        match self.segs.get(k) {
+            Some(&(at, file, true)) => file + (i - at),
+            Some(&(_, file, false)) => file,
+            None => 0,
+        }
     }
 }
 
@@ -795,9 +814,7 @@ impl Prose {
                     if src.len() == t.len() {
                         block.push(src, at);
                     } else {
-                        block.push(&t, at);
-                        block.offs.truncate(block.text.len() - t.len());
-                        block.offs.extend(std::iter::repeat_n(at, t.len()));
+                        block.push_at(&t, at);
                     }
                 }
                 Event::Code(_) => block.push_gap(at),
@@ -982,8 +999,8 @@ impl Phrases {
                     continue;
                 }
                 last_end = e;
-                let start = block.offs[s];
-                let end = block.offs[e - 1] + 1;
+                let start = block.off(s);
+                let end = block.off(e - 1) + 1;
                 let written = &block.text[s..e];
                 let loc = location_of(rel, text, lines, start);
                 let d = if doubtful {
@@ -1037,22 +1054,30 @@ fn spam(
     out: &mut Vec<Diagnostic>,
 ) {
     // Keywords: pasted into a sentence, or repeated.
+    let ascii_lowered: Vec<String> = if config.site.check.spam_keywords.is_empty() {
+        Vec::new()
+    } else {
+        prose
+            .blocks
+            .iter()
+            .map(|b| b.text.to_ascii_lowercase())
+            .collect()
+    };
     for kw in &config.site.check.spam_keywords {
         let needle = kw.trim().to_ascii_lowercase();
         let mut seen = 0usize;
-        for block in &prose.blocks {
-            let hay = block.text.to_ascii_lowercase();
-            for (s, e) in find_words(&hay, &needle) {
+        for (block, hay) in prose.blocks.iter().zip(&ascii_lowered) {
+            for (s, e) in find_words(hay, &needle) {
                 seen += 1;
-                let start = block.offs[s];
-                let end = block.offs[e - 1] + 1;
+                let start = block.off(s);
+                let end = block.off(e - 1) + 1;
                 let written = &block.text[s..e];
                 let loc = location_of(rel, text, lines, start);
                 let width = match_width(text, start, end);
                 let case_differs = written != kw.trim()
                     && kw.trim().chars().any(char::is_uppercase)
                     && !written.chars().any(char::is_uppercase);
-                let prev = words_before(&hay, s, 1);
+                let prev = words_before(hay, s, 1);
                 let before = hay[..s].trim_end_matches([' ', '*', '_', '"', '\'']);
                 let sentence_start = prev.is_empty()
                     || before.ends_with(['.', '!', '?', ':', ';', ',', '(', '\u{1}'])
@@ -1106,7 +1131,9 @@ fn spam(
         .collect();
     let mut total_words = 0usize;
     // phrase as written (lowercase) -> (count, words, first file offset, first end offset)
-    let mut grams: HashMap<&str, (usize, usize, usize, usize)> = HashMap::new();
+    // A fast hash: this map sees every 2-4 word window of every page.
+    let mut grams: rustc_hash::FxHashMap<&str, (usize, usize, usize, usize)> =
+        rustc_hash::FxHashMap::default();
     for (block, lower) in prose.blocks.iter().zip(&lowered) {
         let words = words_of(lower);
         total_words += words.len();
@@ -1121,7 +1148,8 @@ fn spam(
             }
             prev_end = b;
             let w = &lower[a..b];
-            let edge = !STOPWORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit());
+            let edge =
+                STOPWORDS.binary_search(&w).is_err() && !w.chars().all(|c| c.is_ascii_digit());
             info.push((sentence, edge));
         }
         for n in 2..=4 {
@@ -1131,12 +1159,10 @@ fn spam(
                     continue;
                 }
                 let (s, e) = (w[0].0, w[n - 1].1);
-                let entry = grams.entry(&lower[s..e]).or_insert((
-                    0,
-                    n,
-                    block.offs[s],
-                    block.offs[e - 1] + 1,
-                ));
+                let entry =
+                    grams
+                        .entry(&lower[s..e])
+                        .or_insert((0, n, block.off(s), block.off(e - 1) + 1));
                 entry.0 += 1;
             }
         }
@@ -1602,7 +1628,14 @@ mod tests {
         // Offsets map back to the file.
         let b = &prose.blocks[2];
         let i = b.text.find("painless").unwrap();
-        assert_eq!(&text[b.offs[i]..b.offs[i] + 8], "painless");
+        assert_eq!(&text[b.off(i)..b.off(i) + 8], "painless");
+    }
+
+    #[test]
+    fn stopwords_are_sorted_for_binary_search() {
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOPWORDS.binary_search(&"the").is_ok());
+        assert!(STOPWORDS.binary_search(&"microneedling").is_err());
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub fn current(output: &Path, fingerprint: u64) -> Option<Record> {
 /// Writes the record into a just-built output folder. A failure only costs
 /// the next build its shortcut, so it is not an error.
 pub fn save(output: &Path, record: &Record) {
-    let _ = std::fs::write(output.join(RECORD), record.to_text());
+    let _ = crate::output::write_readable(&output.join(RECORD), record.to_text().as_bytes());
 }
 
 #[cfg(test)]

@@ -285,8 +285,7 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
             return Err(e);
         }
     };
-    let output = staging.commit()?;
-    let bytes = output::folder_size(&output);
+    let (output, bytes) = staging.commit_sized()?;
     if let Some(fingerprint) = inputs {
         let record = fingerprint::Record {
             fingerprint,

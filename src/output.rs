@@ -88,6 +88,25 @@ pub struct Staging {
     old_manifest: Option<std::collections::HashMap<String, Entry>>,
     /// (path, (length, hash, mtime)) of every file written so far.
     written: std::sync::Mutex<Vec<(String, Entry)>>,
+    /// Folders (relative to `dir`) known to exist, so writing a file costs
+    /// no `mkdir` for a folder made before (issue 8).
+    folders: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The process umask leaves files `0644` and folders `0755` as created:
+    /// no `chmod` is needed (see `open_folders`).
+    umask_ok: bool,
+}
+
+/// True when the process umask is known to clear neither group nor other
+/// read/execute bits (`022`, `002`, `000`): files and folders then get
+/// `0644`/`0755` as created. Unknown (not Linux) counts as not.
+fn umask_is_open() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("Umask:"))?;
+            u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
+        })
+        .is_some_and(|m| m & 0o055 == 0)
 }
 
 impl Staging {
@@ -145,6 +164,8 @@ impl Staging {
             previous,
             old_manifest,
             written: std::sync::Mutex::new(Vec::new()),
+            folders: std::sync::Mutex::new(std::collections::HashSet::from([String::new()])),
+            umask_ok: umask_is_open(),
         })
     }
 
@@ -159,8 +180,7 @@ impl Staging {
         let dest = self.dest(rel)?;
         let len = bytes.len() as u64;
         let hash = content_hash(bytes);
-        let record = |dest: &Path| {
-            let mtime = fs::metadata(dest).map_or(0, |m| mtime_ns(&m));
+        let record = |mtime: u128| {
             if let Ok(mut w) = self.written.lock() {
                 w.push((rel.to_string(), (len, hash, mtime)));
             }
@@ -183,7 +203,7 @@ impl Staging {
                 }
             };
             if same && fs::hard_link(&old, &dest).is_ok() {
-                record(&dest);
+                record(fs::metadata(&dest).map_or(0, |m| mtime_ns(&m)));
                 return Ok(());
             }
         }
@@ -192,13 +212,12 @@ impl Staging {
         // Readable by everyone whatever the umask: GitHub Pages' artifact
         // upload fails on files it cannot read (issue 6).
         #[cfg(unix)]
-        {
+        if !self.umask_ok {
             use std::os::unix::fs::PermissionsExt;
             f.set_permissions(fs::Permissions::from_mode(0o644))
                 .map_err(io("setting permissions of", &dest))?;
         }
-        drop(f);
-        record(&dest);
+        record(f.metadata().map_or(0, |m| mtime_ns(&m)));
         Ok(())
     }
 
@@ -215,28 +234,61 @@ impl Staging {
             )));
         }
         let dest = self.dir.join(rel);
-        if let Some(parent) = dest.parent() {
+        let folder = rel.rsplit_once('/').map_or("", |(d, _)| d);
+        let known = self.folders.lock().is_ok_and(|f| f.contains(folder));
+        if !known && let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(io("creating folder", parent))?;
+            if let Ok(mut f) = self.folders.lock() {
+                let mut d = folder;
+                while f.insert(d.to_string()) {
+                    d = d.rsplit_once('/').map_or("", |(p, _)| p);
+                }
+            }
         }
         Ok(dest)
     }
 
     /// Swaps the staging folder in as the output.
     pub fn commit(self) -> Result<PathBuf, Error> {
-        open_folders(&self.dir)?;
-        fs::write(
-            self.dir.join(MARKER),
-            b"This folder is written by careleaf; it is replaced on every build.\n",
-        )
-        .map_err(io("writing", &self.dir))?;
-        let mut entries = self.written.lock().map(|w| w.clone()).unwrap_or_default();
-        entries.sort();
-        entries.dedup_by(|a, b| a.0 == b.0);
-        let mut manifest = String::with_capacity(entries.len() * 64);
-        for (path, (len, hash, mtime)) in &entries {
-            manifest.push_str(&format!("{len} {hash:016x} {mtime} {path}\n"));
+        self.commit_sized().map(|(path, _)| path)
+    }
+
+    /// `commit`, also returning the total size in bytes of the files in the
+    /// new output (what `folder_size` would count, without walking it).
+    pub fn commit_sized(self) -> Result<(PathBuf, u64), Error> {
+        if !self.umask_ok {
+            open_folders(&self.dir)?;
         }
-        fs::write(self.dir.join(MANIFEST), manifest).map_err(io("writing", &self.dir))?;
+        const MARKER_TEXT: &[u8] =
+            b"This folder is written by careleaf; it is replaced on every build.\n";
+        let marker = self.dir.join(MARKER);
+        write_readable(&marker, MARKER_TEXT).map_err(io("writing", &marker))?;
+        let mut entries = self
+            .written
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default();
+        // A path written twice (a static file over a page) holds the last
+        // bytes written: keep that entry. The sort is stable.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(later, kept);
+            }
+            same
+        });
+        let mut manifest = String::with_capacity(entries.len() * 64);
+        let mut bytes = MARKER_TEXT.len() as u64;
+        for (path, (len, hash, mtime)) in &entries {
+            use std::fmt::Write as _;
+            let _ = writeln!(manifest, "{len} {hash:016x} {mtime} {path}");
+            bytes += len;
+        }
+        bytes += manifest.len() as u64;
+        let manifest_path = self.dir.join(MANIFEST);
+        write_readable(&manifest_path, manifest.as_bytes())
+            .map_err(io("writing", &manifest_path))?;
         let old = self.output.with_file_name(format!(
             ".{}.careleaf-old-{}",
             self.output
@@ -260,13 +312,25 @@ impl Staging {
         if old.exists() {
             remove_tree(&old)?;
         }
-        Ok(self.output.clone())
+        Ok((self.output.clone(), bytes))
     }
 
     /// Removes the staging folder; the previous output is untouched.
     pub fn abort(self) {
         let _ = fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Writes a file of the output that is not a page (careleaf's own records):
+/// `0644` whatever the umask, as `Staging::write` does for pages.
+pub fn write_readable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    fs::write(path, bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o644))?;
+    }
+    Ok(())
 }
 
 /// Removes a previous output folder: files in parallel (unlinking is the slow
@@ -354,6 +418,33 @@ mod tests {
             fs::read_to_string(out.join("mine.txt")).expect("kept"),
             "keep"
         );
+    }
+
+    #[test]
+    fn commit_reports_the_size_walking_would_find_and_keeps_the_last_write() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("public");
+        let s = Staging::begin(&out, &[]).expect("begin");
+        s.write("a/b/c/index.html", b"first").expect("write");
+        s.write("a/index.html", b"12345678").expect("write");
+        // A static file over a page: the later write wins, on disk and in
+        // the manifest.
+        s.write("a/b/c/index.html", b"second!").expect("write");
+        let (path, bytes) = s.commit_sized().expect("commit");
+        assert_eq!(bytes, folder_size(&path));
+        assert_eq!(
+            fs::read_to_string(out.join("a/b/c/index.html")).expect("read"),
+            "second!"
+        );
+        let m = read_manifest(&out).expect("manifest");
+        assert_eq!(m["a/b/c/index.html"].0, 7);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode(&out.join("a/b")), 0o755);
+            assert_eq!(mode(&out.join("a/index.html")), 0o644);
+        }
     }
 
     #[test]

@@ -940,6 +940,42 @@ fn output_files_are_readable_by_everyone() {
     }
 }
 
+/// Under a strict umask (077) files and folders are created private; the
+/// build opens them up explicitly, or GitHub Pages cannot publish them.
+#[cfg(unix)]
+#[test]
+fn output_is_readable_by_everyone_under_a_strict_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = SiteTest::empty();
+    t.change_file("static/css/extra.css", "a{}\n")
+        .change_file("content/a/b.md", "---\ntitle: B\n---\nText.\n");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 077 && exec '{}' build --root '{}'",
+            env!("CARGO_BIN_EXE_careleaf"),
+            t.root().display()
+        ))
+        .output()
+        .expect("run careleaf under sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut seen = 0;
+    for e in walkdir::WalkDir::new(t.out())
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let mode = e.metadata().expect("metadata").permissions().mode() & 0o777;
+        let want = if e.file_type().is_dir() { 0o755 } else { 0o644 };
+        assert_eq!(mode, want, "{} is {mode:o}", e.path().display());
+        seen += 1;
+    }
+    assert!(seen > 5, "the build wrote files");
+}
+
 // ---------------------------------------------------------------- init
 
 #[test]
