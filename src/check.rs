@@ -329,7 +329,6 @@ const PLACE_CONTEXT: &[&str] = &[
 ];
 
 /// Words that carry no topic; a repeated phrase must not start or end with one.
-/// Sorted (a unit test keeps it so): looked up by binary search.
 const STOPWORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
     "before", "but", "by", "can", "could", "do", "does", "during", "each", "few", "for", "from",
@@ -339,6 +338,13 @@ const STOPWORDS: &[&str] = &[
     "this", "those", "to", "up", "us", "very", "was", "we", "were", "what", "when", "which", "who",
     "why", "will", "with", "would", "you", "your",
 ];
+
+/// One hash lookup per word of every page (the spam rule's inner loop).
+fn is_stopword(w: &str) -> bool {
+    static SET: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::LazyLock::new(|| STOPWORDS.iter().copied().collect());
+    SET.contains(w)
+}
 
 /// A spam keyword may appear this many times on a page; more is stuffing
 /// ("microneedling in London. Peels in London. ..."). A contact page names
@@ -380,6 +386,45 @@ struct PageCheck {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// The per-page rules' findings on `p`.
+fn page_findings(p: &Page, config: &Config, today: Date, phrases: &Phrases) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let prose = Prose::of_page(p);
+    trust(p, config, today, &mut out);
+    phrases.claims(&p.rel, &p.text, &p.lines, &prose, &mut out);
+    spam(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
+    structure(p, today, &mut out);
+    media_and_links(p, &mut out);
+    privacy_content(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
+    out
+}
+
+impl PageChecks {
+    /// Re-runs the per-page rules on `p` alone (`serve`, after
+    /// `model::patch_page` changed only that page; the whole-site rules read
+    /// nothing it can change) and records the result. Returns the page's
+    /// findings before and after, or `None` when the cache holds no
+    /// findings for it under the same settings (then use `run_cached`).
+    pub fn refresh(
+        &mut self,
+        p: &Page,
+        config: &Config,
+        today: Date,
+    ) -> Option<(Vec<Diagnostic>, Vec<Diagnostic>)> {
+        let settings = format!("{today:?}{:?}{:?}", config.site, config.drafts);
+        if self.settings != settings {
+            return None;
+        }
+        let entry = self.pages.get_mut(&p.rel)?;
+        let new = page_findings(p, config, today, &Phrases::new(config));
+        entry.rendered = p.rendered.clone();
+        entry.kind = p.kind;
+        entry.treatment = p.treatment.clone();
+        let old = std::mem::replace(&mut entry.diagnostics, new.clone());
+        Some((old, new))
+    }
+}
+
 /// `run`, reusing the per-page findings in `cache` where a page's inputs did
 /// not change (the whole-site rules always run).
 pub fn run_cached(
@@ -412,15 +457,7 @@ pub fn run_cached(
             {
                 return c.diagnostics.clone();
             }
-            let mut out = Vec::new();
-            let prose = Prose::of_page(p);
-            trust(p, config, today, &mut out);
-            phrases.claims(&p.rel, &p.text, &p.lines, &prose, &mut out);
-            spam(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
-            structure(p, today, &mut out);
-            media_and_links(p, &mut out);
-            privacy_content(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
-            out
+            page_findings(p, config, today, &phrases)
         })
         .collect();
     cache.pages = site
@@ -1148,8 +1185,7 @@ fn spam(
             }
             prev_end = b;
             let w = &lower[a..b];
-            let edge =
-                STOPWORDS.binary_search(&w).is_err() && !w.chars().all(|c| c.is_ascii_digit());
+            let edge = !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit());
             info.push((sentence, edge));
         }
         for n in 2..=4 {
@@ -1632,10 +1668,10 @@ mod tests {
     }
 
     #[test]
-    fn stopwords_are_sorted_for_binary_search() {
-        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
-        assert!(STOPWORDS.binary_search(&"the").is_ok());
-        assert!(STOPWORDS.binary_search(&"microneedling").is_err());
+    fn stopwords() {
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]), "kept sorted");
+        assert!(is_stopword("the") && is_stopword("it's"));
+        assert!(!is_stopword("microneedling") && !is_stopword("The"));
     }
 
     #[test]
