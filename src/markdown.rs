@@ -98,7 +98,8 @@ pub struct Rendered {
     pub external: Vec<(String, usize, bool)>,
     /// Word count of the text.
     pub words: usize,
-    /// Plain text of the whole body (search, excerpts).
+    /// Plain text of the body: all of it from `render`; from `render_page`
+    /// only the first `TEXT_WORDS` words, which is what excerpts use.
     pub text: String,
 }
 
@@ -622,6 +623,27 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
     out
 }
 
+/// Words of a page's plain text that `render_page` keeps: an excerpt shows
+/// 30 and needs one more to know it was cut.
+pub const TEXT_WORDS: usize = 31;
+
+/// `render` for a page's body, which stays in memory until the site is
+/// written: its plain text is cut to the first `TEXT_WORDS` words (a page's
+/// whole text was a quarter of a 10,000-article build's memory, issue 8).
+pub fn render_page(body: &str, ctx: &LinkContext<'_>) -> Rendered {
+    let mut r = render(body, ctx);
+    if let Some((at, _)) = r
+        .text
+        .split_whitespace()
+        .nth(TEXT_WORDS)
+        .map(|w| (w.as_ptr() as usize - r.text.as_ptr() as usize, w))
+    {
+        r.text.truncate(at);
+        r.text.shrink_to_fit();
+    }
+    r
+}
+
 /// The first `words` words of `text`, with an ellipsis when cut.
 pub fn excerpt(text: &str, words: usize) -> String {
     let mut it = text.split_whitespace();
@@ -683,6 +705,26 @@ mod tests {
             pages,
             assets,
         }
+    }
+
+    #[test]
+    fn render_page_keeps_what_excerpts_need() {
+        let pages = HashMap::new();
+        let assets = HashMap::new();
+        let long: String = (1..=100).map(|i| format!("w{i} ")).collect();
+        let md = format!("# Title\n\n{long}\n");
+        let full = render(&md, &ctx(&pages, &assets));
+        let page = render_page(&md, &ctx(&pages, &assets));
+        assert_eq!(page.html, full.html);
+        assert_eq!(page.words, full.words);
+        assert_eq!(page.text.split_whitespace().count(), TEXT_WORDS);
+        for n in [5, 30] {
+            assert_eq!(excerpt(&page.text, n), excerpt(&full.text, n));
+        }
+        assert!(excerpt(&page.text, 30).ends_with('…'));
+        // Short bodies are kept whole.
+        let short = render_page("Just a few words.\n", &ctx(&pages, &assets));
+        assert_eq!(excerpt(&short.text, 30), "Just a few words.");
     }
 
     #[test]

@@ -578,7 +578,7 @@ pub fn build_cached(
                 _ => CachedMarkdown {
                     text: text.clone(),
                     links,
-                    rendered: Arc::new(markdown::render(&text[off..], &ctx)),
+                    rendered: Arc::new(markdown::render_page(&text[off..], &ctx)),
                     faq: Arc::new(
                         fm.faq
                             .iter()
