@@ -25,8 +25,10 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
+use crate::Loaded;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Error};
+use crate::frontmatter::Date;
 use crate::model::{Input, PageKind, ParseCache, Site};
 use crate::render::{Job, OutputFile, Renderer};
 use crate::source::SourceFile;
@@ -41,6 +43,70 @@ pub struct Cache {
     pub checks: crate::check::PageChecks,
     texts: HashMap<String, Stamped>,
     dirty: BTreeSet<String>,
+    /// The result of the last `load`, which the next one may patch.
+    last: Option<Last>,
+    generation: u64,
+}
+
+#[derive(Debug)]
+struct Last {
+    loaded: Loaded,
+    today: Date,
+    config: u64,
+}
+
+/// What `Cache::load` returns: the loaded site, and which pages it changed
+/// when it patched the previous one.
+#[derive(Debug)]
+pub struct View<'a> {
+    /// The site, diagnostics and files to copy, as `crate::load` gives them.
+    pub loaded: &'a Loaded,
+    /// Counts loads: each load has a new number.
+    pub generation: u64,
+    /// Set when this load patched the site of load `Patch::from`.
+    pub patch: Option<Patch>,
+}
+
+/// Pages whose text an edit changed, when nothing else changed: no page
+/// added, removed or moved, no index, configuration, data or theme change
+/// (see `model::patch_page`).
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// The generation of the site that was patched.
+    pub from: u64,
+    /// Indexes of the edited pages in `Site::pages`.
+    pub pages: Vec<usize>,
+}
+
+/// Reads a Markdown file as `crate::read_input` does; `None` for anything
+/// but readable UTF-8 (the full load reports it).
+fn read_text(path: &std::path::Path) -> Option<Arc<str>> {
+    let s = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+    let s = s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s);
+    Some(Arc::from(s))
+}
+
+/// Replaces `old` with `new` among the diagnostics of the file `rel` in
+/// `diags` (sorted and deduplicated as `crate::load_cached` leaves them), so
+/// the list is what a full load would give.
+fn splice_diagnostics(
+    diags: &mut Vec<Diagnostic>,
+    rel: &str,
+    old: &[Diagnostic],
+    new: Vec<Diagnostic>,
+) {
+    let path = std::path::Path::new(rel);
+    let a = diags.partition_point(|d| d.location.path.as_path() < path);
+    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+    let mut mine: Vec<Diagnostic> = diags[a..b]
+        .iter()
+        .filter(|d| !old.contains(d))
+        .cloned()
+        .collect();
+    mine.extend(new);
+    mine.sort_by(|x, y| x.location.cmp(&y.location).then_with(|| x.code.cmp(y.code)));
+    mine.dedup();
+    diags.splice(a..b, mine);
 }
 
 #[derive(Debug, Clone)]
@@ -61,9 +127,112 @@ impl Cache {
         self.dirty.insert(rel.to_string());
     }
 
+    /// The result of the last `load`, if it succeeded.
+    pub fn last_loaded(&self) -> Option<&Loaded> {
+        self.last.as_ref().map(|l| &l.loaded)
+    }
+
     /// Forgets everything: the next build reads and parses every file.
     pub fn clear(&mut self) {
+        let generation = self.generation;
         *self = Cache::default();
+        self.generation = generation;
+    }
+
+    /// Loads the site as `crate::load_cached` does and keeps the result.
+    ///
+    /// `edited` is what the watcher reported when every change it saw was
+    /// to a Markdown file under `content/` (root-relative paths), `None`
+    /// otherwise. When each of those files is an existing article whose edit
+    /// `model::patch_page` can apply (same front matter text, same headings),
+    /// the last load's site is patched in place: the files are read and
+    /// rendered, their per-page checks re-run and their diagnostics replaced,
+    /// without walking the folder, stating every file or assembling the
+    /// model again. Anything else (a new, removed or unreadable file, a
+    /// changed front matter or heading, another configuration or day) loads
+    /// everything, reusing the parse caches.
+    pub fn load(
+        &mut self,
+        config: &Config,
+        today: Date,
+        edited: Option<&[String]>,
+    ) -> Result<View<'_>, Error> {
+        let from = self.generation;
+        self.generation += 1;
+        let patched = match edited {
+            Some(rels) if !rels.is_empty() => self.patch(config, today, rels),
+            _ => None,
+        };
+        let patch = match patched {
+            Some(pages) => Some(Patch { from, pages }),
+            None => {
+                if let Some(rels) = edited {
+                    for rel in rels {
+                        self.mark_changed(rel);
+                    }
+                }
+                // Dropping the old site while loading the new one would
+                // hold both in memory.
+                self.last = None;
+                let loaded = crate::load_cached(config, today, self)?;
+                self.last = Some(Last {
+                    loaded,
+                    today,
+                    config: hash_debug(config),
+                });
+                None
+            }
+        };
+        let last = self
+            .last
+            .as_ref()
+            .ok_or_else(|| Error::Other("internal error: no site after loading".into()))?;
+        Ok(View {
+            loaded: &last.loaded,
+            generation: self.generation,
+            patch,
+        })
+    }
+
+    /// The fast path of `load`: `Some(pages)` when every file in `rels` was
+    /// patched into the last site, `None` (and no last site) otherwise.
+    fn patch(&mut self, config: &Config, today: Date, rels: &[String]) -> Option<Vec<usize>> {
+        let mut last = self.last.take()?;
+        if last.today != today || last.config != hash_debug(config) {
+            return None;
+        }
+        let mut pages = Vec::with_capacity(rels.len());
+        for rel in rels {
+            if !rel.starts_with("content/") || !rel.ends_with(".md") {
+                return None;
+            }
+            let path = config.root.join(rel);
+            let now = stamp(&path)?;
+            let text = read_text(&path)?;
+            let site = &mut last.loaded.site;
+            let patched =
+                crate::model::patch_page(site, &mut self.parse, rel, text.clone(), config)?;
+            let i = patched.page;
+            let (old_checks, new_checks) = self.checks.refresh(&site.pages[i], config, today)?;
+            let mut old = patched.old_local;
+            old.extend(old_checks);
+            let mut new = patched.new_local;
+            new.extend(new_checks);
+            let old = crate::check::apply_levels(old, config);
+            let new = crate::check::apply_levels(new, config);
+            splice_diagnostics(&mut last.loaded.diagnostics, rel, &old, new);
+            self.texts.insert(
+                rel.clone(),
+                Stamped {
+                    text: Ok(text),
+                    stamp: Some(now),
+                },
+            );
+            self.dirty.remove(rel);
+            pages.push(i);
+        }
+        self.last = Some(last);
+        Some(pages)
     }
 
     /// Reads the files' texts, reusing the cached text of a file whose size
@@ -136,7 +305,8 @@ struct Previous {
     benefits: BTreeMap<String, Vec<(usize, Option<usize>)>>,
     tags: BTreeMap<String, Vec<usize>>,
     children: BTreeMap<usize, Vec<usize>>,
-    faq: u64,
+    /// Per FAQ question: `faq_entry_key`.
+    faq: Vec<u64>,
     recent: Vec<usize>,
     related: crate::related::Related,
     jobs: HashMap<Key, Vec<String>>,
@@ -147,6 +317,8 @@ struct Previous {
 pub struct Outputs {
     files: HashMap<String, Arc<[u8]>>,
     previous: Option<Previous>,
+    /// The `View::generation` of the site last rendered by `update_view`.
+    generation: Option<u64>,
 }
 
 /// What an update changed.
@@ -250,18 +422,21 @@ fn rank_key(site: &Site, i: usize) -> u64 {
     h.finish()
 }
 
-fn faq_key(site: &Site) -> u64 {
+/// What the FAQ page shows of question `q`.
+fn faq_entry_key(q: &crate::model::Question) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for q in &site.faq {
-        q.question.hash(&mut h);
-        q.answer_html.hash(&mut h);
-        q.answer_text.hash(&mut h);
-        q.id.hash(&mut h);
-        q.topic.hash(&mut h);
-        q.treatment.hash(&mut h);
-        q.source.hash(&mut h);
-    }
+    q.question.hash(&mut h);
+    q.answer_html.hash(&mut h);
+    q.answer_text.hash(&mut h);
+    q.id.hash(&mut h);
+    q.topic.hash(&mut h);
+    q.treatment.hash(&mut h);
+    q.source.hash(&mut h);
     h.finish()
+}
+
+fn faq_keys(site: &Site) -> Vec<u64> {
+    site.faq.par_iter().map(faq_entry_key).collect()
 }
 
 fn benefit_refs(site: &Site) -> BTreeMap<String, Vec<(usize, Option<usize>)>> {
@@ -291,9 +466,226 @@ impl Outputs {
         self.previous = None;
     }
 
+    /// `update` for the result of `Cache::load`. When that load patched
+    /// the site this last rendered (`View::patch`), only the edited pages
+    /// and what shows them are looked at (`update_patch`); `config` and
+    /// `theme` must then be those of the last update (`serve` reuses them
+    /// while no `site.yaml` or theme file changed).
+    pub fn update_view(
+        &mut self,
+        view: &View<'_>,
+        config: &Config,
+        theme: &Theme,
+    ) -> Result<Update, Error> {
+        let site = &view.loaded.site;
+        if let Some(patch) = &view.patch
+            && self.generation == Some(patch.from)
+            && let Some(update) = self.update_patch(site, config, theme, &patch.pages)?
+        {
+            self.generation = Some(view.generation);
+            return Ok(update);
+        }
+        let update = self.update(site, config, theme)?;
+        self.generation = Some(view.generation);
+        Ok(update)
+    }
+
+    /// The update after `Cache::load` patched the pages `patched` of the
+    /// site this last rendered (see `Patch`): their front matter, headings,
+    /// URLs and every index are as before, so the page list, the jobs, the
+    /// related-articles ranking, the newest articles and the feeds (which
+    /// read only front matter and indexes, see `seo.rs`) are unchanged. What
+    /// can change: the pages themselves, and, through a page's summary
+    /// (reading time), its excerpts and the sections of its FAQ and benefit
+    /// headings, the lists and pages that show those. `None` (nothing
+    /// changed, and the caller runs `update`) when a precondition does not
+    /// hold.
+    fn update_patch(
+        &mut self,
+        site: &Site,
+        config: &Config,
+        theme: &Theme,
+        patched: &[usize],
+    ) -> Result<Option<Update>, Error> {
+        let n = site.pages.len();
+        let Some(prev) = self.previous.as_ref() else {
+            return Ok(None);
+        };
+        if prev.pages.len() != n
+            || patched
+                .iter()
+                .any(|&i| i >= n || site.pages[i].kind != PageKind::Page)
+        {
+            return Ok(None);
+        }
+        let mut changed: Vec<usize> = patched
+            .iter()
+            .copied()
+            .filter(|&i| !same_text(&site.pages[i].text, &prev.pages[i].text))
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        for &i in &changed {
+            let (p, f) = (&site.pages[i], &prev.pages[i]);
+            if p.path != f.path
+                || p.kind != f.kind
+                || p.parent != f.parent
+                || p.treatment != f.treatment
+                || rank_key(site, i) != f.rank
+            {
+                return Ok(None);
+            }
+        }
+        let Some(mut prev) = self.previous.take() else {
+            return Ok(None);
+        };
+        if changed.is_empty() {
+            self.previous = Some(prev);
+            return Ok(Some(Update::default()));
+        }
+        // Until this update completes, the next one renders everything.
+        self.generation = None;
+        let related = std::mem::take(&mut prev.related);
+        let renderer = Renderer::with_related(site, config, theme, related)?;
+        let mut summary_changed: Vec<usize> = Vec::new();
+        let mut benefit_changed: Vec<usize> = Vec::new();
+        for &i in &changed {
+            let p = &site.pages[i];
+            let summary = hash_debug(&renderer.summary(p));
+            let benefit = benefit_key(site, i);
+            let f = &mut prev.pages[i];
+            f.text = p.text.clone();
+            if f.summary != summary {
+                summary_changed.push(i);
+            }
+            if f.benefit != benefit {
+                benefit_changed.push(i);
+            }
+            f.summary = summary;
+            f.benefit = benefit;
+        }
+        let summary_changed = |i: usize| summary_changed.binary_search(&i).is_ok();
+
+        // Dirty jobs by key, as in `update`.
+        let mut dirty: BTreeMap<Key, Job> = BTreeMap::new();
+        let page = |i: usize| (Key::Page(site.pages[i].rel.clone()), Job::Page(i));
+        let other = |job: Job| (Key::Other(job.clone()), job);
+        dirty.extend(changed.iter().map(|&i| page(i)));
+        let mut benefits_dirty = false;
+        for (b, refs) in &prev.benefits {
+            if refs.iter().any(|(i, _)| benefit_changed.contains(i)) {
+                dirty.extend([other(Job::Benefit(b.clone()))]);
+                benefits_dirty = true;
+            }
+        }
+        if benefits_dirty {
+            dirty.extend([other(Job::BenefitsIndex)]);
+        }
+        for (t, pages) in &prev.tags {
+            if pages.iter().any(|&i| summary_changed(i)) {
+                dirty.extend([other(Job::Tag(t.clone()))]);
+            }
+        }
+        let mut faq_dirty = false;
+        for (k, q) in site.faq.iter().enumerate() {
+            let Some((i, _)) = &q.source else { continue };
+            if changed.binary_search(i).is_ok() {
+                let key = faq_entry_key(q);
+                if prev.faq.get(k) != Some(&key) {
+                    faq_dirty = true;
+                    if let Some(slot) = prev.faq.get_mut(k) {
+                        *slot = key;
+                    }
+                }
+                faq_dirty = faq_dirty || summary_changed(*i);
+            }
+        }
+        if faq_dirty {
+            dirty.extend([other(Job::Faq)]);
+        }
+        let home_dirty = benefits_dirty || prev.recent.iter().any(|&i| summary_changed(i));
+        if home_dirty {
+            dirty.extend([match site.home {
+                Some(h) => page(h),
+                None => other(Job::Home),
+            }]);
+        }
+        for &i in &changed {
+            if summary_changed(i)
+                && let Some(parent) = site.pages[i].parent
+                && site.pages[parent].kind == PageKind::Section
+            {
+                dirty.extend([page(parent)]);
+            }
+        }
+        if changed.iter().any(|&i| summary_changed(i)) {
+            for (j, f) in prev.pages.iter().enumerate() {
+                if f.kind == PageKind::Page && f.related.iter().any(|&r| summary_changed(r)) {
+                    dirty.extend([page(j)]);
+                }
+            }
+        }
+
+        // Render the dirty jobs; the jobs are those of the last update.
+        let others: BTreeSet<Job> = renderer
+            .jobs()
+            .into_iter()
+            .filter(|j| !matches!(j, Job::Page(_)))
+            .collect();
+        let to_run: Vec<(Key, Job)> = dirty
+            .into_iter()
+            .filter(|(_, j)| matches!(j, Job::Page(_)) || others.contains(j))
+            .collect();
+        let produced: Mutex<Vec<(Key, OutputFile)>> = Mutex::new(Vec::new());
+        to_run.par_iter().try_for_each(|(key, job)| {
+            renderer.render_job(job, &|f: OutputFile| {
+                produced
+                    .lock()
+                    .map_err(|_| Error::Other("a render thread panicked".into()))?
+                    .push((key.clone(), f));
+                Ok(())
+            })
+        })?;
+        let produced = produced
+            .into_inner()
+            .map_err(|_| Error::Other("a render thread panicked".into()))?;
+        prev.related = renderer.related_ranking().clone();
+
+        let mut gone: BTreeSet<String> = BTreeSet::new();
+        for (k, _) in &to_run {
+            if let Some(paths) = prev.jobs.remove(k) {
+                gone.extend(paths);
+            }
+            prev.jobs.insert(k.clone(), Vec::new());
+        }
+        let mut changed_files = BTreeSet::new();
+        for (k, f) in produced {
+            gone.remove(&f.path);
+            let bytes: Arc<[u8]> = Arc::from(f.bytes);
+            if self.files.get(&f.path).is_none_or(|old| *old != bytes) {
+                changed_files.insert(f.path.clone());
+            }
+            prev.jobs.entry(k).or_default().push(f.path.clone());
+            self.files.insert(f.path, bytes);
+        }
+        let mut removed = Vec::new();
+        for path in gone {
+            self.files.remove(&path);
+            removed.push(path);
+        }
+        self.previous = Some(prev);
+        Ok(Some(Update {
+            changed: changed_files.into_iter().collect(),
+            removed,
+            jobs: to_run.len(),
+            full: false,
+        }))
+    }
+
     /// Renders what changed since the last update (everything the first
     /// time) and returns which files changed. On error nothing changes.
     pub fn update(&mut self, site: &Site, config: &Config, theme: &Theme) -> Result<Update, Error> {
+        self.generation = None;
         let globals = globals(site, config, theme);
         let structure = structure(site);
         let n = site.pages.len();
@@ -359,7 +751,7 @@ impl Outputs {
             .collect();
         let benefits = benefit_refs(site);
         let tags = site.tags.clone();
-        let faq = faq_key(site);
+        let faq = faq_keys(site);
         let recent = renderer.recent_pages();
 
         let mut dirty: BTreeSet<Key> = BTreeSet::new();

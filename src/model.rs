@@ -310,6 +310,21 @@ pub fn build(
 pub struct ParseCache {
     front: HashMap<String, CachedFront>,
     markdown: HashMap<String, CachedMarkdown>,
+    /// What the last build resolved links against (for `patch_page`).
+    links: Option<Arc<LinkState>>,
+}
+
+/// What `build_cached` resolved links against: `patch_page` renders an
+/// edited page against it and checks its links without re-indexing.
+#[derive(Debug)]
+struct LinkState {
+    base_path: String,
+    drafts: bool,
+    key: u64,
+    pages: HashMap<String, String>,
+    assets: HashMap<String, String>,
+    unpublished: Unpublished,
+    targets: LinkTargets,
 }
 
 type FrontResult = Result<(FrontMatter, usize), Diagnostic>;
@@ -578,7 +593,7 @@ pub fn build_cached(
                 _ => CachedMarkdown {
                     text: text.clone(),
                     links,
-                    rendered: Arc::new(markdown::render_page(&text[off..], &ctx)),
+                    rendered: Arc::new(render_body(&text[off..], &ctx)),
                     faq: Arc::new(
                         fm.faq
                             .iter()
@@ -742,8 +757,178 @@ pub fn build_cached(
             );
         }
     }
-    validate_links(&site, &unpublished, &mut diags);
+    let targets = LinkTargets::of_site(&site);
+    validate_links(&site, &unpublished, &targets, &mut diags);
+    cache.links = Some(Arc::new(LinkState {
+        base_path: base_path.to_string(),
+        drafts: config.drafts,
+        key: links,
+        pages: page_urls,
+        assets: asset_urls,
+        unpublished,
+        targets,
+    }));
     (site, diags)
+}
+
+/// Renders a page's body: the one place `build_cached` and `patch_page`
+/// share, so a patched page is rendered exactly as a full build renders it.
+fn render_body(body: &str, ctx: &LinkContext<'_>) -> Rendered {
+    markdown::render_page(body, ctx)
+}
+
+/// An edit of one page applied by `patch_page`.
+#[derive(Debug)]
+pub struct Patched {
+    /// Index of the page in `Site::pages`.
+    pub page: usize,
+    /// The page's body-dependent model diagnostics (unknown benefits on
+    /// headings, links and images) before the edit...
+    pub old_local: Vec<Diagnostic>,
+    /// ...and after it. Every other model diagnostic is unchanged.
+    pub new_local: Vec<Diagnostic>,
+}
+
+fn known_benefits(site: &Site) -> Vec<&str> {
+    site.data
+        .benefits
+        .iter()
+        .map(|b| b.slug.value.as_str())
+        .collect()
+}
+
+/// The body-dependent model diagnostics of page `i`, in the order
+/// `build_cached` reports them.
+fn local_diagnostics(site: &Site, i: usize, state: &LinkState) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    heading_benefits(&site.pages[i], &known_benefits(site), &mut out);
+    let anchors = Anchors::new(site);
+    validate_page_links(
+        site,
+        i,
+        &state.unpublished,
+        &state.targets,
+        &anchors,
+        &mut out,
+    );
+    out
+}
+
+/// Applies a new `text` of the article at `rel` (`content/a/b.md`) to `site`,
+/// which `build_cached` (or `patch_page`) made with this `cache` and
+/// `config`, when the edit cannot change what any other page, index or
+/// diagnostic sees: the front matter text is the same byte for byte, and
+/// the headings keep their level, id, title, benefit tags, FAQ flag and
+/// topic (and, for FAQ headings, their line and column, which duplicate
+/// warnings elsewhere quote). Then the site equals what `build_cached` would
+/// give for the edited files, and only the page's body-dependent
+/// diagnostics change (returned). Otherwise returns `None` and changes
+/// nothing: the caller builds the whole site. See: issue 5.
+pub fn patch_page(
+    site: &mut Site,
+    cache: &mut ParseCache,
+    rel: &str,
+    text: Arc<str>,
+    config: &Config,
+) -> Option<Patched> {
+    let state = cache.links.clone()?;
+    if state.base_path != config.base_path || state.drafts != config.drafts {
+        return None;
+    }
+    let i = *state
+        .targets
+        .by_content
+        .get(rel.strip_prefix("content/")?)?;
+    let old = site.pages.get(i)?;
+    if old.rel != rel || old.kind != PageKind::Page {
+        return None;
+    }
+    let (fm, split) = frontmatter::parse(&text, rel).ok()?;
+    let off = split.body_offset;
+    if off != old.body_offset || text.get(..off)? != old.text.get(..off)? {
+        return None;
+    }
+    let ctx = LinkContext {
+        base_path: &state.base_path,
+        dir: parent_dir(&old.content_rel),
+        pages: &state.pages,
+        assets: &state.assets,
+    };
+    let rendered = render_body(&text[off..], &ctx);
+    let lines = LineIndex::new(&text);
+    let (old_heads, new_heads) = (&old.rendered.headings, &rendered.headings);
+    if old_heads.len() != new_heads.len() {
+        return None;
+    }
+    for (a, b) in old_heads.iter().zip(new_heads) {
+        let same = a.level == b.level
+            && a.id == b.id
+            && a.title == b.title
+            && a.faq == b.faq
+            && a.topic == b.topic
+            && a.benefits.len() == b.benefits.len()
+            && a.benefits.iter().zip(&b.benefits).all(|(x, y)| x.0 == y.0);
+        if !same
+            || (a.faq
+                && old.lines.line_col(&old.text, off + a.offset)
+                    != lines.line_col(&text, off + b.offset))
+        {
+            return None;
+        }
+    }
+    let old_local = local_diagnostics(site, i, &state);
+
+    let faq = cache
+        .markdown
+        .get(rel)
+        .map(|c| c.faq.clone())
+        .unwrap_or_else(|| Arc::new(site.pages[i].faq_rendered.clone()));
+    let result: Arc<FrontResult> = Arc::new(Ok((fm, off)));
+    let Ok((fm, _)) = &*result else {
+        return None;
+    };
+    let page = &mut site.pages[i];
+    page.text = text.clone();
+    page.fm = fm.clone();
+    page.rendered = Arc::new(rendered);
+    page.lines = lines;
+    // The FAQ quotes the sections under FAQ headings.
+    let page = &site.pages[i];
+    for h in page.rendered.headings.iter().filter(|h| h.faq) {
+        let loc = page.body_location(h.offset);
+        if let Some(q) = site.faq.iter_mut().find(|q| {
+            q.source
+                .as_ref()
+                .is_some_and(|(s, id)| *s == i && *id == h.id)
+                && q.location == loc
+        }) {
+            q.answer_html = h.section_html.clone();
+            q.answer_text = h.section_text.clone();
+        }
+    }
+    cache.front.insert(
+        rel.to_string(),
+        CachedFront {
+            text: text.clone(),
+            result,
+        },
+    );
+    cache.markdown.insert(
+        rel.to_string(),
+        CachedMarkdown {
+            text,
+            links: state.key,
+            rendered: page.rendered.clone(),
+            faq,
+            lines: Arc::new(page.lines.clone()),
+        },
+    );
+    let new_local = local_diagnostics(site, i, &state);
+    Some(Patched {
+        page: i,
+        old_local,
+        new_local,
+    })
 }
 
 fn unknown(
@@ -831,26 +1016,7 @@ fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        for h in &p.rendered.headings {
-            for (b, off) in &h.benefits {
-                if !benefits.contains(&b.as_str()) {
-                    let loc = p.body_location(*off);
-                    let line = p.text.lines().nth(loc.line - 1).unwrap_or("");
-                    let col = line
-                        .find(b.as_str())
-                        .map_or(loc.col, |i| line[..i].chars().count() + 1);
-                    let loc = Location::new(&p.rel, loc.line, col);
-                    diags.push(unknown(
-                        loc,
-                        "benefit.unknown",
-                        "benefit",
-                        b,
-                        &benefits,
-                        &p.text,
-                    ));
-                }
-            }
-        }
+        heading_benefits(p, &benefits, diags);
     }
     for q in &site.questions_files {
         for b in &q.fm.benefits {
@@ -886,6 +1052,32 @@ fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
                 &treatments,
                 &q.text,
             ));
+        }
+    }
+}
+
+/// Unknown benefits tagged on the page's headings: the part of
+/// `validate_references` that reads the body (`serve` re-runs it for an
+/// edited page, see `patch_page`).
+fn heading_benefits(p: &Page, benefits: &[&str], diags: &mut Vec<Diagnostic>) {
+    for h in &p.rendered.headings {
+        for (b, off) in &h.benefits {
+            if !benefits.contains(&b.as_str()) {
+                let loc = p.body_location(*off);
+                let line = p.text.lines().nth(loc.line - 1).unwrap_or("");
+                let col = line
+                    .find(b.as_str())
+                    .map_or(loc.col, |i| line[..i].chars().count() + 1);
+                let loc = Location::new(&p.rel, loc.line, col);
+                diags.push(unknown(
+                    loc,
+                    "benefit.unknown",
+                    "benefit",
+                    b,
+                    benefits,
+                    &p.text,
+                ));
+            }
         }
     }
 }
@@ -1117,24 +1309,89 @@ pub fn page_anchors(p: &Page) -> BTreeSet<String> {
 /// Content path -> true for a draft, false for a file with errors.
 type Unpublished = HashMap<String, bool>;
 
-fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagnostic>) {
-    // URL paths are unique (duplicates were rejected above): a map instead of
-    // a scan per link, which was quadratic on large sites.
-    let by_path: HashMap<&str, usize> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.path.as_str(), i))
-        .collect();
-    let by_content: HashMap<&str, usize> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.content_rel.as_str(), i))
-        .collect();
-    let anchors: Vec<BTreeSet<String>> = site.pages.iter().map(page_anchors).collect();
-    let faq_ids: BTreeSet<&str> = site.faq.iter().map(|q| q.id.as_str()).collect();
-    for (i, p) in site.pages.iter().enumerate() {
+/// Where page links point: URL path and content path -> page index. Kept in
+/// `ParseCache` so `patch_page` can check an edited page's links without
+/// indexing the site again (they hold while no page is added, removed or
+/// moved, which `patch_page` requires).
+#[derive(Debug, Clone, Default)]
+struct LinkTargets {
+    by_path: HashMap<String, usize>,
+    by_content: HashMap<String, usize>,
+}
+
+impl LinkTargets {
+    fn of_site(site: &Site) -> Self {
+        LinkTargets {
+            by_path: site
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.path.clone(), i))
+                .collect(),
+            by_content: site
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.content_rel.clone(), i))
+                .collect(),
+        }
+    }
+}
+
+/// The anchors of link targets, computed when a link first needs them.
+struct Anchors<'s> {
+    site: &'s Site,
+    pages: Vec<std::sync::OnceLock<BTreeSet<String>>>,
+    faq: std::sync::OnceLock<std::collections::HashSet<&'s str>>,
+}
+
+impl<'s> Anchors<'s> {
+    fn new(site: &'s Site) -> Self {
+        Anchors {
+            site,
+            pages: (0..site.pages.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            faq: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn of(&self, i: usize) -> &BTreeSet<String> {
+        self.pages[i].get_or_init(|| page_anchors(&self.site.pages[i]))
+    }
+
+    fn faq_ids(&self) -> &std::collections::HashSet<&'s str> {
+        self.faq
+            .get_or_init(|| self.site.faq.iter().map(|q| q.id.as_str()).collect())
+    }
+}
+
+fn validate_links(
+    site: &Site,
+    unpublished: &Unpublished,
+    targets: &LinkTargets,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let anchors = Anchors::new(site);
+    for i in 0..site.pages.len() {
+        validate_page_links(site, i, unpublished, targets, &anchors, diags);
+    }
+}
+
+/// The link and image diagnostics of page `i`.
+fn validate_page_links(
+    site: &Site,
+    i: usize,
+    unpublished: &Unpublished,
+    targets: &LinkTargets,
+    anchors: &Anchors<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let by_path = &targets.by_path;
+    let by_content = &targets.by_content;
+    let faq_ids = || anchors.faq_ids();
+    {
+        let p = &site.pages[i];
         for l in &p.rendered.links {
             let loc = p.body_location(l.offset);
             let what = if l.image { "image" } else { "link" };
@@ -1161,7 +1418,7 @@ fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagno
                     // A page linking to itself by mistake is no useful suggestion.
                     let mut candidates: Vec<&str> = by_content
                         .keys()
-                        .copied()
+                        .map(String::as_str)
                         .filter(|c| *c != p.content_rel)
                         .collect();
                     // Sorted, so a tie always suggests the same page.
@@ -1255,10 +1512,10 @@ fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagno
                 (None, None) => Some(i),
             };
             if let (Some(anchor), Some(t)) = (&l.anchor, target) {
-                let ok = anchors[t].contains(anchor)
-                    || (site.pages[t].path == "faq/" && faq_ids.contains(anchor.as_str()));
+                let ok = anchors.of(t).contains(anchor)
+                    || (site.pages[t].path == "faq/" && faq_ids().contains(anchor.as_str()));
                 if !ok {
-                    let candidates: Vec<&str> = anchors[t].iter().map(String::as_str).collect();
+                    let candidates: Vec<&str> = anchors.of(t).iter().map(String::as_str).collect();
                     let mut d = Diagnostic::error(
                         loc,
                         "links.missing-anchor",
@@ -1274,7 +1531,7 @@ fn validate_links(site: &Site, unpublished: &Unpublished, diags: &mut Vec<Diagno
                 }
             } else if let (Some(anchor), None) = (&l.anchor, target) {
                 // Generated pages: the FAQ's question ids are known.
-                if l.target_url.as_deref() == Some("faq/") && !faq_ids.contains(anchor.as_str()) {
+                if l.target_url.as_deref() == Some("faq/") && !faq_ids().contains(anchor.as_str()) {
                     diags.push(
                         Diagnostic::error(
                             loc,

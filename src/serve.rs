@@ -143,6 +143,9 @@ struct Builder {
     /// After a good build of a site with search on: the pages to index and
     /// the language.
     search_input: Option<(Vec<String>, String)>,
+    /// The configuration and theme of the last build, reused while only
+    /// content files change.
+    env: Option<(Config, crate::theme::Theme)>,
 }
 
 /// A successful (re)build.
@@ -163,6 +166,22 @@ impl Builder {
     }
 
     fn build(&mut self, changes: &[Change]) -> Result<Built, Error> {
+        // Only Markdown files under content/ changed: the configuration and
+        // theme of the last build still hold, and the cache may patch the
+        // last site instead of loading everything (see `incremental`).
+        let edited: Option<Vec<String>> = (!changes.is_empty()
+            && changes
+                .iter()
+                .all(|c| matches!(c, Change::Content(rel) if rel.ends_with(".md"))))
+        .then(|| {
+            changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Content(rel) => Some(rel.clone()),
+                    _ => None,
+                })
+                .collect()
+        });
         for c in changes {
             match c {
                 Change::Content(rel) => self.cache.mark_changed(rel),
@@ -170,35 +189,52 @@ impl Builder {
                 Change::Static | Change::Ignored => {}
             }
         }
-        let config = self.config()?;
-        let loaded = crate::load_cached(&config, Date::today(), &mut self.cache)?;
+        let env = match (edited.is_some(), self.env.take()) {
+            (true, Some(env)) => env,
+            _ => {
+                let config = self.config()?;
+                let theme = crate::theme::load(&config.root, &config.site.theme)?;
+                (config, theme)
+            }
+        };
+        let (config, theme) = &*self.env.insert(env);
+        let view = self.cache.load(config, Date::today(), edited.as_deref())?;
+        let loaded = view.loaded;
         if loaded.errors() > 0 {
             let count = loaded.errors();
             return Err(Error::Content {
                 count,
-                diagnostics: loaded.diagnostics,
+                diagnostics: loaded.diagnostics.clone(),
             });
         }
-        let theme = crate::theme::load(&config.root, &config.site.theme)?;
-        let update = self.outputs.update(&loaded.site, &config, &theme)?;
-        self.search_input = config.site.search.then(|| {
-            let mut paths: Vec<String> = crate::search::indexable_paths(&loaded.site)
-                .into_iter()
-                .collect();
-            paths.sort();
-            (paths, config.site.language.clone())
-        });
+        let update = self.outputs.update_view(&view, config, theme)?;
+        // The search index is built once, after the first build.
+        if changes.is_empty() {
+            self.search_input = config.site.search.then(|| {
+                let mut paths: Vec<String> = crate::search::indexable_paths(&loaded.site)
+                    .into_iter()
+                    .collect();
+                paths.sort();
+                (paths, config.site.language.clone())
+            });
+        }
         let statics = loaded
             .statics
             .iter()
             .chain(loaded.assets.iter())
             .cloned()
             .collect();
+        // Warnings are printed after the first build and after a fix.
+        let warnings = if changes.is_empty() || self.failing {
+            loaded.diagnostics.clone()
+        } else {
+            Vec::new()
+        };
         Ok(Built {
             update,
             statics,
             base_path: config.base_path.clone(),
-            warnings: loaded.diagnostics,
+            warnings,
         })
     }
 
@@ -729,6 +765,7 @@ impl Server {
             verbose: options.verbose,
             failing: false,
             search_input: None,
+            env: None,
         };
         builder.rebuild(&shared, &[]);
         if let Some((paths, language)) = builder.search_input.take() {
@@ -777,6 +814,7 @@ impl Server {
                     if run.is_err() {
                         builder.cache.clear();
                         builder.outputs.clear();
+                        builder.env = None;
                         builder.failing = true;
                         let e = Error::Other(
                             "internal error while rebuilding (a bug in careleaf; please report it); save again to retry".into(),

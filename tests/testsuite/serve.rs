@@ -29,6 +29,8 @@ fn serve_config(t: &SiteTest) -> Config {
 struct Session {
     cache: Cache,
     outputs: Outputs,
+    /// Whether the last rebuild patched the previous site (the fast path).
+    patched: bool,
 }
 
 impl Session {
@@ -36,6 +38,7 @@ impl Session {
         Session {
             cache: Cache::default(),
             outputs: Outputs::default(),
+            patched: false,
         }
     }
 
@@ -47,11 +50,23 @@ impl Session {
 
     /// `rebuild`, with the error diagnostics when the site has errors.
     fn try_rebuild(&mut self, t: &SiteTest, changed: &[&str]) -> Result<Update, Vec<String>> {
+        // As `serve`: the watcher's paths are a hint when only Markdown
+        // files under content/ changed.
+        let edited: Option<Vec<String>> = (!changed.is_empty()
+            && changed
+                .iter()
+                .all(|c| c.starts_with("content/") && c.ends_with(".md")))
+        .then(|| changed.iter().map(|c| c.to_string()).collect());
         for rel in changed {
             self.cache.mark_changed(rel);
         }
         let config = serve_config(t);
-        let loaded = careleaf::load_cached(&config, today(), &mut self.cache).expect("load");
+        let view = self
+            .cache
+            .load(&config, today(), edited.as_deref())
+            .expect("load");
+        self.patched = view.patch.is_some();
+        let loaded = view.loaded;
         if loaded.errors() > 0 {
             return Err(loaded
                 .diagnostics
@@ -62,9 +77,26 @@ impl Session {
         let theme = careleaf::theme::load(&config.root, &config.site.theme).expect("theme");
         Ok(self
             .outputs
-            .update(&loaded.site, &config, &theme)
+            .update_view(&view, &config, &theme)
             .expect("render"))
     }
+}
+
+/// The last load's diagnostics (errors and warnings) equal a clean load's.
+fn assert_same_diagnostics(t: &SiteTest, s: &Session, step: &str) {
+    let clean = careleaf::load(&serve_config(t), today()).expect("load");
+    let got = &s.cache.last_loaded().expect("a load").diagnostics;
+    let show = |v: &[careleaf::diag::Diagnostic]| -> Vec<String> {
+        v.iter()
+            .map(|d| careleaf::diag::render_human(d, false))
+            .collect()
+    };
+    assert_eq!(
+        show(got),
+        show(&clean.diagnostics),
+        "after {step}: the incremental diagnostics differ from a clean load's"
+    );
+    assert_eq!(got, &clean.diagnostics, "after {step}");
 }
 
 /// A clean build, from nothing, in memory.
@@ -84,6 +116,7 @@ fn clean(t: &SiteTest) -> BTreeMap<String, Vec<u8>> {
 /// Every file of the incremental result equals the clean build's, and no
 /// file is missing or left over.
 fn assert_same(t: &SiteTest, s: &Session, step: &str) {
+    assert_same_diagnostics(t, s, step);
     let want = clean(t);
     let got = s.outputs.files();
     let mut problems = Vec::new();
@@ -162,6 +195,103 @@ fn incremental_rebuilds_equal_clean_builds_after_every_step() {
     // 2. Nothing changed on disk: nothing changes.
     let u = s.rebuild(&t, &[ARTICLE]).expect("builds");
     assert!(u.is_empty(), "{:?}", u.changed);
+
+    // 3. Body edits that leave the front matter and headings as they were
+    // patch the last site (the fast path); the rest load everything. Each
+    // gives what a clean build gives, diagnostics included.
+    // (what, the edit of ARTICLE, fast path expected, builds without errors)
+    type Edit = Box<dyn Fn(&str) -> String>;
+    let fast_steps: Vec<(&str, Edit, bool, bool)> = vec![
+        (
+            "a body edit of a FAQ heading's section (the FAQ quotes it)",
+            Box::new(|x: &str| {
+                x.replacen(
+                    "### When can I exercise again? {.faq}\n",
+                    "### When can I exercise again? {.faq}\n\nGentle walking is fine from the next day.\n",
+                    1,
+                )
+            }),
+            true,
+            true,
+        ),
+        (
+            "a body edit with an absolute claim (a new warning)",
+            Box::new(|x: &str| x.to_string() + "\nResults are guaranteed and permanent.\n"),
+            true,
+            true,
+        ),
+        (
+            "the claim removed again",
+            Box::new(|x: &str| x.replace("\nResults are guaranteed and permanent.\n", "")),
+            true,
+            true,
+        ),
+        (
+            "a body edit with a broken link (an error)",
+            Box::new(|x: &str| x.to_string() + "\nSee [nowhere](no-such-page.md).\n"),
+            true,
+            false,
+        ),
+        (
+            "the broken link fixed",
+            Box::new(|x: &str| {
+                x.replace(
+                    "See [nowhere](no-such-page.md).",
+                    "See [results](sessions-and-results.md#how-many-sessions).",
+                )
+            }),
+            true,
+            true,
+        ),
+        (
+            "an edit above a FAQ heading (moves the question)",
+            Box::new(|x: &str| {
+                x.replacen(
+                    "### When can I exercise again? {.faq}",
+                    "A line above the question.\n\n### When can I exercise again? {.faq}",
+                    1,
+                )
+            }),
+            false,
+            true,
+        ),
+        (
+            "a heading anchor another page links to, renamed (an error there)",
+            Box::new(|x: &str| x.replace("{#the-first-week}", "{#week-one}")),
+            false,
+            false,
+        ),
+        (
+            "the anchor restored",
+            Box::new(|x: &str| x.replace("{#week-one}", "{#the-first-week}")),
+            false,
+            true,
+        ),
+        (
+            "a new benefit tag on a heading",
+            Box::new(|x: &str| {
+                x.replace("{#sun-protection}", "{#sun-protection benefit=fine-lines}")
+            }),
+            false,
+            true,
+        ),
+        (
+            "a FAQ question in the front matter reworded",
+            Box::new(|x: &str| x.replacen("  - question: \"", "  - question: \"Reworded: ", 1)),
+            false,
+            true,
+        ),
+    ];
+    for (name, change, fast, builds) in &fast_steps {
+        edit(&t, ARTICLE, |x| change(&x));
+        let r = s.try_rebuild(&t, &[ARTICLE]);
+        assert_eq!(s.patched, *fast, "after {name}: fast path taken");
+        assert_eq!(r.is_ok(), *builds, "after {name}: {r:?}");
+        assert_same_diagnostics(&t, &s, name);
+        if r.is_ok() {
+            assert_same(&t, &s, name);
+        }
+    }
 
     type Step = (
         &'static str,
