@@ -1167,11 +1167,12 @@ fn spam(
         })
         .collect();
     let mut total_words = 0usize;
-    // phrase as written (lowercase) -> (count, words, first file offset, first end offset)
-    // A fast hash: this map sees every 2-4 word window of every page.
-    let mut grams: rustc_hash::FxHashMap<&str, (usize, usize, usize, usize)> =
+    // phrase as written (lowercase) -> (count, words, block, first start and
+    // end in the block). A fast hash: this map sees every 2-4 word window of
+    // every page.
+    let mut grams: rustc_hash::FxHashMap<&str, (usize, usize, usize, usize, usize)> =
         rustc_hash::FxHashMap::default();
-    for (block, lower) in prose.blocks.iter().zip(&lowered) {
+    for (bi, lower) in lowered.iter().enumerate() {
         let words = words_of(lower);
         total_words += words.len();
         // Per word: its sentence number, and whether a phrase may start or
@@ -1195,20 +1196,18 @@ fn spam(
                     continue;
                 }
                 let (s, e) = (w[0].0, w[n - 1].1);
-                let entry =
-                    grams
-                        .entry(&lower[s..e])
-                        .or_insert((0, n, block.off(s), block.off(e - 1) + 1));
-                entry.0 += 1;
+                grams.entry(&lower[s..e]).or_insert((0, n, bi, s, e)).0 += 1;
             }
         }
     }
     let mut candidates: Vec<(usize, String, usize, usize, usize)> = grams
         .into_iter()
-        .filter(|&(_, (count, n, _, _))| {
+        .filter(|&(_, (count, n, ..))| {
             count >= PHRASE_MIN_COUNT && count * n * 1000 >= total_words * phrase_min_per_mille(n)
         })
-        .map(|(key, (count, n, start, end))| {
+        .map(|(key, (count, n, bi, s, e))| {
+            let block = &prose.blocks[bi];
+            let (start, end) = (block.off(s), block.off(e - 1) + 1);
             let phrase = key
                 .split(|c: char| !is_word_char(c))
                 .filter(|w| !w.is_empty())

@@ -101,9 +101,17 @@ impl Related {
                 members[g].push(i);
             }
         }
+        // Title order, then source order, as one number per page: the
+        // group-by-group comparison below compares ranks, not strings.
+        let mut by_title: Vec<usize> = (0..pages.len()).collect();
+        by_title.sort_by(|&a, &b| pages[a].title.cmp(pages[b].title).then(a.cmp(&b)));
+        let mut rank = vec![0u32; pages.len()];
+        for (r, &i) in by_title.iter().enumerate() {
+            rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+        let order = |a: &usize, b: &usize| rank[*a].cmp(&rank[*b]);
         // Within a group every member is equally related to anyone, so only
         // the first few by title can ever be shown.
-        let order = |a: &usize, b: &usize| pages[*a].title.cmp(pages[*b].title).then(a.cmp(b));
         for m in &mut members {
             m.sort_by(order);
             m.truncate(LIMIT + 1);
@@ -115,7 +123,8 @@ impl Related {
                 let mut top: Vec<(usize, usize)> = Vec::with_capacity(LIMIT + 2);
                 for (other, m) in keys.iter().zip(&members) {
                     let score = shared(key, other);
-                    if score == 0 {
+                    // Nothing here can beat a full list's last entry.
+                    if score == 0 || (top.len() > LIMIT && top[LIMIT].0 > score) {
                         continue;
                     }
                     for &j in m {
