@@ -234,22 +234,20 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
     )?;
     let staging = output::Staging::begin(&config.output, &[&content, &site_yaml, &config.root])?;
     let index_now = config.site.search && !config.reuse_search_index;
-    let indexable = if index_now {
-        search::indexable_paths(&loaded.site)
+    // The index is built on a thread of its own while the pages render.
+    let indexer = if index_now {
+        Some(search::Indexer::start(
+            search::indexable_paths(&loaded.site),
+            &config.site.language,
+        )?)
     } else {
-        Default::default()
+        None
     };
-    let to_index = std::sync::Mutex::new(Vec::new());
     let mut search_seconds = None;
     let result = (|| -> Result<usize, Error> {
         let mut n = renderer.render_all(&|f: render::OutputFile| {
-            if indexable.contains(&f.path)
-                && let Ok(mut v) = to_index.lock()
-            {
-                v.push((
-                    f.path.clone(),
-                    String::from_utf8_lossy(&f.bytes).into_owned(),
-                ));
+            if let Some(indexer) = &indexer {
+                indexer.add(&f.path, &f.bytes);
             }
             staging.write(&f.path, &f.bytes)
         })?;
@@ -263,16 +261,13 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
             .chain(loaded.assets.par_iter())
             .try_for_each(|(rel, path)| staging.copy(rel, path))?;
         n += loaded.statics.len() + loaded.assets.len();
-        if index_now {
-            let start = Instant::now();
-            let pages = std::mem::take(&mut *to_index.lock().map_err(|_| {
-                Error::Other("building the search index: a render thread panicked".into())
-            })?);
-            for f in search::build_index(pages, &config.site.language)? {
+        if let Some(indexer) = indexer {
+            let (files, seconds) = indexer.finish()?;
+            for f in files {
                 staging.write(&f.path, &f.bytes)?;
                 n += 1;
             }
-            search_seconds = Some(start.elapsed().as_secs_f64());
+            search_seconds = Some(seconds);
         } else if config.site.search {
             n += search::reuse_previous(&staging)?;
         }

@@ -11,7 +11,10 @@
 //! `static/js/search.js`, which imports `pagefind/pagefind.js` relative to the
 //! site's base path.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
@@ -59,13 +62,13 @@ pub fn index_site(
     language: &str,
     html_of: impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<OutputFile>, Error> {
-    let mut paths: Vec<String> = indexable_paths(site).into_iter().collect();
-    paths.sort();
-    let pages = paths
-        .into_iter()
-        .filter_map(|p| html_of(&p).map(|html| (p, html)))
-        .collect();
-    build_index(pages, language)
+    let indexer = Indexer::start(indexable_paths(site), language)?;
+    for path in indexer.paths() {
+        if let Some(html) = html_of(path) {
+            indexer.add(path, html.as_bytes());
+        }
+    }
+    indexer.finish().map(|(files, _)| files)
 }
 
 /// Whether a Pagefind bundle file is published. The bundled Pagefind UIs,
@@ -96,47 +99,189 @@ fn index_language(language: &str) -> String {
 /// Result URLs are relative to the bundle's own location, so the same files
 /// work at `/` and under a GitHub Pages sub-path.
 ///
-/// Safe to call from inside an async runtime (`serve`): the indexer then
-/// runs its own runtime on a separate thread.
+/// Safe to call from inside an async runtime (`serve`): the indexer runs
+/// its own runtime on a thread of its own.
 pub fn build_index(pages: Vec<(String, String)>, language: &str) -> Result<Vec<OutputFile>, Error> {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return index_blocking(pages, language);
+    let indexer = Indexer::start(pages.iter().map(|(p, _)| p.clone()), language)?;
+    for (path, html) in pages {
+        indexer.add(&path, html.as_bytes());
     }
-    std::thread::scope(|s| {
-        s.spawn(|| index_blocking(pages, language))
-            .join()
-            .unwrap_or_else(|_| {
-                Err(Error::Other(
-                    "building the search index: the indexer thread panicked".into(),
-                ))
-            })
-    })
+    indexer.finish().map(|(files, _)| files)
 }
 
-fn index_blocking(
-    mut pages: Vec<(String, String)>,
-    language: &str,
-) -> Result<Vec<OutputFile>, Error> {
-    pages.sort_by(|a, b| a.0.cmp(&b.0));
+/// The bundle's files and the seconds the indexer spent inside Pagefind.
+type Bundle = (Vec<OutputFile>, f64);
+
+/// Builds the search index on a thread of its own while the site renders.
+///
+/// `build` hands every rendered page to [`Indexer::add`] (from any render
+/// thread, in any order) and calls [`Indexer::finish`] once rendering is
+/// done, so Pagefind reads pages while the rest of the site is still being
+/// rendered, and no page's HTML is kept longer than it takes the indexer to
+/// reach it (issue 8).
+///
+/// Pagefind numbers pages in the order they are added and that numbering is
+/// in the index files, so pages are added in the order of their output
+/// paths whatever order they arrive in: pages that arrive early wait in a
+/// small buffer, holding only the part of the page the index reads
+/// ([`indexed_part`]). Pagefind's API adds one page at a time under a lock
+/// (its only parallel path, `add_directory`, walks a folder in the file
+/// system's order, which would make the index differ from one build to the
+/// next), so one thread is all the indexer can use.
+#[derive(Debug)]
+pub struct Indexer {
+    /// Position of each indexable output path in the order pages are added.
+    order: HashMap<String, usize>,
+    paths: Arc<Vec<String>>,
+    /// `None` once `finish` has run.
+    sender: Option<mpsc::Sender<(usize, String)>>,
+    thread: Option<std::thread::JoinHandle<Result<Bundle, Error>>>,
+    /// Set when the indexer is dropped without `finish` (a failed build):
+    /// the thread then stops instead of building an index nobody reads.
+    cancelled: Arc<AtomicBool>,
+}
+
+impl Indexer {
+    /// Starts an indexer for the pages at `paths` (output paths such as
+    /// `articles/x/index.html`; any order, duplicates ignored).
+    pub fn start(
+        paths: impl IntoIterator<Item = String>,
+        language: &str,
+    ) -> Result<Indexer, Error> {
+        let mut paths: Vec<String> = paths.into_iter().collect();
+        paths.sort();
+        paths.dedup();
+        let order = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i))
+            .collect();
+        let paths = Arc::new(paths);
+        let (sender, receiver) = mpsc::channel();
+        let language = index_language(language);
+        let thread_paths = Arc::clone(&paths);
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let thread_cancelled = Arc::clone(&cancelled);
+        let thread = std::thread::Builder::new()
+            .name("careleaf-index".into())
+            .spawn(move || index_in_order(&thread_paths, &receiver, language, &thread_cancelled))
+            .map_err(|e| {
+                Error::Other(format!(
+                    "building the search index: starting the indexer: {e}"
+                ))
+            })?;
+        Ok(Indexer {
+            order,
+            paths,
+            sender: Some(sender),
+            thread: Some(thread),
+            cancelled,
+        })
+    }
+
+    /// The output paths the index covers, in the order they are added.
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    /// Hands a rendered file to the indexer. Files the index does not cover
+    /// (lists, generated pages, feeds, assets) are ignored, so a render sink
+    /// can pass every file.
+    pub fn add(&self, path: &str, html: &[u8]) {
+        if let (Some(&i), Some(sender)) = (self.order.get(path), &self.sender) {
+            // A send fails only when the indexer thread has stopped, which
+            // `finish` reports.
+            let _ = sender.send((i, indexed_part(html)));
+        }
+    }
+
+    /// Waits for the indexer and returns the bundle's files (paths under
+    /// [`BUNDLE_DIR`], sorted) and the seconds the indexer spent inside
+    /// Pagefind. Pages never added are left out of the index.
+    pub fn finish(mut self) -> Result<Bundle, Error> {
+        self.sender = None;
+        let panicked =
+            || Error::Other("building the search index: the indexer thread panicked".into());
+        let thread = self.thread.take().ok_or_else(panicked)?;
+        thread.join().unwrap_or_else(|_| Err(panicked()))
+    }
+}
+
+impl Drop for Indexer {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.cancelled.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The indexer thread: receives `(position, page)` pairs, adds pages to
+/// Pagefind in position order, then builds the bundle.
+fn index_in_order(
+    paths: &[String],
+    receiver: &mpsc::Receiver<(usize, String)>,
+    language: String,
+    cancelled: &AtomicBool,
+) -> Result<Bundle, Error> {
     let err = |what: &str, e: &dyn std::fmt::Display| {
         Error::Other(format!("building the search index: {what}: {e}"))
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| err("starting the indexer", &e))?;
+    let mut busy = Duration::ZERO;
     let files = runtime.block_on(async {
         let options = PagefindServiceConfig::builder()
-            .force_language(index_language(language))
+            .force_language(language)
             .exclude_selectors(EXCLUDE.iter().map(|s| s.to_string()).collect())
             .build();
         let mut index = PagefindIndex::new(Some(options)).map_err(|e| err("options", &e))?;
-        for (path, html) in pages {
-            index
-                .add_html_file(Some(path.clone()), None, html)
-                .await
-                .map_err(|e| err(&path, &e))?;
+        let mut waiting: BTreeMap<usize, String> = BTreeMap::new();
+        let mut next = 0;
+        let mut failed = None;
+        // Runs until every sender is gone (`finish`), then adds what is
+        // still waiting: pages after a path that never came.
+        let mut open = true;
+        while open || !waiting.is_empty() {
+            match open.then(|| receiver.recv()) {
+                Some(Ok((i, html))) => {
+                    waiting.insert(i, html);
+                }
+                Some(Err(_)) => open = false,
+                None => {}
+            }
+            while let Some((&i, _)) = waiting.first_key_value() {
+                if open && i > next {
+                    break;
+                }
+                let Some((i, html)) = waiting.pop_first() else {
+                    break;
+                };
+                next = i + 1;
+                if failed.is_some() {
+                    continue;
+                }
+                if cancelled.load(Ordering::Relaxed) {
+                    failed = Some(err("cancelled", &"the build stopped"));
+                    continue;
+                }
+                let start = Instant::now();
+                let added = index
+                    .add_html_file(Some(paths[i].clone()), None, html)
+                    .await;
+                busy += start.elapsed();
+                if let Err(e) = added {
+                    failed = Some(err(&paths[i], &e));
+                }
+            }
         }
-        index.get_files().await.map_err(|e| err("writing", &e))
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let start = Instant::now();
+        let files = index.get_files().await.map_err(|e| err("writing", &e));
+        busy += start.elapsed();
+        files
     })?;
     let mut out: Vec<OutputFile> = files
         .into_iter()
@@ -149,7 +294,42 @@ fn index_blocking(
         })
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    Ok((out, busy.as_secs_f64()))
+}
+
+/// The part of a rendered page the index reads: the `<html>` start tag, the
+/// `<title>` and the `<main>` element. Everything else on the theme's pages
+/// (skip link, header, navigation, breadcrumbs, call to action, footer) is
+/// left out of the index by [`EXCLUDE`] anyway, so Pagefind builds the same
+/// index from less HTML to parse and to hold. The one difference: Pagefind
+/// no longer records the header's `id` as an anchor; that anchor has no text
+/// and no title, so it never became a sub-result. A page laid out otherwise
+/// (a site's own theme without `<main>`) is indexed whole.
+fn indexed_part(html: &[u8]) -> String {
+    let text = String::from_utf8_lossy(html);
+    let part = (|| {
+        let open_start = text.find("<html")?;
+        let open_end = open_start + text[open_start..].find('>')? + 1;
+        let title_start = open_end + text[open_end..].find("<title")?;
+        let title_end = title_start + text[title_start..].find("</title>")? + "</title>".len();
+        let body = title_end + text[title_end..].find("<body")?;
+        let main_start = body + text[body..].find("<main")?;
+        let main_end = text.rfind("</main>")? + "</main>".len();
+        (main_start < main_end).then(|| {
+            let mut part = String::with_capacity(
+                64 + (open_end - open_start) + (title_end - title_start) + (main_end - main_start),
+            );
+            part.push_str("<!DOCTYPE html>");
+            part.push_str(&text[open_start..open_end]);
+            part.push_str("<head>");
+            part.push_str(&text[title_start..title_end]);
+            part.push_str("</head><body>");
+            part.push_str(&text[main_start..main_end]);
+            part.push_str("</body></html>");
+            part
+        })
+    })();
+    part.unwrap_or_else(|| text.into_owned())
 }
 
 /// Copies the previous output's search bundle into `staging` unchanged
@@ -243,6 +423,99 @@ mod tests {
             })
             .expect("index");
         assert!(files.iter().any(|f| f.path == "pagefind/pagefind.js"));
+    }
+
+    /// The decompressed contents of the bundle files whose path ends with
+    /// `ext` (Pagefind gzips them behind a `pagefind_dcd` signature).
+    fn decoded(files: &[OutputFile], ext: &str) -> Vec<Vec<u8>> {
+        use std::io::Read;
+        files
+            .iter()
+            .filter(|f| f.path.ends_with(ext))
+            .map(|f| {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&f.bytes[..])
+                    .read_to_end(&mut out)
+                    .expect("gzip");
+                assert!(out.starts_with(b"pagefind_dcd"), "{}", f.path);
+                out
+            })
+            .collect()
+    }
+
+    fn holds(haystack: &[u8], needle: &str) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn a_word_from_an_article_is_indexed_and_found_on_that_page() {
+        let files = build_index(
+            vec![
+                (
+                    "articles/peels/index.html".into(),
+                    page("Peels", "Chemical peels exfoliate zyxwvut skin."),
+                ),
+                ("about/index.html".into(), page("About", "Who we are.")),
+            ],
+            "en",
+        )
+        .expect("index");
+        let words = decoded(&files, ".pf_index");
+        assert!(
+            words.iter().any(|w| holds(w, "zyxwvut")),
+            "word not indexed"
+        );
+        assert!(words.iter().any(|w| holds(w, "exfoli")), "stems indexed");
+        // The header is excluded: its words are in no page's index.
+        assert!(!words.iter().any(|w| holds(w, "consult")));
+        let fragments = decoded(&files, ".pf_fragment");
+        let with_word: Vec<&Vec<u8>> = fragments.iter().filter(|f| holds(f, "zyxwvut")).collect();
+        assert_eq!(with_word.len(), 1, "one page has the word");
+        assert!(holds(with_word[0], "\"url\":\"/articles/peels/\""));
+        assert!(holds(with_word[0], "\"title\":\"Peels\""));
+    }
+
+    #[test]
+    fn the_indexed_part_of_a_page_gives_the_same_index_as_the_whole_page() {
+        let whole = String::from(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+             <title>Peels | Clinic</title><script type=\"application/ld+json\">{}</script>\
+             </head>\n<body><a class=\"skip-link\" href=\"#main\">Skip</a>\
+             <header class=\"site-header\"><nav>Book a consultation</nav></header>\
+             <main id=\"main\"><h1>Peels</h1><nav class=\"toc\">Contents</nav>\
+             <h2 id=\"aftercare\">Aftercare</h2><p>Keep zyxwvut skin moist.</p></main>\
+             <aside class=\"cta-band\">Book now</aside>\
+             <footer class=\"site-footer\">Clinic address</footer></body></html>",
+        );
+        let part = indexed_part(whole.as_bytes());
+        assert!(part.len() < whole.len());
+        assert!(part.contains("<title>Peels | Clinic</title>"));
+        assert!(part.contains("<h2 id=\"aftercare\">"));
+        assert!(!part.contains("site-footer"));
+        // The page as it is, without trimming, straight to the indexer
+        // thread's loop.
+        let paths = vec!["a/index.html".to_string()];
+        let (sender, receiver) = mpsc::channel();
+        sender.send((0, whole.clone())).expect("send");
+        drop(sender);
+        let (untrimmed, _) =
+            index_in_order(&paths, &receiver, "en".into(), &AtomicBool::new(false)).expect("index");
+        let trimmed = build_index(vec![(paths[0].clone(), whole)], "en").expect("index");
+        let bytes =
+            |v: Vec<OutputFile>| v.into_iter().map(|f| (f.path, f.bytes)).collect::<Vec<_>>();
+        assert_eq!(bytes(untrimmed), bytes(trimmed));
+        // Trimming an already trimmed page changes nothing.
+        assert_eq!(indexed_part(part.as_bytes()), part);
+    }
+
+    #[test]
+    fn a_page_without_main_is_indexed_whole() {
+        let html = "<html><head><title>T</title></head><body><p>Text.</p></body></html>";
+        assert_eq!(indexed_part(html.as_bytes()), html);
+        let no_title = "<html><body><main><p>Text.</p></main></body></html>";
+        assert_eq!(indexed_part(no_title.as_bytes()), no_title);
     }
 
     #[test]
