@@ -14,8 +14,8 @@
 //!    the affected pages), median and worst of EDITS edits to different
 //!    articles;
 //! 3. end to end through a running server: file write -> `event: reload` on
-//!    the Server-Sent Events stream, which includes the watcher's 100 ms
-//!    debounce window.
+//!    the Server-Sent Events stream, which includes the watcher's debounce
+//!    window (`watch::DEBOUNCE`).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -199,7 +199,7 @@ fn main() {
     println!(
         "end to end, file saved -> reload event ({} edits, includes the {} ms debounce): median {:.0} ms, worst {:.0} ms",
         e2e.len(),
-        100,
+        careleaf::watch::DEBOUNCE.as_millis(),
         ms(e2e[e2e.len() / 2]),
         ms(e2e[e2e.len() - 1])
     );

@@ -1,19 +1,44 @@
 //! Incremental rebuilds for `serve`: reuse what did not change, and prove
 //! nothing stale is left.
 //!
-//! Owns two caches. `Cache` keeps each source file's text (by path, size and
-//! modification time, plus the paths the watcher reported) and the parse
-//! results of `model::ParseCache`, so an edit re-reads and re-parses only the
-//! edited file while the model (URLs, indexes, link and anchor validation) is
-//! always assembled from scratch. `Outputs` keeps the rendered site in memory
-//! with the render `Job` that produced each file, and after a rebuild re-runs
-//! only the jobs whose inputs changed: the page itself, pages that list it
-//! (sections, tags, related articles) when its summary changed, benefit pages
-//! and the FAQ it feeds, the home page and the feeds. A change to the site's
-//! structure (pages added, removed or renamed, a slug, a section's treatment),
-//! the configuration, the data files or the theme re-renders everything.
-//! `tests/testsuite/serve.rs` compares the result with a clean render after
-//! every step of a sequence of edits.
+//! Owns two caches, each with a fast path for the common edit (one article's
+//! body) and a general path for everything else.
+//!
+//! `Cache` loads the site (`Cache::load`) and keeps the result. General path
+//! (`crate::load_cached`): discover every file, re-read those whose size,
+//! modification time or watcher report changed, reuse `model::ParseCache`'s
+//! front matter and Markdown results for unchanged texts and
+//! `check::PageChecks`' per-page findings for unchanged pages, and assemble
+//! the model (URLs, indexes, link and anchor validation) from scratch. Fast
+//! path (`Cache::patch`), taken when the watcher reported only Markdown files
+//! under `content/`: each is re-read and `model::patch_page` applies it to
+//! the last site in place, but only if it is an existing article whose front
+//! matter text is byte-identical and whose headings keep their level, id,
+//! title, benefit tags, FAQ flag and topic (FAQ headings also their line and
+//! column). Then nothing another page, index or diagnostic reads has
+//! changed: only the page itself, the FAQ answers quoted from its sections,
+//! and its body-dependent diagnostics (links, heading benefits, the per-page
+//! checks), which are replaced in the sorted diagnostic list. No folder walk,
+//! no stat of every file, no model assembly. Any other change (a new,
+//! removed, renamed or unreadable file, front matter, a heading, data,
+//! configuration, theme, another day) takes the general path; so does an
+//! edit that fails a check half way, after which the last site is dropped.
+//!
+//! `Outputs` keeps the rendered site in memory with the render `Job` that
+//! produced each file. General path (`Outputs::update`): compare every page's
+//! render inputs with the last update's and re-run only the jobs whose inputs
+//! changed: the page itself, pages that list it (sections, tags, related
+//! articles) when its summary changed, benefit pages and the FAQ it feeds,
+//! the home page and the feeds; a change to the site's structure (pages
+//! added, removed or renamed, a slug, a section's treatment), the
+//! configuration, the data files or the theme re-renders everything. Fast
+//! path (`Outputs::update_patch`, through `update_view`), when the load
+//! patched exactly the site this last rendered: the same dependency rules,
+//! evaluated for the patched pages only, with the jobs, indexes, ranking and
+//! newest-articles list of the last update (a patch cannot change them).
+//!
+//! `tests/testsuite/serve.rs` compares files and diagnostics with a clean
+//! build after every step of a sequence of edits that exercise both paths.
 //!
 //! Must not: touch the disk except to read sources, or decide anything about
 //! content (that is `model`'s and `check`'s job).
@@ -312,10 +337,82 @@ struct Previous {
     jobs: HashMap<Key, Vec<String>>,
 }
 
+/// Rendered files: output path -> bytes. Split in shards behind `Arc`s, so
+/// the copy `serve` publishes after each rebuild shares every shard, and
+/// an update copies only the shards it writes to (a copy of one map of
+/// 10,000 paths took longer than the whole rebuild). See: issue 5.
+#[derive(Debug, Clone)]
+pub struct Files {
+    shards: Vec<Arc<HashMap<String, Arc<[u8]>>>>,
+}
+
+const SHARDS: usize = 64;
+
+impl Default for Files {
+    fn default() -> Self {
+        Files {
+            shards: (0..SHARDS).map(|_| Arc::default()).collect(),
+        }
+    }
+}
+
+impl Files {
+    fn shard(path: &str) -> usize {
+        // Truncating the hash is fine: any bits pick a shard.
+        (hash_of(&path) % SHARDS as u64) as usize
+    }
+
+    /// The bytes of the file at `path`.
+    pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
+        self.shards[Self::shard(path)].get(path)
+    }
+
+    /// True when there is a file at `path`.
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.len()).sum()
+    }
+
+    /// True when there are no files.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every output path, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.shards.iter().flat_map(|s| s.keys())
+    }
+
+    fn insert(&mut self, path: String, bytes: Arc<[u8]>) {
+        Arc::make_mut(&mut self.shards[Self::shard(&path)]).insert(path, bytes);
+    }
+
+    fn remove(&mut self, path: &str) {
+        let shard = &mut self.shards[Self::shard(path)];
+        if shard.contains_key(path) {
+            Arc::make_mut(shard).remove(path);
+        }
+    }
+}
+
+impl FromIterator<(String, Arc<[u8]>)> for Files {
+    fn from_iter<I: IntoIterator<Item = (String, Arc<[u8]>)>>(iter: I) -> Self {
+        let mut files = Files::default();
+        for (path, bytes) in iter {
+            files.insert(path, bytes);
+        }
+        files
+    }
+}
+
 /// The rendered site in memory, updated job by job.
 #[derive(Debug, Default)]
 pub struct Outputs {
-    files: HashMap<String, Arc<[u8]>>,
+    files: Files,
     previous: Option<Previous>,
     /// The `View::generation` of the site last rendered by `update_view`.
     generation: Option<u64>,
@@ -457,7 +554,7 @@ fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
 
 impl Outputs {
     /// The files of the last successful update: output path -> bytes.
-    pub fn files(&self) -> &HashMap<String, Arc<[u8]>> {
+    pub fn files(&self) -> &Files {
         &self.files
     }
 
@@ -637,7 +734,7 @@ impl Outputs {
             .filter(|(_, j)| matches!(j, Job::Page(_)) || others.contains(j))
             .collect();
         let produced: Mutex<Vec<(Key, OutputFile)>> = Mutex::new(Vec::new());
-        to_run.par_iter().try_for_each(|(key, job)| {
+        let render = |(key, job): &(Key, Job)| {
             renderer.render_job(job, &|f: OutputFile| {
                 produced
                     .lock()
@@ -645,7 +742,15 @@ impl Outputs {
                     .push((key.clone(), f));
                 Ok(())
             })
-        })?;
+        };
+        // A job or two (the usual edit) on this thread: handing them to the
+        // thread pool costs wake-ups that, on a busy machine, take longer
+        // than rendering.
+        if to_run.len() <= 2 {
+            to_run.iter().try_for_each(render)?;
+        } else {
+            to_run.par_iter().try_for_each(render)?;
+        }
         let produced = produced
             .into_inner()
             .map_err(|_| Error::Other("a render thread panicked".into()))?;

@@ -78,7 +78,7 @@ const OVERLAY_CSS: &str = r#"#careleaf-error {
 #[derive(Debug, Default)]
 struct Snapshot {
     /// Rendered files: output path -> bytes.
-    files: HashMap<String, Arc<[u8]>>,
+    files: incremental::Files,
     /// Files copied as is (`static/`, content assets): output path -> source.
     statics: HashMap<String, PathBuf>,
     /// `/` or `/skin/`.
@@ -797,12 +797,21 @@ impl Server {
         })
         .map_err(Error::Other)?;
         let shared_rb = shared.clone();
+        let root_rb = root.clone();
         let rebuilder = std::thread::Builder::new()
             .name("careleaf-rebuild".into())
             .spawn(move || {
                 while let Ok(mut changes) = rx.recv() {
                     while let Ok(more) = rx.try_recv() {
                         changes.extend(more);
+                    }
+                    // A file that is gone may be a save in progress: wait
+                    // for quiet (see `watch::settles`).
+                    let exists = |rel: &str| root_rb.join(rel).exists();
+                    if watch::settles(&changes, exists) {
+                        while let Ok(more) = rx.recv_timeout(watch::SETTLE) {
+                            changes.extend(more);
+                        }
                     }
                     changes.sort();
                     changes.dedup();

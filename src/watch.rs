@@ -67,8 +67,34 @@ pub fn classify(root: &Path, path: &Path) -> Change {
     }
 }
 
-/// How long the watcher waits for a burst of events to settle.
-pub const DEBOUNCE: Duration = Duration::from_millis(100);
+/// How long the watcher waits after an event on a path before reporting it.
+/// Short, so a save is rebuilt and shown within tens of milliseconds (issue
+/// 5): an editor's save is one write, or a write to a temporary file and a
+/// rename, microseconds apart; the temporary file is ignored, and a batch
+/// that names a file that is gone waits `SETTLE` (see `settles`).
+pub const DEBOUNCE: Duration = Duration::from_millis(10);
+
+/// How often the debouncer looks for events older than `DEBOUNCE`.
+pub const TICK: Duration = Duration::from_millis(5);
+
+/// How long `serve` waits for quiet after a batch that `settles`: a save by
+/// rename-and-replace in progress (the file is gone for a moment), a
+/// deletion, or a theme, `static/` or `site.yaml` change.
+pub const SETTLE: Duration = Duration::from_millis(100);
+
+/// True when a batch of changes should wait `SETTLE` for more before a
+/// rebuild: anything but changes to content files that exist now. An editor
+/// that saves by renaming the old file away and writing the new one leaves a
+/// moment without the file; rebuilding then would show the page as deleted
+/// (and links to it as broken) until the next batch. `exists` tells whether
+/// a root-relative path exists (pure, for tests).
+pub fn settles(changes: &[Change], exists: impl Fn(&str) -> bool) -> bool {
+    changes.iter().any(|c| match c {
+        Change::Content(rel) => !exists(rel),
+        Change::Ignored => false,
+        Change::Template | Change::Config | Change::Static => true,
+    })
+}
 
 /// A running watcher; dropping it stops watching.
 pub struct Watcher {
@@ -89,7 +115,7 @@ pub fn watch(
     let root_owned = root.to_path_buf();
     let mut debouncer = notify_debouncer_full::new_debouncer(
         DEBOUNCE,
-        None,
+        Some(TICK),
         move |res: notify_debouncer_full::DebounceEventResult| match res {
             Ok(events) => {
                 let mut changes: Vec<Change> = events
@@ -212,6 +238,26 @@ mod tests {
             .filter(|c| *c != Change::Ignored)
             .collect();
         assert_eq!(changes, vec![Change::Content("content/a.md".into())]);
+    }
+
+    #[test]
+    fn only_edits_of_existing_content_files_skip_the_settle_wait() {
+        let exists = |rel: &str| rel != "content/gone.md";
+        let content = |rel: &str| Change::Content(rel.into());
+        assert!(!settles(&[content("content/a.md")], exists));
+        assert!(!settles(
+            &[content("content/a.md"), content("content/b/c.md")],
+            exists
+        ));
+        // Mid rename-and-replace, or deleted: wait for the rest.
+        assert!(settles(&[content("content/gone.md")], exists));
+        assert!(settles(
+            &[content("content/a.md"), content("content/gone.md")],
+            exists
+        ));
+        for other in [Change::Template, Change::Config, Change::Static] {
+            assert!(settles(&[content("content/a.md"), other], exists));
+        }
     }
 
     #[test]
