@@ -141,7 +141,51 @@ fn main() {
         ms(worst)
     );
 
-    // 3. End to end through the server.
+    // 2b. A front matter edit (the description) takes the general path:
+    // every file is stat'ed, the model assembled and the pages compared.
+    let mut general = Vec::new();
+    for k in 0..edits.min(5) {
+        let path = &files[(k * step + step / 4) % files.len()];
+        let original = std::fs::read_to_string(path).expect("read article");
+        let Some(edited_text) = original
+            .contains("\ndescription: \"")
+            .then(|| original.replacen("\ndescription: \"", "\ndescription: \"Edited. ", 1))
+        else {
+            continue;
+        };
+        std::fs::write(path, edited_text).expect("write");
+        let rel = path
+            .strip_prefix(&root)
+            .expect("inside the site")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let edited = [rel];
+        let t = Instant::now();
+        let view = cache.load(&c, today, Some(&edited)).expect("load");
+        assert!(
+            view.patch.is_none(),
+            "a front matter edit takes the general path"
+        );
+        let u = outputs.update_view(&view, &c, &theme).expect("render");
+        assert!(!u.full, "an article edit must not re-render everything");
+        general.push(t.elapsed());
+        std::fs::write(path, &original).expect("restore");
+        let view = cache.load(&c, today, Some(&edited)).expect("load");
+        outputs.update_view(&view, &c, &theme).expect("render");
+    }
+    general.sort();
+    if !general.is_empty() {
+        println!(
+            "rebuild after a front matter edit (general path, {} edits): median {:.0} ms, worst {:.0} ms",
+            general.len(),
+            ms(general[general.len() / 2]),
+            ms(general[general.len() - 1])
+        );
+    }
+
+    // 3. End to end through the server (its own caches: free these).
+    drop(cache);
+    drop(outputs);
     let server = careleaf::serve::Server::start(
         Overrides {
             root: Some(root.clone()),
