@@ -46,7 +46,7 @@ pub struct Page {
     /// Home, section or page.
     pub kind: PageKind,
     /// Parsed front matter.
-    pub fm: FrontMatter,
+    pub fm: Arc<FrontMatter>,
     /// The whole file text (for diagnostics and checks).
     pub text: Arc<str>,
     /// Byte offset of the body in `text`.
@@ -60,9 +60,9 @@ pub struct Page {
     /// Rendered body (shared with `ParseCache`, so a rebuild does not copy it).
     pub rendered: Arc<Rendered>,
     /// Rendered answers of the front matter `faq` list, in order.
-    pub faq_rendered: Vec<Rendered>,
+    pub faq_rendered: Arc<Vec<Rendered>>,
     /// Line index of `text`.
-    pub lines: LineIndex,
+    pub lines: Arc<LineIndex>,
 }
 
 impl Page {
@@ -96,7 +96,7 @@ pub struct QuestionFile {
     /// Path relative to the site root.
     pub rel: String,
     /// Front matter.
-    pub fm: FrontMatter,
+    pub fm: Arc<FrontMatter>,
     /// The answer.
     pub rendered: Rendered,
     /// Whole text.
@@ -232,7 +232,7 @@ pub fn alias_file(alias: &str) -> Option<String> {
 /// another page's redirect is an error: the write would silently replace
 /// that file (or race with it). See: issue 2.
 fn check_aliases(
-    keep: &[(SourceFile, FrontMatter, Arc<str>, usize, String)],
+    keep: &[(SourceFile, Arc<FrontMatter>, Arc<str>, usize, String)],
     url_owner: &HashMap<String, String>,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -327,7 +327,7 @@ struct LinkState {
     targets: LinkTargets,
 }
 
-type FrontResult = Result<(FrontMatter, usize), Diagnostic>;
+type FrontResult = Result<(Arc<FrontMatter>, usize), Diagnostic>;
 
 #[derive(Debug, Clone)]
 struct CachedFront {
@@ -388,7 +388,7 @@ pub fn build_cached(
 ) -> (Site, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     // Parse front matter in parallel.
-    type Parsed = (SourceFile, FrontMatter, Arc<str>, usize);
+    type Parsed = (SourceFile, Arc<FrontMatter>, Arc<str>, usize);
     let inputs: Vec<Input> = inputs
         .into_iter()
         .filter(|i| matches!(i.file.kind, Kind::Page | Kind::Section | Kind::Question))
@@ -404,7 +404,7 @@ pub fn build_cached(
             }
             Some(Arc::new(
                 frontmatter::parse(text, &input.file.rel)
-                    .map(|(fm, split)| (fm, split.body_offset)),
+                    .map(|(fm, split)| (Arc::new(fm), split.body_offset)),
             ))
         })
         .collect();
@@ -604,8 +604,8 @@ pub fn build_cached(
                 },
             };
             let rendered = cached.rendered.clone();
-            let faq_rendered = (*cached.faq).clone();
-            let lines = (*cached.lines).clone();
+            let faq_rendered = cached.faq.clone();
+            let lines = cached.lines.clone();
             let kind = match (file.kind, path.is_empty()) {
                 (Kind::Section, true) => PageKind::Home,
                 (Kind::Section, false) => PageKind::Section,
@@ -882,8 +882,8 @@ pub fn patch_page(
         .markdown
         .get(rel)
         .map(|c| c.faq.clone())
-        .unwrap_or_else(|| Arc::new(site.pages[i].faq_rendered.clone()));
-    let result: Arc<FrontResult> = Arc::new(Ok((fm, off)));
+        .unwrap_or_else(|| site.pages[i].faq_rendered.clone());
+    let result: Arc<FrontResult> = Arc::new(Ok((Arc::new(fm), off)));
     let Ok((fm, _)) = &*result else {
         return None;
     };
@@ -891,7 +891,7 @@ pub fn patch_page(
     page.text = text.clone();
     page.fm = fm.clone();
     page.rendered = Arc::new(rendered);
-    page.lines = lines;
+    page.lines = Arc::new(lines);
     // The FAQ quotes the sections under FAQ headings.
     let page = &site.pages[i];
     for h in page.rendered.headings.iter().filter(|h| h.faq) {
@@ -920,7 +920,7 @@ pub fn patch_page(
             links: state.key,
             rendered: page.rendered.clone(),
             faq,
-            lines: Arc::new(page.lines.clone()),
+            lines: page.lines.clone(),
         },
     );
     let new_local = local_diagnostics(site, i, &state);
@@ -1196,7 +1196,7 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
                 .clone()
                 .or_else(|| p.fm.tags.first().cloned())
                 .unwrap_or_else(|| "general".into());
-        for (e, r) in p.fm.faq.iter().zip(&p.faq_rendered) {
+        for (e, r) in p.fm.faq.iter().zip(p.faq_rendered.iter()) {
             let anchor = format!("q-{}", markdown::anchor_id(&e.question.value));
             push(
                 Question {

@@ -618,7 +618,7 @@ impl<'a> Renderer<'a> {
         let faq =
             p.fm.faq
                 .iter()
-                .zip(&p.faq_rendered)
+                .zip(p.faq_rendered.iter())
                 .map(|(e, r)| QuestionCtx {
                     id: format!("q-{}", markdown::anchor_id(&e.question.value)),
                     question: e.question.value.clone(),
