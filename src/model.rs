@@ -228,14 +228,14 @@ pub fn alias_file(alias: &str) -> Option<String> {
     }
 }
 
+/// A page kept after URL assignment: file, front matter, text, body offset
+/// and URL path.
+type Kept = (SourceFile, Arc<FrontMatter>, Arc<str>, usize, String);
+
 /// An alias whose redirect would overwrite a page, a generated page or
 /// another page's redirect is an error: the write would silently replace
 /// that file (or race with it). See: issue 2.
-fn check_aliases(
-    keep: &[(SourceFile, Arc<FrontMatter>, Arc<str>, usize, String)],
-    url_owner: &HashMap<String, String>,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn check_aliases(keep: &[Kept], url_owner: &HashMap<String, String>, diags: &mut Vec<Diagnostic>) {
     let page_files: HashMap<String, &str> = url_owner
         .iter()
         .map(|(path, owner)| (format!("{path}index.html"), owner.as_str()))
