@@ -80,7 +80,7 @@ struct Snapshot {
     /// Rendered files: output path -> bytes.
     files: incremental::Files,
     /// Files copied as is (`static/`, content assets): output path -> source.
-    statics: HashMap<String, PathBuf>,
+    statics: Arc<HashMap<String, PathBuf>>,
     /// `/` or `/skin/`.
     base_path: String,
     /// The overlay HTML when the last rebuild failed.
@@ -146,12 +146,15 @@ struct Builder {
     /// The configuration and theme of the last build, reused while only
     /// content files change.
     env: Option<(Config, crate::theme::Theme)>,
+    /// The files to copy of the last good build, and its load's
+    /// `View::generation`.
+    statics: Option<(u64, Arc<HashMap<String, PathBuf>>)>,
 }
 
 /// A successful (re)build.
 struct Built {
     update: Update,
-    statics: HashMap<String, PathBuf>,
+    statics: Arc<HashMap<String, PathBuf>>,
     base_path: String,
     warnings: Vec<diag::Diagnostic>,
 }
@@ -218,12 +221,22 @@ impl Builder {
                 (paths, config.site.language.clone())
             });
         }
-        let statics = loaded
-            .statics
-            .iter()
-            .chain(loaded.assets.iter())
-            .cloned()
-            .collect();
+        // A patch adds or removes no file: the list of the load it patched
+        // still holds.
+        let statics = match (&view.patch, &self.statics) {
+            (Some(patch), Some((generation, statics))) if patch.from == *generation => {
+                statics.clone()
+            }
+            _ => Arc::new(
+                loaded
+                    .statics
+                    .iter()
+                    .chain(loaded.assets.iter())
+                    .cloned()
+                    .collect(),
+            ),
+        };
+        self.statics = Some((view.generation, statics.clone()));
         // Warnings are printed after the first build and after a fix.
         let warnings = if changes.is_empty() || self.failing {
             loaded.diagnostics.clone()
@@ -766,6 +779,7 @@ impl Server {
             failing: false,
             search_input: None,
             env: None,
+            statics: None,
         };
         builder.rebuild(&shared, &[]);
         if let Some((paths, language)) = builder.search_input.take() {
@@ -964,7 +978,7 @@ mod tests {
                 .iter()
                 .map(|f| (f.to_string(), Arc::from(&b""[..])))
                 .collect(),
-            statics: HashMap::new(),
+            statics: Arc::default(),
             base_path: base.into(),
             error: None,
         }

@@ -282,6 +282,15 @@ fn incremental_rebuilds_equal_clean_builds_after_every_step() {
             true,
         ),
     ];
+    // Two articles edited in one batch: both patched.
+    edit(&t, ARTICLE, |x| x + "\nA sentence in one batch.\n");
+    edit(&t, "content/microneedling/acne-scars.md", |x| {
+        x + "\nAnother sentence in the same batch.\n"
+    });
+    s.rebuild(&t, &[ARTICLE, "content/microneedling/acne-scars.md"])
+        .expect("builds");
+    assert!(s.patched, "two body edits in one batch are patched");
+    assert_same(&t, &s, "two body edits in one batch");
     for (name, change, fast, builds) in &fast_steps {
         edit(&t, ARTICLE, |x| change(&x));
         let r = s.try_rebuild(&t, &[ARTICLE]);
