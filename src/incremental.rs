@@ -317,6 +317,9 @@ struct Facts {
     summary: u64,
     /// Hash of what benefit pages show of it.
     benefit: u64,
+    /// Hash of its title (what the FAQ shows of a question's page, besides
+    /// its URL).
+    title: u64,
     related: Vec<usize>,
     /// Hash of what the related-articles ranking reads (`rank_key`).
     rank: u64,
@@ -694,7 +697,7 @@ impl Outputs {
                         *slot = key;
                     }
                 }
-                faq_dirty = faq_dirty || summary_changed(*i);
+                faq_dirty = faq_dirty || hash_of(&site.pages[*i].title()) != prev.pages[*i].title;
             }
         }
         if faq_dirty {
@@ -848,6 +851,7 @@ impl Outputs {
                         treatment: p.treatment.clone(),
                         summary: hash_debug(&renderer.summary(p)),
                         benefit: benefit_key(site, i),
+                        title: hash_of(&p.title()),
                         related: renderer.related_pages(i),
                         rank: rank_keys[i],
                     },
@@ -898,10 +902,11 @@ impl Outputs {
                 let faq_intro = site.pages.iter().position(|p| p.path == "faq/");
                 if faq != prev.faq
                     || faq_intro.is_some_and(|i| changed[i])
-                    || site
-                        .faq
-                        .iter()
-                        .any(|q| q.source.as_ref().is_some_and(|(i, _)| summary_changed(*i)))
+                    || site.faq.iter().any(|q| {
+                        q.source.as_ref().is_some_and(|(i, _)| {
+                            changed[*i] && facts[*i].title != prev.pages[*i].title
+                        })
+                    })
                 {
                     dirty.insert(Key::Other(Job::Faq));
                 }
