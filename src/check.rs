@@ -1166,33 +1166,46 @@ fn spam(
             }
         })
         .collect();
-    let mut total_words = 0usize;
+    let block_words: Vec<Vec<(usize, usize)>> = lowered.iter().map(|l| words_of(l)).collect();
+    let total_words: usize = block_words.iter().map(Vec::len).sum();
+    // A phrase is repeated at least as often as its first and its last word
+    // appear: count the words first, and only windows whose edge words are
+    // frequent enough reach the phrase map (most windows of a page do not).
+    let mut word_counts: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    for (lower, words) in lowered.iter().zip(&block_words) {
+        for &(a, b) in words {
+            *word_counts.entry(&lower[a..b]).or_default() += 1;
+        }
+    }
+    let min_count =
+        |n: usize| PHRASE_MIN_COUNT.max((total_words * phrase_min_per_mille(n)).div_ceil(n * 1000));
+    let least = min_count(4).min(min_count(3)).min(min_count(2));
     // phrase as written (lowercase) -> (count, words, block, first start and
-    // end in the block). A fast hash: this map sees every 2-4 word window of
-    // every page.
+    // end in the block). A fast hash: this map sees every candidate window.
     let mut grams: rustc_hash::FxHashMap<&str, (usize, usize, usize, usize, usize)> =
         rustc_hash::FxHashMap::default();
-    for (bi, lower) in lowered.iter().enumerate() {
-        let words = words_of(lower);
-        total_words += words.len();
-        // Per word: its sentence number, and whether a phrase may start or
-        // end with it (not a stopword, not a bare number).
+    for (bi, (lower, words)) in lowered.iter().zip(&block_words).enumerate() {
+        // Per word: its sentence number, and how often it appears on the page
+        // when a phrase may start or end with it (not a stopword, not a bare
+        // number, frequent enough), else 0.
         let mut sentence = 0usize;
-        let mut info: Vec<(usize, bool)> = Vec::with_capacity(words.len());
+        let mut info: Vec<(usize, usize)> = Vec::with_capacity(words.len());
         let mut prev_end = 0;
-        for &(a, b) in &words {
+        for &(a, b) in words {
             if lower[prev_end..a].contains(['.', '!', '?', ';', ':', '\u{1}']) {
                 sentence += 1;
             }
             prev_end = b;
             let w = &lower[a..b];
-            let edge = !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit());
-            info.push((sentence, edge));
+            let count = word_counts.get(w).copied().unwrap_or(0);
+            let edge = count >= least && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit());
+            info.push((sentence, if edge { count } else { 0 }));
         }
         for n in 2..=4 {
+            let need = min_count(n);
             for (i, w) in words.windows(n).enumerate() {
                 let (first, last) = (info[i], info[i + n - 1]);
-                if first.0 != last.0 || !first.1 || !last.1 {
+                if first.0 != last.0 || first.1 < need || last.1 < need {
                     continue;
                 }
                 let (s, e) = (w[0].0, w[n - 1].1);
