@@ -2,10 +2,12 @@
 //! the debounced notify watcher that reports them.
 //!
 //! Owns `classify`, a pure function from a changed path to what it means for
-//! the build (unit-tested below), and `Watcher`, which watches `content/`,
-//! `static/`, `themes/` and `site.yaml` and hands batches of classified
-//! changes to a callback. Must not: build anything; `serve` decides what a
-//! change triggers.
+//! the build (unit-tested below); `settles`, the pure rule for which batches
+//! wait for quiet before a rebuild (a save by rename-and-replace in
+//! progress); the timings (`DEBOUNCE`, `TICK`, `SETTLE`); and `Watcher`,
+//! which watches `content/`, `static/`, `themes/` and `site.yaml` and hands
+//! batches of classified changes to a callback. Must not: build anything;
+//! `serve` decides what a change triggers.
 
 use std::path::{Component, Path};
 use std::time::Duration;
