@@ -2,8 +2,11 @@
 //! index and the FAQ, with every cross-reference resolved.
 //!
 //! Owns URL assignment, duplicate detection, link and anchor validation,
-//! treatment inheritance, and the indexes built from tagged content. Pure: it
-//! takes file texts and returns values and diagnostics; no IO.
+//! treatment inheritance, and the indexes built from tagged content; and
+//! `patch_page`, which applies an edit of an article's body to a built site
+//! when the edit cannot change anything another page, index or diagnostic
+//! reads (`serve`'s fast path, issue 5). Pure: it takes file texts and
+//! returns values and diagnostics; no IO.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
