@@ -212,13 +212,21 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
             unchanged: Some(r.warnings),
         });
     }
-    let loaded = load(config, today)?;
+    let mut loaded = load(config, today)?;
     let errors = loaded.errors();
     if errors > 0 {
         return Err(Error::Content {
             count: errors,
             diagnostics: loaded.diagnostics,
         });
+    }
+    // Checked and rendered to HTML: the Markdown bodies are not read again
+    // (rendering reads only the front matter, for template diagnostics), so
+    // a large site does not hold them while it is written (issue 8).
+    for p in &mut loaded.site.pages {
+        if let Some(front) = p.text.get(..p.body_offset) {
+            p.text = Arc::from(front);
+        }
     }
     let theme = theme::load(&config.root, &config.site.theme)?;
     let renderer = render::Renderer::new(&loaded.site, config, &theme)?;
