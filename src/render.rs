@@ -185,6 +185,28 @@ pub struct BenefitCtx {
     pub groups: Vec<BenefitGroupCtx>,
     /// Number of sections and pages.
     pub count: usize,
+    /// How many of them `groups` holds: all of them on the benefit's page, at
+    /// most `BENEFITS_INDEX_PREVIEW` on the benefits index.
+    pub shown: usize,
+}
+
+/// Sections and pages the benefits index lists under each benefit; the
+/// benefit's own page lists them all. Listing every one made the index grow
+/// with the site (8.7 MB at 10,000 articles, issue 8).
+pub const BENEFITS_INDEX_PREVIEW: usize = 6;
+
+impl BenefitCtx {
+    /// Keeps the first `n` sections and pages (in display order).
+    fn preview(mut self, n: usize) -> BenefitCtx {
+        let mut left = n;
+        for g in &mut self.groups {
+            g.sections.truncate(left);
+            left -= g.sections.len();
+        }
+        self.groups.retain(|g| !g.sections.is_empty());
+        self.shown = n.min(self.count);
+        self
+    }
 }
 
 /// Sections of one treatment for a benefit.
@@ -825,6 +847,7 @@ impl<'a> Renderer<'a> {
                 })
                 .collect(),
             count: refs.len(),
+            shown: refs.len(),
             groups: groups
                 .into_iter()
                 .map(|((_, treatment), sections)| BenefitGroupCtx {
@@ -1179,6 +1202,7 @@ impl<'a> Renderer<'a> {
                     .ordered_benefits()
                     .into_iter()
                     .filter_map(|b| self.benefit_ctx(b))
+                    .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
                     .collect();
                 let matrix = self.matrix(&benefits);
                 let page = self.generated_page(

@@ -92,6 +92,48 @@ fn benefits_index_deep_links_sections_with_excerpts_and_a_treatment_table() {
 }
 
 #[test]
+fn benefits_index_previews_a_long_list_and_links_to_the_benefit_page() {
+    let t = SiteTest::from_fixture("benefits-faq");
+    for i in 1..=8 {
+        t.change_file(
+            &format!("content/microneedling/lines-{i}.md"),
+            &format!(
+                "---\ntitle: Lines note {i}\ndescription: Note {i} on fine lines.\nbenefits: [fine-lines]\n---\nText {i}.\n"
+            ),
+        );
+    }
+    t.build();
+    let index = t.main_of("benefits/index.html");
+    let section = between(
+        &index,
+        "<section class=\"benefit\" aria-labelledby=\"b-fine-lines\">",
+        "</section>",
+    );
+    assert_eq!(section.len(), 1, "{index}");
+    let shown = section[0].matches("<li>").count();
+    assert_eq!(
+        shown,
+        careleaf::render::BENEFITS_INDEX_PREVIEW,
+        "{}",
+        section[0]
+    );
+    // 8 new pages, the scars page and the fixture's own fine-lines heading.
+    let page = t.main_of("benefits/fine-lines/index.html");
+    let all = page.matches("<li>").count();
+    assert!(all > shown, "{page}");
+    assert!(
+        section[0].contains(&format!(
+            "<a href=\"/skin/benefits/fine-lines/\">All {all} articles and sections on Fine lines</a>"
+        )),
+        "{}",
+        section[0]
+    );
+    // A short list is shown whole, with no link to more.
+    let acne = between(&index, "aria-labelledby=\"b-acne-scars\">", "</section>");
+    assert!(!acne[0].contains("class=\"more\""), "{}", acne[0]);
+}
+
+#[test]
 fn benefit_page_has_its_text_and_sections_grouped_by_treatment() {
     let t = SiteTest::from_fixture("benefits-faq");
     t.build();
