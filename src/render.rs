@@ -1010,6 +1010,7 @@ impl<'a> Renderer<'a> {
                     .ordered_benefits()
                     .into_iter()
                     .filter_map(|b| self.benefit_ctx(b))
+                    .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
                     .collect();
                 let template = p.fm.template.as_deref().unwrap_or("index.html");
                 emit(
@@ -1161,6 +1162,7 @@ impl<'a> Renderer<'a> {
             .ordered_benefits()
             .into_iter()
             .filter_map(|b| self.benefit_ctx(b))
+            .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
             .collect();
         emit(
             "index.html".into(),
@@ -1315,25 +1317,59 @@ impl<'a> Renderer<'a> {
                     url: c.url("tags/"),
                 });
                 let slug = slugify(t);
-                let page = self.generated_page(
-                    &format!("Topic: {t}"),
-                    &format!("Articles about {t}."),
-                    &format!("tags/{slug}/"),
-                    crumbs,
-                );
-                let tag = TagCtx {
-                    name: t.clone(),
-                    url: c.url(&format!("tags/{slug}/")),
-                    count: pages.len(),
-                    pages: pages
-                        .iter()
-                        .map(|&i| self.summary(&self.site.pages[i]))
-                        .collect(),
+                // Paginated like sections: a popular topic on a large site
+                // lists thousands of articles.
+                let per = c.site.paginate_by.max(1);
+                let total = pages.len().div_ceil(per).max(1);
+                let path_of = |n: usize| {
+                    if n == 0 {
+                        format!("tags/{slug}/")
+                    } else {
+                        format!("tags/{slug}/page/{}/", n + 1)
+                    }
                 };
-                emit(
-                    format!("tags/{slug}/index.html"),
-                    self.render("tag.html", &TagTemplate { page: &page, tag })?,
-                )
+                let url_of = |n: usize| c.url(&path_of(n));
+                for n in 0..total {
+                    let page = self.generated_page(
+                        &format!("Topic: {t}"),
+                        &format!("Articles about {t}."),
+                        &path_of(n),
+                        crumbs.clone(),
+                    );
+                    let tag = TagCtx {
+                        name: t.clone(),
+                        url: url_of(0),
+                        count: pages.len(),
+                        pages: pages
+                            .iter()
+                            .skip(n * per)
+                            .take(per)
+                            .map(|&i| self.summary(&self.site.pages[i]))
+                            .collect(),
+                    };
+                    let paginator = PaginatorCtx {
+                        current: n + 1,
+                        total,
+                        previous: if n > 0 { url_of(n - 1) } else { String::new() },
+                        next: if n + 1 < total {
+                            url_of(n + 1)
+                        } else {
+                            String::new()
+                        },
+                    };
+                    emit(
+                        format!("{}index.html", path_of(n)),
+                        self.render(
+                            "tag.html",
+                            &TagTemplate {
+                                page: &page,
+                                tag,
+                                paginator,
+                            },
+                        )?,
+                    )?;
+                }
+                Ok(())
             }
             Job::Search => {
                 let page = self.generated_page(
@@ -1634,4 +1670,5 @@ struct TagsTemplate<'a> {
 struct TagTemplate<'a> {
     page: &'a PageCtx,
     tag: TagCtx,
+    paginator: PaginatorCtx,
 }

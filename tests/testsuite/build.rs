@@ -96,6 +96,49 @@ fn tag_pages_list_their_articles() {
 }
 
 #[test]
+fn tag_pages_are_paginated_like_sections() {
+    let t = SiteTest::from_fixture("tags");
+    t.change_file(
+        "site.yaml",
+        &format!("{}paginate_by: 1\n", crate::harness::DEFAULT_SITE_YAML),
+    );
+    t.build();
+    // Two articles tagged Recovery, one per list page, newest first.
+    let first = t.main_of("tags/recovery/index.html");
+    let second = t.main_of("tags/recovery/page/2/index.html");
+    assert!(
+        first.contains("Healing") && !first.contains("Redness"),
+        "{first}"
+    );
+    assert!(
+        second.contains("Redness") && !second.contains("Healing"),
+        "{second}"
+    );
+    assert!(first.contains("2 articles"), "{first}");
+    assert!(first.contains("(page 1 of 2)") && second.contains("(page 2 of 2)"));
+    assert!(
+        first.contains("<a href=\"/skin/tags/recovery/page/2/\" rel=\"next\">"),
+        "{first}"
+    );
+    assert!(
+        second.contains("<a href=\"/skin/tags/recovery/\" rel=\"prev\">"),
+        "{second}"
+    );
+    assert!(!t.out().join("tags/recovery/page/3").exists());
+    // Each list page is its own canonical URL.
+    let html = t.read("tags/recovery/page/2/index.html");
+    assert!(
+        html.contains(
+            "<link rel=\"canonical\" href=\"https://clinic.example/skin/tags/recovery/page/2/\">"
+        ),
+        "{html}"
+    );
+    // A tag with one article has one page and no pagination.
+    let single = t.main_of("tags/skin-care/index.html");
+    assert!(!single.contains("class=\"pagination\""), "{single}");
+}
+
+#[test]
 fn tags_that_differ_only_in_case_are_one_tag() {
     let t = SiteTest::from_fixture("tags");
     t.change_file(
