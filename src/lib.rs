@@ -242,11 +242,13 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
     )?;
     let staging = output::Staging::begin(&config.output, &[&content, &site_yaml, &config.root])?;
     let index_now = config.site.search && !config.reuse_search_index;
-    // The index is built on a thread of its own while the pages render.
+    // The index is built on a thread of its own while the pages render;
+    // the last build's bundle is kept when the indexed pages are the same.
     let indexer = if index_now {
         Some(search::Indexer::start(
             search::indexable_paths(&loaded.site),
             &config.site.language,
+            Some(staging.output()),
         )?)
     } else {
         None
@@ -270,10 +272,15 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
             .try_for_each(|(rel, path)| staging.copy(rel, path))?;
         n += loaded.statics.len() + loaded.assets.len();
         if let Some(indexer) = indexer {
-            let (files, seconds) = indexer.finish()?;
-            for f in files {
-                staging.write(&f.path, &f.bytes)?;
-                n += 1;
+            let (indexed, seconds) = indexer.finish()?;
+            match indexed {
+                search::Indexed::Built(files) => {
+                    for f in files {
+                        staging.write(&f.path, &f.bytes)?;
+                        n += 1;
+                    }
+                }
+                search::Indexed::Unchanged => n += search::reuse_previous(&staging)?,
             }
             search_seconds = Some(seconds);
         } else if config.site.search {

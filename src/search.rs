@@ -62,13 +62,13 @@ pub fn index_site(
     language: &str,
     html_of: impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<OutputFile>, Error> {
-    let indexer = Indexer::start(indexable_paths(site), language)?;
+    let indexer = Indexer::start(indexable_paths(site), language, None)?;
     for path in indexer.paths() {
         if let Some(html) = html_of(path) {
             indexer.add(path, html.as_bytes());
         }
     }
-    indexer.finish().map(|(files, _)| files)
+    indexer.finish().map(|(indexed, _)| built(indexed))
 }
 
 /// Whether a Pagefind bundle file is published. The bundled Pagefind UIs,
@@ -102,15 +102,100 @@ fn index_language(language: &str) -> String {
 /// Safe to call from inside an async runtime (`serve`): the indexer runs
 /// its own runtime on a thread of its own.
 pub fn build_index(pages: Vec<(String, String)>, language: &str) -> Result<Vec<OutputFile>, Error> {
-    let indexer = Indexer::start(pages.iter().map(|(p, _)| p.clone()), language)?;
+    let indexer = Indexer::start(pages.iter().map(|(p, _)| p.clone()), language, None)?;
     for (path, html) in pages {
         indexer.add(&path, html.as_bytes());
     }
-    indexer.finish().map(|(files, _)| files)
+    indexer.finish().map(|(indexed, _)| built(indexed))
 }
 
-/// The bundle's files and the seconds the indexer spent inside Pagefind.
-type Bundle = (Vec<OutputFile>, f64);
+/// The files of a bundle built without a previous one to compare with.
+fn built(indexed: Indexed) -> Vec<OutputFile> {
+    match indexed {
+        Indexed::Built(files) => files,
+        Indexed::Unchanged => Vec::new(),
+    }
+}
+
+/// The input key recorded in the bundle under `output`, when that bundle
+/// is complete enough to be reused.
+fn previous_key(output: &std::path::Path) -> Option<String> {
+    let dir = output.join(BUNDLE_DIR);
+    let complete = ["pagefind.js", "pagefind-entry.json"]
+        .iter()
+        .all(|f| dir.join(f).is_file());
+    complete
+        .then(|| std::fs::read_to_string(dir.join(INPUT_KEY)).ok())
+        .flatten()
+}
+
+/// A digest of everything Pagefind is given: careleaf's version (which pins
+/// Pagefind's), the options, and each page's path and indexed part in the
+/// order they are added. Equal keys give the same index.
+struct InputKey {
+    hashers: [std::hash::DefaultHasher; 2],
+    pages: usize,
+}
+
+impl InputKey {
+    fn new(language: &str) -> InputKey {
+        use std::hash::Hasher;
+        let mut hashers = [
+            std::hash::DefaultHasher::new(),
+            std::hash::DefaultHasher::new(),
+        ];
+        for (seed, h) in hashers.iter_mut().enumerate() {
+            h.write_usize(seed);
+            h.write(env!("CARGO_PKG_VERSION").as_bytes());
+            h.write(language.as_bytes());
+            for e in EXCLUDE {
+                h.write(e.as_bytes());
+                h.write_u8(0);
+            }
+        }
+        InputKey { hashers, pages: 0 }
+    }
+
+    fn page(&mut self, path: &str, part: &str) {
+        use std::hash::Hasher;
+        for h in &mut self.hashers {
+            h.write(path.as_bytes());
+            h.write_u8(0);
+            h.write(part.as_bytes());
+            h.write_u8(0);
+        }
+        self.pages += 1;
+    }
+
+    fn finish(&self) -> String {
+        use std::hash::Hasher;
+        format!(
+            "careleaf {} search input {:016x}{:016x}, {} pages\n",
+            env!("CARGO_PKG_VERSION"),
+            self.hashers[0].finish(),
+            self.hashers[1].finish(),
+            self.pages
+        )
+    }
+}
+
+/// The file, in the bundle folder, that records what the index was built
+/// from (see [`InputKey`]), so the next build can tell whether it is still
+/// right.
+const INPUT_KEY: &str = ".careleaf-input";
+
+/// What an [`Indexer`] produced.
+#[derive(Debug)]
+pub enum Indexed {
+    /// A new bundle: its files, with paths under [`BUNDLE_DIR`], sorted.
+    Built(Vec<OutputFile>),
+    /// Pagefind would get exactly what the previous build gave it, so the
+    /// previous bundle is still right: copy it over ([`reuse_previous`]).
+    Unchanged,
+}
+
+/// What the indexer produced and the seconds it spent inside Pagefind.
+type Bundle = (Indexed, f64);
 
 /// Builds the search index on a thread of its own while the site renders.
 ///
@@ -139,15 +224,23 @@ pub struct Indexer {
     /// Set when the indexer is dropped without `finish` (a failed build):
     /// the thread then stops instead of building an index nobody reads.
     cancelled: Arc<AtomicBool>,
+    /// Set by `finish`: every page has been sent.
+    finishing: Arc<AtomicBool>,
 }
 
 impl Indexer {
     /// Starts an indexer for the pages at `paths` (output paths such as
-    /// `articles/x/index.html`; any order, duplicates ignored).
+    /// `articles/x/index.html`; any order, duplicates ignored). With
+    /// `previous` (the output folder of the last build), `finish` says
+    /// [`Indexed::Unchanged`] instead of building when the pages the index
+    /// reads are the same as that build's: a build after a change to the
+    /// CSS, a static file or a template outside `<main>` skips the index.
     pub fn start(
         paths: impl IntoIterator<Item = String>,
         language: &str,
+        previous: Option<&std::path::Path>,
     ) -> Result<Indexer, Error> {
+        let previous_key = previous.and_then(previous_key);
         let mut paths: Vec<String> = paths.into_iter().collect();
         paths.sort();
         paths.dedup();
@@ -162,9 +255,20 @@ impl Indexer {
         let thread_paths = Arc::clone(&paths);
         let cancelled = Arc::new(AtomicBool::new(false));
         let thread_cancelled = Arc::clone(&cancelled);
+        let finishing = Arc::new(AtomicBool::new(false));
+        let thread_finishing = Arc::clone(&finishing);
         let thread = std::thread::Builder::new()
             .name("careleaf-index".into())
-            .spawn(move || index_in_order(&thread_paths, &receiver, language, &thread_cancelled))
+            .spawn(move || {
+                index_in_order(
+                    &thread_paths,
+                    &receiver,
+                    language,
+                    &thread_cancelled,
+                    &thread_finishing,
+                    previous_key,
+                )
+            })
             .map_err(|e| {
                 Error::Other(format!(
                     "building the search index: starting the indexer: {e}"
@@ -176,6 +280,7 @@ impl Indexer {
             sender: Some(sender),
             thread: Some(thread),
             cancelled,
+            finishing,
         })
     }
 
@@ -195,10 +300,10 @@ impl Indexer {
         }
     }
 
-    /// Waits for the indexer and returns the bundle's files (paths under
-    /// [`BUNDLE_DIR`], sorted) and the seconds the indexer spent inside
-    /// Pagefind. Pages never added are left out of the index.
+    /// Waits for the indexer and returns what it produced and the seconds it
+    /// spent inside Pagefind. Pages never added are left out of the index.
     pub fn finish(mut self) -> Result<Bundle, Error> {
+        self.finishing.store(true, Ordering::Relaxed);
         self.sender = None;
         let panicked =
             || Error::Other("building the search index: the indexer thread panicked".into());
@@ -222,6 +327,8 @@ fn index_in_order(
     receiver: &mpsc::Receiver<(usize, String)>,
     language: String,
     cancelled: &AtomicBool,
+    finishing: &AtomicBool,
+    previous_key: Option<String>,
 ) -> Result<Bundle, Error> {
     let err = |what: &str, e: &dyn std::fmt::Display| {
         Error::Other(format!("building the search index: {what}: {e}"))
@@ -230,71 +337,87 @@ fn index_in_order(
         .build()
         .map_err(|e| err("starting the indexer", &e))?;
     let mut busy = Duration::ZERO;
-    let files = runtime.block_on(async {
+    let mut key = InputKey::new(&language);
+    let indexed = runtime.block_on(async {
         let options = PagefindServiceConfig::builder()
             .force_language(language)
             .exclude_selectors(EXCLUDE.iter().map(|s| s.to_string()).collect())
             .build();
         let mut index = PagefindIndex::new(Some(options)).map_err(|e| err("options", &e))?;
+        let mut add = async |index: &mut PagefindIndex, i: usize, html: String| {
+            if cancelled.load(Ordering::Relaxed) {
+                return Err(err("cancelled", &"the build stopped"));
+            }
+            let start = Instant::now();
+            let added = index
+                .add_html_file(Some(paths[i].clone()), None, html)
+                .await;
+            busy += start.elapsed();
+            added.map(|_| ()).map_err(|e| err(&paths[i], &e))
+        };
         let mut waiting: BTreeMap<usize, String> = BTreeMap::new();
         let mut next = 0;
         let mut failed = None;
-        // Runs until every sender is gone (`finish`), then adds what is
-        // still waiting: pages after a path that never came.
-        let mut open = true;
-        while open || !waiting.is_empty() {
-            match open.then(|| receiver.recv()) {
-                Some(Ok((i, html))) => {
-                    waiting.insert(i, html);
-                }
-                Some(Err(_)) => open = false,
-                None => {}
+        // While pages come in, add each as soon as the ones before it are
+        // in (whether the index is needed at all is known only at the end).
+        // Once `finish` is called, pages still queued are only collected:
+        // the key decides whether they are added.
+        while let Ok((i, html)) = receiver.recv() {
+            waiting.insert(i, html);
+            if finishing.load(Ordering::Relaxed) {
+                continue;
             }
-            while let Some((&i, _)) = waiting.first_key_value() {
-                if open && i > next {
+            while let Some(entry) = waiting.first_entry() {
+                if *entry.key() > next {
                     break;
                 }
-                let Some((i, html)) = waiting.pop_first() else {
-                    break;
-                };
+                let (i, html) = entry.remove_entry();
                 next = i + 1;
-                if failed.is_some() {
-                    continue;
-                }
-                if cancelled.load(Ordering::Relaxed) {
-                    failed = Some(err("cancelled", &"the build stopped"));
-                    continue;
-                }
-                let start = Instant::now();
-                let added = index
-                    .add_html_file(Some(paths[i].clone()), None, html)
-                    .await;
-                busy += start.elapsed();
-                if let Err(e) = added {
-                    failed = Some(err(&paths[i], &e));
+                key.page(&paths[i], &html);
+                if failed.is_none()
+                    && let Err(e) = add(&mut index, i, html).await
+                {
+                    failed = Some(e);
                 }
             }
         }
         if let Some(e) = failed {
             return Err(e);
         }
+        // Every page is in. What is still waiting (queued when `finish`
+        // came, or after a page that never came) counts in the key, in
+        // order, before anything else is added.
+        for (&i, html) in &waiting {
+            key.page(&paths[i], html);
+        }
+        let key = key.finish();
+        if previous_key.as_deref() == Some(key.as_str()) {
+            return Ok(Indexed::Unchanged);
+        }
+        for (i, html) in waiting {
+            add(&mut index, i, html).await?;
+        }
         let start = Instant::now();
         let files = index.get_files().await.map_err(|e| err("writing", &e));
         busy += start.elapsed();
-        files
-    })?;
-    let mut out: Vec<OutputFile> = files
-        .into_iter()
-        .filter_map(|f| {
-            let name = f.filename.to_string_lossy().replace('\\', "/");
-            published(&name).then(|| OutputFile {
-                path: format!("{BUNDLE_DIR}{name}"),
-                bytes: f.contents,
+        let mut out: Vec<OutputFile> = files?
+            .into_iter()
+            .filter_map(|f| {
+                let name = f.filename.to_string_lossy().replace('\\', "/");
+                published(&name).then(|| OutputFile {
+                    path: format!("{BUNDLE_DIR}{name}"),
+                    bytes: f.contents,
+                })
             })
-        })
-        .collect();
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((out, busy.as_secs_f64()))
+            .collect();
+        out.push(OutputFile {
+            path: format!("{BUNDLE_DIR}{INPUT_KEY}"),
+            bytes: key.into_bytes(),
+        });
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Indexed::Built(out))
+    })?;
+    Ok((indexed, busy.as_secs_f64()))
 }
 
 /// The part of a rendered page the index reads: the `<html>` start tag, the
@@ -500,12 +623,26 @@ mod tests {
         let (sender, receiver) = mpsc::channel();
         sender.send((0, whole.clone())).expect("send");
         drop(sender);
-        let (untrimmed, _) =
-            index_in_order(&paths, &receiver, "en".into(), &AtomicBool::new(false)).expect("index");
+        let (untrimmed, _) = index_in_order(
+            &paths,
+            &receiver,
+            "en".into(),
+            &AtomicBool::new(false),
+            &AtomicBool::new(false),
+            None,
+        )
+        .expect("index");
         let trimmed = build_index(vec![(paths[0].clone(), whole)], "en").expect("index");
-        let bytes =
-            |v: Vec<OutputFile>| v.into_iter().map(|f| (f.path, f.bytes)).collect::<Vec<_>>();
-        assert_eq!(bytes(untrimmed), bytes(trimmed));
+        // Pagefind's files, not the record of its input (which differs).
+        let bytes = |v: Vec<OutputFile>| {
+            v.into_iter()
+                .filter(|f| !f.path.ends_with(INPUT_KEY))
+                .map(|f| (f.path, f.bytes))
+                .collect::<Vec<_>>()
+        };
+        let (untrimmed, trimmed) = (bytes(built(untrimmed)), bytes(trimmed));
+        assert!(untrimmed.len() > 5);
+        assert!(untrimmed == trimmed, "the trimmed page gives another index");
         // Trimming an already trimmed page changes nothing.
         assert_eq!(indexed_part(part.as_bytes()), part);
     }
@@ -516,6 +653,63 @@ mod tests {
         assert_eq!(indexed_part(html.as_bytes()), html);
         let no_title = "<html><body><main><p>Text.</p></main></body></html>";
         assert_eq!(indexed_part(no_title.as_bytes()), no_title);
+    }
+
+    #[test]
+    fn the_previous_bundle_is_kept_only_while_the_indexed_pages_are_the_same() {
+        let out = tempfile::tempdir().expect("temp dir");
+        let index = |pages: &[(&str, String)], previous: Option<&std::path::Path>| {
+            let indexer = Indexer::start(pages.iter().map(|(p, _)| p.to_string()), "en", previous)
+                .expect("start");
+            // Pages arrive in any order, files the index skips too.
+            indexer.add("tags/index.html", b"<html><main>Tags</main></html>");
+            for (path, html) in pages.iter().rev() {
+                indexer.add(path, html.as_bytes());
+            }
+            indexer.finish().expect("index").0
+        };
+        let pages = vec![
+            ("a/index.html", page("A", "First page text.")),
+            ("b/index.html", page("B", "Second page text.")),
+        ];
+        let Indexed::Built(files) = index(&pages, Some(out.path())) else {
+            panic!("no previous bundle: built");
+        };
+        let key = files
+            .iter()
+            .find(|f| f.path == format!("{BUNDLE_DIR}{INPUT_KEY}"))
+            .expect("input key in the bundle");
+        assert!(String::from_utf8_lossy(&key.bytes).contains("2 pages"));
+        for f in &files {
+            let dest = out.path().join(&f.path);
+            std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+            std::fs::write(dest, &f.bytes).expect("write");
+        }
+        assert!(matches!(
+            index(&pages, Some(out.path())),
+            Indexed::Unchanged
+        ));
+        // Outside <main> is not indexed: a new header keeps the bundle.
+        let mut header = pages.clone();
+        header[0].1 = header[0].1.replace("Book a consultation", "Call us");
+        assert!(matches!(
+            index(&header, Some(out.path())),
+            Indexed::Unchanged
+        ));
+        let mut edited = pages.clone();
+        edited[1].1 = page("B", "Second page text, edited.");
+        assert!(matches!(
+            index(&edited, Some(out.path())),
+            Indexed::Built(_)
+        ));
+        assert!(matches!(
+            index(&pages[..1], Some(out.path())),
+            Indexed::Built(_)
+        ));
+        assert!(matches!(index(&pages, None), Indexed::Built(_)));
+        // A bundle with files missing is not reused.
+        std::fs::remove_file(out.path().join("pagefind/pagefind.js")).expect("rm");
+        assert!(matches!(index(&pages, Some(out.path())), Indexed::Built(_)));
     }
 
     #[test]

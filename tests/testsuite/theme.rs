@@ -209,6 +209,29 @@ fn rebuild_can_reuse_the_previous_search_index() {
 }
 
 #[test]
+fn the_index_is_rebuilt_when_an_indexed_page_changes_and_kept_otherwise() {
+    let t = SiteTest::example_site();
+    t.build();
+    let key = t.read("pagefind/.careleaf-input");
+    let entry = t.read("pagefind/pagefind-entry.json");
+    // A static file is not in the index: the bundle is kept as it was.
+    t.change_file("static/notes.txt", "Not a page.\n");
+    t.build();
+    assert_eq!(t.read("pagefind/.careleaf-input"), key);
+    assert_eq!(t.read("pagefind/pagefind-entry.json"), entry);
+    assert!(t.out().join("pagefind/pagefind.js").is_file());
+    assert!(t.out().join("notes.txt").is_file());
+    // A new word in a page is: the index is built again.
+    t.change_file(
+        "content/about.md",
+        "---\ntitle: About us\ndescription: Who we are.\n---\nA new word: zyxwvut.\n",
+    );
+    t.build();
+    assert_ne!(t.read("pagefind/.careleaf-input"), key);
+    assert_ne!(t.read("pagefind/pagefind-entry.json"), entry);
+}
+
+#[test]
 fn search_off_writes_no_index_no_page_and_no_box() {
     let t = SiteTest::empty();
     t.change_file(
