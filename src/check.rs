@@ -376,6 +376,19 @@ pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
 pub struct PageChecks {
     settings: String,
     pages: HashMap<String, PageCheck>,
+    /// Keep nothing: a one-off build or check would only hold a second copy
+    /// of every finding until it ends (tens of MB on a large site).
+    one_shot: bool,
+}
+
+impl PageChecks {
+    /// A cache that stores nothing, for a single build or check.
+    pub fn one_shot() -> PageChecks {
+        PageChecks {
+            one_shot: true,
+            ..PageChecks::default()
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -438,6 +451,7 @@ pub fn run_cached(
         *cache = PageChecks {
             settings,
             pages: HashMap::new(),
+            one_shot: cache.one_shot,
         };
     }
     let mut out = Vec::new();
@@ -464,6 +478,7 @@ pub fn run_cached(
         .pages
         .iter()
         .zip(&per_page)
+        .filter(|_| !cache.one_shot)
         .map(|(p, diags)| {
             (
                 p.rel.clone(),

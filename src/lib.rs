@@ -98,7 +98,9 @@ pub(crate) fn read_input(file: source::SourceFile) -> Input {
 
 /// Reads and resolves the whole site, and runs the content checks.
 pub fn load(config: &Config, today: Date) -> Result<Loaded, Error> {
-    load_cached(config, today, &mut incremental::Cache::default())
+    let mut cache = incremental::Cache::default();
+    cache.checks = check::PageChecks::one_shot();
+    load_cached(config, today, &mut cache)
 }
 
 /// `load`, reusing the texts and parse results of files that did not change
