@@ -989,6 +989,206 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Articles per list page of section `i`, and its number of list pages.
+    fn section_pages(&self, i: usize) -> (usize, usize) {
+        let p = &self.site.pages[i];
+        let kids = self.site.children.get(&i).map_or(0, Vec::len);
+        let per =
+            p.fm.paginate_by
+                .unwrap_or(self.config.site.paginate_by)
+                .max(1);
+        (per, kids.div_ceil(per).max(1))
+    }
+
+    /// List page `n` (0-based) of section `i`, whose page context is `page`.
+    fn section_list_page(
+        &self,
+        i: usize,
+        page: &PageCtx,
+        n: usize,
+        emit: &(dyn Fn(String, Vec<u8>) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        let p = &self.site.pages[i];
+        let kids = self.site.children.get(&i).map(Vec::as_slice).unwrap_or(&[]);
+        let (per, total) = self.section_pages(i);
+        let template = p.fm.template.as_deref().unwrap_or("section.html");
+        let pages: Vec<SummaryCtx> = kids
+            .iter()
+            .skip(n * per)
+            .take(per)
+            .map(|&k| self.summary(&self.site.pages[k]))
+            .collect();
+        let page_url = |k: usize| {
+            if k == 0 {
+                self.config.url(&p.path)
+            } else {
+                self.config.url(&format!("{}page/{}/", p.path, k + 1))
+            }
+        };
+        let paginator = PaginatorCtx {
+            current: n + 1,
+            total,
+            previous: if n > 0 {
+                page_url(n - 1)
+            } else {
+                String::new()
+            },
+            next: if n + 1 < total {
+                page_url(n + 1)
+            } else {
+                String::new()
+            },
+        };
+        let out = if n == 0 {
+            format!("{}index.html", p.path)
+        } else {
+            format!("{}page/{}/index.html", p.path, n + 1)
+        };
+        // Each list page is its own canonical URL (issue 6): search
+        // engines drop page 2+ when they point at page 1.
+        let paged;
+        let this_page = if n == 0 {
+            page
+        } else {
+            let mut c = page.clone();
+            c.url = page_url(n);
+            c.permalink = self.config.permalink(&format!("{}page/{}/", p.path, n + 1));
+            c.jsonld = seo::page_jsonld(
+                self.site,
+                self.config,
+                i,
+                &c,
+                self.treatments
+                    .get(p.treatment.as_deref().unwrap_or(""))
+                    .copied(),
+            );
+            paged = c;
+            &paged
+        };
+        emit(
+            out,
+            self.render(
+                template,
+                &SectionTemplate {
+                    page: this_page,
+                    pages,
+                    paginator,
+                },
+            )?,
+        )?;
+        Ok(())
+    }
+
+    /// Which list page (0-based) of a section's `Job::Page` or a
+    /// `Job::Tag` shows page `kid`; `None` when it does not list it.
+    pub fn list_page_of(&self, job: &Job, kid: usize) -> Option<usize> {
+        let (list, per) = match job {
+            Job::Page(i) if self.site.pages.get(*i)?.kind == PageKind::Section => {
+                (self.site.children.get(i)?, self.section_pages(*i).0)
+            }
+            Job::Tag(t) => (self.site.tags.get(t)?, self.config.site.paginate_by.max(1)),
+            _ => return None,
+        };
+        list.iter().position(|&k| k == kid).map(|at| at / per)
+    }
+
+    /// Renders only list page `n` (0-based) of a section's `Job::Page` or of
+    /// a `Job::Tag`: the file `render_job` writes for that list page. `serve`
+    /// uses it when an edit changes what one list page shows of an article.
+    pub fn render_list_page(
+        &self,
+        job: &Job,
+        n: usize,
+        sink: &(dyn Fn(OutputFile) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        let emit = |path: String, bytes: Vec<u8>| -> Result<(), Error> {
+            sink(OutputFile { path, bytes })
+        };
+        match job {
+            Job::Page(i)
+                if self
+                    .site
+                    .pages
+                    .get(*i)
+                    .is_some_and(|p| p.kind == PageKind::Section) =>
+            {
+                self.section_list_page(*i, &self.page_ctx(*i), n, &emit)
+            }
+            Job::Tag(t) => self.tag_list_page(t, n, &emit),
+            _ => Err(Error::Other(format!("{job:?} has no list pages"))),
+        }
+    }
+
+    /// List page `n` (0-based) of tag `t`.
+    fn tag_list_page(
+        &self,
+        t: &str,
+        n: usize,
+        emit: &(dyn Fn(String, Vec<u8>) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        let c = self.config;
+        let Some(pages) = self.site.tags.get(t) else {
+            return Ok(());
+        };
+        let mut crumbs = self.home_crumbs();
+        crumbs.push(LinkCtx {
+            name: "Topics".into(),
+            url: c.url("tags/"),
+        });
+        let slug = slugify(t);
+        // Paginated like sections: a popular topic on a large site
+        // lists thousands of articles.
+        let per = c.site.paginate_by.max(1);
+        let total = pages.len().div_ceil(per).max(1);
+        let path_of = |n: usize| {
+            if n == 0 {
+                format!("tags/{slug}/")
+            } else {
+                format!("tags/{slug}/page/{}/", n + 1)
+            }
+        };
+        let url_of = |n: usize| c.url(&path_of(n));
+        let page = self.generated_page(
+            &format!("Topic: {t}"),
+            &format!("Articles about {t}."),
+            &path_of(n),
+            crumbs.clone(),
+        );
+        let tag = TagCtx {
+            name: t.to_string(),
+            url: url_of(0),
+            count: pages.len(),
+            pages: pages
+                .iter()
+                .skip(n * per)
+                .take(per)
+                .map(|&i| self.summary(&self.site.pages[i]))
+                .collect(),
+        };
+        let paginator = PaginatorCtx {
+            current: n + 1,
+            total,
+            previous: if n > 0 { url_of(n - 1) } else { String::new() },
+            next: if n + 1 < total {
+                url_of(n + 1)
+            } else {
+                String::new()
+            },
+        };
+        emit(
+            format!("{}index.html", path_of(n)),
+            self.render(
+                "tag.html",
+                &TagTemplate {
+                    page: &page,
+                    tag,
+                    paginator,
+                },
+            )?,
+        )?;
+        Ok(())
+    }
+
     fn render_page(
         &self,
         i: usize,
@@ -1026,82 +1226,13 @@ impl<'a> Renderer<'a> {
                 )?;
             }
             PageKind::Section => {
-                let kids = self.site.children.get(&i).map(Vec::as_slice).unwrap_or(&[]);
-                let per =
-                    p.fm.paginate_by
-                        .unwrap_or(self.config.site.paginate_by)
-                        .max(1);
-                let total = kids.len().div_ceil(per).max(1);
-                let template = p.fm.template.as_deref().unwrap_or("section.html");
                 if p.path == "faq/" {
                     // The FAQ intro page is rendered by `render_generated`.
                     return Ok(());
                 }
+                let (_, total) = self.section_pages(i);
                 for n in 0..total {
-                    let pages: Vec<SummaryCtx> = kids
-                        .iter()
-                        .skip(n * per)
-                        .take(per)
-                        .map(|&k| self.summary(&self.site.pages[k]))
-                        .collect();
-                    let page_url = |k: usize| {
-                        if k == 0 {
-                            self.config.url(&p.path)
-                        } else {
-                            self.config.url(&format!("{}page/{}/", p.path, k + 1))
-                        }
-                    };
-                    let paginator = PaginatorCtx {
-                        current: n + 1,
-                        total,
-                        previous: if n > 0 {
-                            page_url(n - 1)
-                        } else {
-                            String::new()
-                        },
-                        next: if n + 1 < total {
-                            page_url(n + 1)
-                        } else {
-                            String::new()
-                        },
-                    };
-                    let out = if n == 0 {
-                        format!("{}index.html", p.path)
-                    } else {
-                        format!("{}page/{}/index.html", p.path, n + 1)
-                    };
-                    // Each list page is its own canonical URL (issue 6): search
-                    // engines drop page 2+ when they point at page 1.
-                    let paged;
-                    let this_page = if n == 0 {
-                        &page
-                    } else {
-                        let mut c = page.clone();
-                        c.url = page_url(n);
-                        c.permalink = self.config.permalink(&format!("{}page/{}/", p.path, n + 1));
-                        c.jsonld = seo::page_jsonld(
-                            self.site,
-                            self.config,
-                            i,
-                            &c,
-                            self.treatments
-                                .get(p.treatment.as_deref().unwrap_or(""))
-                                .copied(),
-                        );
-                        paged = c;
-                        &paged
-                    };
-                    emit(
-                        out,
-                        self.render(
-                            template,
-                            &SectionTemplate {
-                                page: this_page,
-                                pages,
-                                paginator,
-                            },
-                        )?,
-                    )?;
+                    self.section_list_page(i, &page, n, emit)?;
                 }
             }
         }
@@ -1308,66 +1439,11 @@ impl<'a> Renderer<'a> {
                 )
             }
             Job::Tag(t) => {
-                let Some(pages) = self.site.tags.get(t) else {
-                    return Ok(());
-                };
-                let mut crumbs = self.home_crumbs();
-                crumbs.push(LinkCtx {
-                    name: "Topics".into(),
-                    url: c.url("tags/"),
+                let total = self.site.tags.get(t).map_or(0, |pages| {
+                    pages.len().div_ceil(c.site.paginate_by.max(1)).max(1)
                 });
-                let slug = slugify(t);
-                // Paginated like sections: a popular topic on a large site
-                // lists thousands of articles.
-                let per = c.site.paginate_by.max(1);
-                let total = pages.len().div_ceil(per).max(1);
-                let path_of = |n: usize| {
-                    if n == 0 {
-                        format!("tags/{slug}/")
-                    } else {
-                        format!("tags/{slug}/page/{}/", n + 1)
-                    }
-                };
-                let url_of = |n: usize| c.url(&path_of(n));
                 for n in 0..total {
-                    let page = self.generated_page(
-                        &format!("Topic: {t}"),
-                        &format!("Articles about {t}."),
-                        &path_of(n),
-                        crumbs.clone(),
-                    );
-                    let tag = TagCtx {
-                        name: t.clone(),
-                        url: url_of(0),
-                        count: pages.len(),
-                        pages: pages
-                            .iter()
-                            .skip(n * per)
-                            .take(per)
-                            .map(|&i| self.summary(&self.site.pages[i]))
-                            .collect(),
-                    };
-                    let paginator = PaginatorCtx {
-                        current: n + 1,
-                        total,
-                        previous: if n > 0 { url_of(n - 1) } else { String::new() },
-                        next: if n + 1 < total {
-                            url_of(n + 1)
-                        } else {
-                            String::new()
-                        },
-                    };
-                    emit(
-                        format!("{}index.html", path_of(n)),
-                        self.render(
-                            "tag.html",
-                            &TagTemplate {
-                                page: &page,
-                                tag,
-                                paginator,
-                            },
-                        )?,
-                    )?;
+                    self.tag_list_page(t, n, emit)?;
                 }
                 Ok(())
             }
