@@ -430,6 +430,8 @@ pub struct Update {
     pub removed: Vec<String>,
     /// Render jobs that ran.
     pub jobs: usize,
+    /// Files rendered (changed or not).
+    pub rendered: usize,
     /// True when everything was re-rendered.
     pub full: bool,
 }
@@ -681,9 +683,16 @@ impl Outputs {
         if benefits_dirty {
             dirty.extend([other(Job::BenefitsIndex)]);
         }
+        // Lists (a section's pages, a tag's pages) whose members and order
+        // are unchanged, as a patch guarantees (front matter is the same):
+        // only the list page that shows a changed summary is rendered again.
+        let mut list_pages: BTreeSet<(Key, Job, usize)> = BTreeSet::new();
         for (t, pages) in &prev.tags {
-            if pages.iter().any(|&i| summary_changed(i)) {
-                dirty.extend([other(Job::Tag(t.clone()))]);
+            for &i in pages.iter().filter(|&&i| summary_changed(i)) {
+                let job = Job::Tag(t.clone());
+                if let Some(n) = renderer.list_page_of(&job, i) {
+                    list_pages.insert((Key::Other(job.clone()), job, n));
+                }
             }
         }
         let mut faq_dirty = false;
@@ -715,7 +724,15 @@ impl Outputs {
                 && let Some(parent) = site.pages[i].parent
                 && site.pages[parent].kind == PageKind::Section
             {
-                dirty.extend([page(parent)]);
+                let (key, job) = page(parent);
+                match renderer.list_page_of(&job, i) {
+                    Some(n) => {
+                        list_pages.insert((key, job, n));
+                    }
+                    None => {
+                        dirty.extend([(key, job)]);
+                    }
+                }
             }
         }
         if changed.iter().any(|&i| summary_changed(i)) {
@@ -757,6 +774,33 @@ impl Outputs {
         let produced = produced
             .into_inner()
             .map_err(|_| Error::Other("a render thread panicked".into()))?;
+        // Single list pages of jobs that do not run whole: the file replaces
+        // the one at the same path; the job's other files stay.
+        let whole: BTreeSet<&Key> = to_run.iter().map(|(k, _)| k).collect();
+        let list_files: Mutex<Vec<OutputFile>> = Mutex::new(Vec::new());
+        for (key, job, n) in &list_pages {
+            if whole.contains(key) {
+                continue;
+            }
+            renderer.render_list_page(job, *n, &|f: OutputFile| {
+                if prev
+                    .jobs
+                    .get(key)
+                    .is_some_and(|paths| paths.contains(&f.path))
+                {
+                    list_files
+                        .lock()
+                        .map_err(|_| Error::Other("a render thread panicked".into()))?
+                        .push(f);
+                    Ok(())
+                } else {
+                    Err(Error::Other(format!(
+                        "list page {} is not one of the last build's files",
+                        f.path
+                    )))
+                }
+            })?;
+        }
         prev.related = renderer.related_ranking().clone();
 
         let mut gone: BTreeSet<String> = BTreeSet::new();
@@ -766,6 +810,7 @@ impl Outputs {
             }
             prev.jobs.insert(k.clone(), Vec::new());
         }
+        let mut rendered = produced.len();
         let mut changed_files = BTreeSet::new();
         for (k, f) in produced {
             gone.remove(&f.path);
@@ -774,6 +819,17 @@ impl Outputs {
                 changed_files.insert(f.path.clone());
             }
             prev.jobs.entry(k).or_default().push(f.path.clone());
+            self.files.insert(f.path, bytes);
+        }
+        let list_files = list_files
+            .into_inner()
+            .map_err(|_| Error::Other("a render thread panicked".into()))?;
+        rendered += list_files.len();
+        for f in list_files {
+            let bytes: Arc<[u8]> = Arc::from(f.bytes);
+            if self.files.get(&f.path).is_none_or(|old| *old != bytes) {
+                changed_files.insert(f.path.clone());
+            }
             self.files.insert(f.path, bytes);
         }
         let mut removed = Vec::new();
@@ -785,7 +841,8 @@ impl Outputs {
         Ok(Some(Update {
             changed: changed_files.into_iter().collect(),
             removed,
-            jobs: to_run.len(),
+            jobs: to_run.len() + list_pages.len(),
+            rendered,
             full: false,
         }))
     }
@@ -988,6 +1045,7 @@ impl Outputs {
         if full {
             gone.extend(self.files.keys().cloned());
         }
+        let rendered = produced.len();
         let mut changed_files = BTreeSet::new();
         for (k, f) in produced {
             gone.remove(&f.path);
@@ -1034,6 +1092,7 @@ impl Outputs {
             changed: changed_files.into_iter().collect(),
             removed,
             jobs: to_run.len(),
+            rendered,
             full,
         })
     }

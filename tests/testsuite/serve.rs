@@ -538,6 +538,60 @@ fn a_body_edit_of_any_page_is_patched_and_equals_a_clean_build() {
     }
 }
 
+/// An edit that changes what a list shows of an article (its reading time)
+/// re-renders only the list pages that show it, not every page of its
+/// section and tags, and the result equals a clean build.
+#[test]
+fn a_summary_change_rerenders_only_the_list_pages_that_show_it() {
+    let t = SiteTest::example_site();
+    edit(&t, "site.yaml", |x| {
+        x.replace("paginate_by: 10", "paginate_by: 2")
+    });
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the example site builds");
+    let lists_before: Vec<String> = s
+        .outputs
+        .files()
+        .keys()
+        .filter(|p| p.contains("/page/"))
+        .cloned()
+        .collect();
+    assert!(lists_before.len() > 4, "{lists_before:?}");
+    let filler = "More words for the reading time. ".repeat(200);
+    edit(&t, ARTICLE, |x| format!("{x}\n{filler}\n"));
+    let u = s.rebuild(&t, &[ARTICLE]).expect("builds");
+    assert!(s.patched, "a body edit is patched");
+    assert_same(&t, &s, "a longer article");
+    // The article's section list page and tag list pages changed (reading
+    // time); the other list pages of the section and tags were not rendered.
+    let lists: Vec<&String> = u
+        .changed
+        .iter()
+        .filter(|p| p.starts_with("microneedling/") && !p.contains("aftercare"))
+        .collect();
+    assert!(!lists.is_empty(), "{:?}", u.changed);
+    assert!(
+        u.changed.iter().any(|p| p.starts_with("tags/aftercare/")),
+        "{:?}",
+        u.changed
+    );
+    let section_pages = s
+        .outputs
+        .files()
+        .keys()
+        .filter(|p| p.starts_with("microneedling/page/") || *p == "microneedling/index.html")
+        .count();
+    assert!(section_pages > 2, "the section has several list pages");
+    // Without list pages alone, every list page of the section and of the
+    // article's tags would be rendered again.
+    assert!(
+        u.rendered < section_pages,
+        "{} files rendered: {:?}",
+        u.rendered,
+        u.changed
+    );
+}
+
 /// Timestamps alone are enough when the watcher missed nothing: an edit that
 /// changes the size is picked up without `mark_changed`.
 #[test]
