@@ -753,27 +753,7 @@ impl Outputs {
             .into_iter()
             .filter(|(_, j)| matches!(j, Job::Page(_)) || others.contains(j))
             .collect();
-        let produced: Mutex<Vec<(Key, OutputFile)>> = Mutex::new(Vec::new());
-        let render = |(key, job): &(Key, Job)| {
-            renderer.render_job(job, &|f: OutputFile| {
-                produced
-                    .lock()
-                    .map_err(|_| Error::Other("a render thread panicked".into()))?
-                    .push((key.clone(), f));
-                Ok(())
-            })
-        };
-        // A job or two (the usual edit) on this thread: handing them to the
-        // thread pool costs wake-ups that, on a busy machine, take longer
-        // than rendering.
-        if to_run.len() <= 2 {
-            to_run.iter().try_for_each(render)?;
-        } else {
-            to_run.par_iter().try_for_each(render)?;
-        }
-        let produced = produced
-            .into_inner()
-            .map_err(|_| Error::Other("a render thread panicked".into()))?;
+        let produced = render_jobs(&renderer, &to_run)?;
         // Single list pages of jobs that do not run whole: the file replaces
         // the one at the same path; the job's other files stay.
         let whole: BTreeSet<&Key> = to_run.iter().map(|(k, _)| k).collect();
@@ -1010,24 +990,12 @@ impl Outputs {
         }
 
         // Render the dirty jobs.
-        let to_run: Vec<&Job> = jobs
+        let to_run: Vec<(Key, Job)> = jobs
             .iter()
-            .filter(|j| dirty.contains(&key_of(site, j)))
+            .map(|j| (key_of(site, j), j.clone()))
+            .filter(|(k, _)| dirty.contains(k))
             .collect();
-        let produced: Mutex<Vec<(Key, OutputFile)>> = Mutex::new(Vec::new());
-        to_run.par_iter().try_for_each(|job| {
-            let key = key_of(site, job);
-            renderer.render_job(job, &|f: OutputFile| {
-                produced
-                    .lock()
-                    .map_err(|_| Error::Other("a render thread panicked".into()))?
-                    .push((key.clone(), f));
-                Ok(())
-            })
-        })?;
-        let produced = produced
-            .into_inner()
-            .map_err(|_| Error::Other("a render thread panicked".into()))?;
+        let produced = render_jobs(&renderer, &to_run)?;
 
         // Apply: replace the outputs of every job that ran, drop the outputs
         // of jobs that no longer exist.
@@ -1096,6 +1064,31 @@ impl Outputs {
             full,
         })
     }
+}
+
+/// Renders `jobs` and returns every file each produced, with its job's key.
+/// A job or two (the usual edit) run on this thread: handing them to the
+/// thread pool costs wake-ups that, on a busy machine, take longer than
+/// rendering.
+fn render_jobs(renderer: &Renderer, jobs: &[(Key, Job)]) -> Result<Vec<(Key, OutputFile)>, Error> {
+    let produced: Mutex<Vec<(Key, OutputFile)>> = Mutex::new(Vec::new());
+    let render = |(key, job): &(Key, Job)| {
+        renderer.render_job(job, &|f: OutputFile| {
+            produced
+                .lock()
+                .map_err(|_| Error::Other("a render thread panicked".into()))?
+                .push((key.clone(), f));
+            Ok(())
+        })
+    };
+    if jobs.len() <= 2 {
+        jobs.iter().try_for_each(render)?;
+    } else {
+        jobs.par_iter().try_for_each(render)?;
+    }
+    produced
+        .into_inner()
+        .map_err(|_| Error::Other("a render thread panicked".into()))
 }
 
 fn key_of(site: &Site, job: &Job) -> Key {

@@ -930,14 +930,25 @@ fn output_files_are_readable_by_everyone() {
     let src = t.root().join("static/private.txt");
     std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     t.build();
-    for e in walkdir::WalkDir::new(t.out())
+    assert_readable_by_everyone(&t.out());
+}
+
+/// Every folder under `out` is 0755 and every file 0644; returns how many
+/// entries there are.
+#[cfg(unix)]
+fn assert_readable_by_everyone(out: &std::path::Path) -> usize {
+    use std::os::unix::fs::PermissionsExt;
+    let mut seen = 0;
+    for e in walkdir::WalkDir::new(out)
         .into_iter()
         .filter_map(Result::ok)
     {
         let mode = e.metadata().expect("metadata").permissions().mode() & 0o777;
         let want = if e.file_type().is_dir() { 0o755 } else { 0o644 };
         assert_eq!(mode, want, "{} is {mode:o}", e.path().display());
+        seen += 1;
     }
+    seen
 }
 
 /// Under a strict umask (077) files and folders are created private; the
@@ -945,7 +956,6 @@ fn output_files_are_readable_by_everyone() {
 #[cfg(unix)]
 #[test]
 fn output_is_readable_by_everyone_under_a_strict_umask() {
-    use std::os::unix::fs::PermissionsExt;
     let t = SiteTest::empty();
     t.change_file("static/css/extra.css", "a{}\n")
         .change_file("content/a/b.md", "---\ntitle: B\n---\nText.\n");
@@ -963,17 +973,10 @@ fn output_is_readable_by_everyone_under_a_strict_umask() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut seen = 0;
-    for e in walkdir::WalkDir::new(t.out())
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let mode = e.metadata().expect("metadata").permissions().mode() & 0o777;
-        let want = if e.file_type().is_dir() { 0o755 } else { 0o644 };
-        assert_eq!(mode, want, "{} is {mode:o}", e.path().display());
-        seen += 1;
-    }
-    assert!(seen > 5, "the build wrote files");
+    assert!(
+        assert_readable_by_everyone(&t.out()) > 5,
+        "the build wrote files"
+    );
 }
 
 // ---------------------------------------------------------------- init
