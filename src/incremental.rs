@@ -563,6 +563,16 @@ impl Outputs {
         &self.files
     }
 
+    /// Keeps a rendered file, noting its path in `changed` when its bytes
+    /// are new.
+    fn store(&mut self, f: OutputFile, changed: &mut BTreeSet<String>) {
+        let bytes: Arc<[u8]> = Arc::from(f.bytes);
+        if self.files.get(&f.path).is_none_or(|old| *old != bytes) {
+            changed.insert(f.path.clone());
+        }
+        self.files.insert(f.path, bytes);
+    }
+
     /// Forgets the previous build: the next update renders everything.
     pub fn clear(&mut self) {
         self.previous = None;
@@ -794,23 +804,15 @@ impl Outputs {
         let mut changed_files = BTreeSet::new();
         for (k, f) in produced {
             gone.remove(&f.path);
-            let bytes: Arc<[u8]> = Arc::from(f.bytes);
-            if self.files.get(&f.path).is_none_or(|old| *old != bytes) {
-                changed_files.insert(f.path.clone());
-            }
             prev.jobs.entry(k).or_default().push(f.path.clone());
-            self.files.insert(f.path, bytes);
+            self.store(f, &mut changed_files);
         }
         let list_files = list_files
             .into_inner()
             .map_err(|_| Error::Other("a render thread panicked".into()))?;
         rendered += list_files.len();
         for f in list_files {
-            let bytes: Arc<[u8]> = Arc::from(f.bytes);
-            if self.files.get(&f.path).is_none_or(|old| *old != bytes) {
-                changed_files.insert(f.path.clone());
-            }
-            self.files.insert(f.path, bytes);
+            self.store(f, &mut changed_files);
         }
         let mut removed = Vec::new();
         for path in gone {
@@ -1017,12 +1019,8 @@ impl Outputs {
         let mut changed_files = BTreeSet::new();
         for (k, f) in produced {
             gone.remove(&f.path);
-            let bytes: Arc<[u8]> = Arc::from(f.bytes);
-            if self.files.get(&f.path).is_none_or(|old| *old != bytes) {
-                changed_files.insert(f.path.clone());
-            }
             new_jobs.entry(k).or_default().push(f.path.clone());
-            self.files.insert(f.path, bytes);
+            self.store(f, &mut changed_files);
         }
         // Theme files (CSS, JS) belong to no job: the theme is part of the
         // globals, so they change only with a full render.
