@@ -55,6 +55,14 @@ fn articles(root: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// `path` relative to the site root, with `/` separators.
+fn site_rel(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .expect("inside the site")
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -107,11 +115,7 @@ fn main() {
             format!("{original}\nAn edit made by the benchmark ({k}).\n"),
         )
         .expect("write");
-        let rel = path
-            .strip_prefix(&root)
-            .expect("inside the site")
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = site_rel(&root, path);
         let edited = [rel];
         let t = Instant::now();
         let view = cache.load(&c, today, Some(&edited)).expect("load");
@@ -154,11 +158,7 @@ fn main() {
             continue;
         };
         std::fs::write(path, edited_text).expect("write");
-        let rel = path
-            .strip_prefix(&root)
-            .expect("inside the site")
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = site_rel(&root, path);
         let edited = [rel];
         let t = Instant::now();
         let view = cache.load(&c, today, Some(&edited)).expect("load");

@@ -989,6 +989,23 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Every benefit, in display order, with its first
+    /// `BENEFITS_INDEX_PREVIEW` sections (the benefits index, the home page).
+    fn benefit_previews(&self) -> Vec<BenefitCtx> {
+        self.ordered_benefits()
+            .into_iter()
+            .filter_map(|b| self.benefit_ctx(b))
+            .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
+            .collect()
+    }
+
+    /// Articles per list page of tag `t`, and its number of list pages.
+    fn tag_pages(&self, t: &str) -> (usize, usize) {
+        let per = self.config.site.paginate_by.max(1);
+        let pages = self.site.tags.get(t).map_or(0, Vec::len);
+        (per, pages.div_ceil(per).max(1))
+    }
+
     /// Articles per list page of section `i`, and its number of list pages.
     fn section_pages(&self, i: usize) -> (usize, usize) {
         let p = &self.site.pages[i];
@@ -1086,7 +1103,7 @@ impl<'a> Renderer<'a> {
             Job::Page(i) if self.site.pages.get(*i)?.kind == PageKind::Section => {
                 (self.site.children.get(i)?, self.section_pages(*i).0)
             }
-            Job::Tag(t) => (self.site.tags.get(t)?, self.config.site.paginate_by.max(1)),
+            Job::Tag(t) => (self.site.tags.get(t)?, self.tag_pages(t).0),
             _ => return None,
         };
         list.iter().position(|&k| k == kid).map(|at| at / per)
@@ -1138,8 +1155,7 @@ impl<'a> Renderer<'a> {
         let slug = slugify(t);
         // Paginated like sections: a popular topic on a large site
         // lists thousands of articles.
-        let per = c.site.paginate_by.max(1);
-        let total = pages.len().div_ceil(per).max(1);
+        let (per, total) = self.tag_pages(t);
         let path_of = |n: usize| {
             if n == 0 {
                 format!("tags/{slug}/")
@@ -1206,12 +1222,7 @@ impl<'a> Renderer<'a> {
             }
             PageKind::Home => {
                 let recent = self.recent();
-                let benefits: Vec<BenefitCtx> = self
-                    .ordered_benefits()
-                    .into_iter()
-                    .filter_map(|b| self.benefit_ctx(b))
-                    .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
-                    .collect();
+                let benefits = self.benefit_previews();
                 let template = p.fm.template.as_deref().unwrap_or("index.html");
                 emit(
                     "index.html".into(),
@@ -1289,12 +1300,7 @@ impl<'a> Renderer<'a> {
         let c = self.config;
         let mut page = self.generated_page(&c.site.title, &c.site.description, "", Vec::new());
         page.kind = "home";
-        let benefits: Vec<BenefitCtx> = self
-            .ordered_benefits()
-            .into_iter()
-            .filter_map(|b| self.benefit_ctx(b))
-            .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
-            .collect();
+        let benefits = self.benefit_previews();
         emit(
             "index.html".into(),
             self.render(
@@ -1331,12 +1337,7 @@ impl<'a> Renderer<'a> {
             Job::Page(i) => self.render_page(*i, emit),
             Job::Home => self.render_default_home(emit),
             Job::BenefitsIndex => {
-                let benefits: Vec<BenefitCtx> = self
-                    .ordered_benefits()
-                    .into_iter()
-                    .filter_map(|b| self.benefit_ctx(b))
-                    .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
-                    .collect();
+                let benefits = self.benefit_previews();
                 let matrix = self.matrix(&benefits);
                 let page = self.generated_page(
                     "Benefits",
@@ -1439,9 +1440,11 @@ impl<'a> Renderer<'a> {
                 )
             }
             Job::Tag(t) => {
-                let total = self.site.tags.get(t).map_or(0, |pages| {
-                    pages.len().div_ceil(c.site.paginate_by.max(1)).max(1)
-                });
+                let total = if self.site.tags.contains_key(t) {
+                    self.tag_pages(t).1
+                } else {
+                    0
+                };
                 for n in 0..total {
                     self.tag_list_page(t, n, emit)?;
                 }
