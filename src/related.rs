@@ -116,13 +116,35 @@ impl Related {
             m.sort_by(order);
             m.truncate(LIMIT + 1);
         }
-        let best = keys
-            .par_iter()
-            .map(|key| {
+        // Each group's benefits as a bit set, so the share of two groups is a
+        // few popcounts (every group meets every other group below).
+        let words = keys
+            .iter()
+            .flatten()
+            .max()
+            .map_or(1, |&m| (m as usize + 1).div_ceil(64));
+        let mut bits = vec![0u64; keys.len() * words];
+        for (g, key) in keys.iter().enumerate() {
+            for &b in key {
+                bits[g * words + b as usize / 64] |= 1 << (b % 64);
+            }
+        }
+        let set = |g: usize| &bits[g * words..(g + 1) * words];
+        let best = (0..keys.len())
+            .into_par_iter()
+            .map(|g| {
+                let mine = set(g);
                 // (shared benefits, page), best first.
                 let mut top: Vec<(usize, usize)> = Vec::with_capacity(LIMIT + 2);
-                for (other, m) in keys.iter().zip(&members) {
-                    let score = shared(key, other);
+                for (other, m) in members.iter().enumerate() {
+                    if m.is_empty() {
+                        continue;
+                    }
+                    let score: usize = mine
+                        .iter()
+                        .zip(set(other))
+                        .map(|(a, b)| (a & b).count_ones() as usize)
+                        .sum();
                     // Nothing here can beat a full list's last entry.
                     if score == 0 || (top.len() > LIMIT && top[LIMIT].0 > score) {
                         continue;
@@ -162,26 +184,26 @@ impl Related {
     }
 }
 
-/// Size of the intersection of two sorted, deduplicated lists.
-fn shared(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Size of the intersection of two sorted, deduplicated lists.
+    fn shared(a: &[u32], b: &[u32]) -> usize {
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    n += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n
+    }
 
     /// The obvious quadratic ranking, as the renderer did it before.
     fn brute(pages: &[Candidate<'_>], i: usize) -> Vec<usize> {
@@ -258,6 +280,15 @@ mod tests {
 
     #[test]
     fn matches_the_quadratic_ranking_on_a_generated_site() {
+        generated_site_matches(6);
+    }
+
+    #[test]
+    fn matches_the_quadratic_ranking_with_more_benefits_than_a_machine_word() {
+        generated_site_matches(150);
+    }
+
+    fn generated_site_matches(vocabulary: u64) {
         const TITLES: [&str; 7] = ["A", "B", "C", "D", "E", "F", "G"];
         let mut seed = 42u64;
         let mut next = move |n: u64| {
@@ -268,10 +299,10 @@ mod tests {
         };
         let pages: Vec<Candidate<'static>> = (0..400)
             .map(|_| {
-                let k = next(4);
+                let k = next(if vocabulary > 64 { 40 } else { 4 });
                 Candidate {
                     benefits: (0..k)
-                        .map(|_| u32::try_from(next(6)).unwrap_or(0))
+                        .map(|_| u32::try_from(next(vocabulary)).unwrap_or(0))
                         .collect(),
                     listable: next(10) != 0,
                     title: TITLES[usize::try_from(next(7)).unwrap_or(0)],
