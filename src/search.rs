@@ -209,10 +209,11 @@ type Bundle = (Indexed, f64);
 /// in the index files, so pages are added in the order of their output
 /// paths whatever order they arrive in: pages that arrive early wait in a
 /// small buffer, holding only the part of the page the index reads
-/// ([`indexed_part`]). Pagefind's API adds one page at a time under a lock
-/// (its only parallel path, `add_directory`, walks a folder in the file
-/// system's order, which would make the index differ from one build to the
-/// next), so one thread is all the indexer can use.
+/// ([`indexed_part`]). Pages in order are handed to Pagefind in batches of
+/// [`BATCH`], which the vendored Pagefind parses in parallel on rayon's pool
+/// (stock Pagefind adds one page at a time under a lock, and its only
+/// parallel path, `add_directory`, walks a folder in the file system's
+/// order, which would make the index differ from one build to the next).
 #[derive(Debug)]
 pub struct Indexer {
     /// Position of each indexable output path in the order pages are added.
@@ -344,18 +345,20 @@ fn index_in_order(
             .exclude_selectors(EXCLUDE.iter().map(|s| s.to_string()).collect())
             .build();
         let mut index = PagefindIndex::new(Some(options)).map_err(|e| err("options", &e))?;
-        let mut add = async |index: &mut PagefindIndex, i: usize, html: String| {
+        // Pages go to Pagefind in batches, which it parses in parallel
+        // (vendor/pagefind/CAREFUL.md); a batch keeps the order of the pages.
+        let mut add = async |index: &mut PagefindIndex, batch: Vec<(String, String)>| {
             if cancelled.load(Ordering::Relaxed) {
                 return Err(err("cancelled", &"the build stopped"));
             }
+            let first = batch.first().map(|(p, _)| p.clone()).unwrap_or_default();
             let start = Instant::now();
-            let added = index
-                .add_html_file(Some(paths[i].clone()), None, html)
-                .await;
+            let added = index.add_html_files(batch).await;
             busy += start.elapsed();
-            added.map(|_| ()).map_err(|e| err(&paths[i], &e))
+            added.map(|_| ()).map_err(|e| err(&first, &e))
         };
         let mut waiting: BTreeMap<usize, String> = BTreeMap::new();
+        let mut batch: Vec<(String, String)> = Vec::with_capacity(BATCH);
         let mut next = 0;
         let mut failed = None;
         // While pages come in, add each as soon as the ones before it are
@@ -374,8 +377,11 @@ fn index_in_order(
                 let (i, html) = entry.remove_entry();
                 next = i + 1;
                 key.page(&paths[i], &html);
-                if failed.is_none()
-                    && let Err(e) = add(&mut index, i, html).await
+                if failed.is_none() {
+                    batch.push((paths[i].clone(), html));
+                }
+                if batch.len() >= BATCH
+                    && let Err(e) = add(&mut index, std::mem::take(&mut batch)).await
                 {
                     failed = Some(e);
                 }
@@ -394,8 +400,13 @@ fn index_in_order(
         if previous_key.as_deref() == Some(key.as_str()) {
             return Ok(Indexed::Unchanged);
         }
-        for (i, html) in waiting {
-            add(&mut index, i, html).await?;
+        batch.extend(
+            waiting
+                .into_iter()
+                .map(|(i, html)| (paths[i].clone(), html)),
+        );
+        for part in batch_chunks(batch) {
+            add(&mut index, part).await?;
         }
         let start = Instant::now();
         let files = index.get_files().await.map_err(|e| err("writing", &e));
@@ -418,6 +429,24 @@ fn index_in_order(
         Ok(Indexed::Built(out))
     })?;
     Ok((indexed, busy.as_secs_f64()))
+}
+
+/// How many pages the indexer hands Pagefind at a time: enough for its
+/// parallel parse to keep both cores busy, few enough that pages wait only
+/// briefly in memory before they are parsed.
+const BATCH: usize = 128;
+
+/// `pages` in batches of at most [`BATCH`], in order.
+fn batch_chunks(mut pages: Vec<(String, String)>) -> Vec<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    while pages.len() > BATCH {
+        let rest = pages.split_off(BATCH);
+        out.push(std::mem::replace(&mut pages, rest));
+    }
+    if !pages.is_empty() {
+        out.push(pages);
+    }
+    out
 }
 
 /// The part of a rendered page the index reads: the `<html>` start tag, the
@@ -533,6 +562,56 @@ mod tests {
         let two = build_index(reversed, "en").expect("index");
         let paths = |v: &[OutputFile]| v.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
         assert_eq!(paths(&one), paths(&two));
+    }
+
+    #[test]
+    fn batches_keep_the_pages_in_order() {
+        let pages: Vec<(String, String)> = (0..2 * BATCH + 3)
+            .map(|i| (format!("p{i:04}"), String::new()))
+            .collect();
+        let batches = batch_chunks(pages.clone());
+        assert_eq!(
+            batches.iter().map(Vec::len).collect::<Vec<_>>(),
+            [BATCH, BATCH, 3]
+        );
+        assert_eq!(batches.concat(), pages);
+        assert!(batch_chunks(Vec::new()).is_empty());
+    }
+
+    /// More pages than one batch, in any order, give the same bundle byte
+    /// for byte, and every page keeps its own words and URL.
+    #[test]
+    fn pages_over_several_batches_give_the_same_index_in_any_order() {
+        let pages: Vec<(String, String)> = (0..BATCH + 40)
+            .map(|i| {
+                (
+                    format!("articles/a{i:03}/index.html"),
+                    page(&format!("Title {i}"), &format!("Body word{i:03}x here.")),
+                )
+            })
+            .collect();
+        let mut shuffled = pages.clone();
+        shuffled.reverse();
+        shuffled.swap(3, 70);
+        let one = build_index(pages, "en").expect("index");
+        let two = build_index(shuffled, "en").expect("index");
+        let bytes = |v: &[OutputFile]| {
+            v.iter()
+                .map(|f| (f.path.clone(), f.bytes.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            bytes(&one) == bytes(&two),
+            "the order of arrival changed the index"
+        );
+        let fragments = decoded(&one, ".pf_fragment");
+        assert_eq!(fragments.len(), BATCH + 40);
+        for i in [0, BATCH - 1, BATCH, BATCH + 39] {
+            let word = format!("word{i:03}x");
+            let with: Vec<&Vec<u8>> = fragments.iter().filter(|f| holds(f, &word)).collect();
+            assert_eq!(with.len(), 1, "{word}");
+            assert!(holds(with[0], &format!("\"url\":\"/articles/a{i:03}/\"")));
+        }
     }
 
     #[test]

@@ -113,6 +113,37 @@ impl SearchState {
         Ok(self.fossicked_pages.len() - existing_page_count)
     }
 
+    /// careleaf: fossicks in-memory pages in parallel and adds them in the
+    /// order given, like `fossick_one` called for each (a page whose URL is
+    /// already in the index replaces it) but without its clone of every
+    /// page and its scan of every earlier page. Returns each page's word count.
+    pub fn fossick_synthetic_many(&mut self, files: Vec<(String, String)>) -> Result<Vec<usize>> {
+        let options = &self.options;
+        let results: Vec<FossickedData> = files
+            .into_par_iter()
+            .map(|(path, html)| {
+                Fossicker::new_synthetic(Some(PathBuf::from(path)), None, html)
+                    .fossick_sync(options)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let word_counts = results.iter().map(|r| r.fragment.data.word_count).collect();
+        let mut existing: HashMap<String, usize> = self
+            .fossicked_pages
+            .iter()
+            .enumerate()
+            .map(|(i, page)| (page.url.clone(), i))
+            .collect();
+        for result in results {
+            if let Some(&i) = existing.get(&result.url) {
+                self.fossicked_pages[i] = result;
+            } else {
+                existing.insert(result.url.clone(), self.fossicked_pages.len());
+                self.fossicked_pages.push(result);
+            }
+        }
+        Ok(word_counts)
+    }
+
     pub fn fossick_one(&mut self, file: Fossicker) -> Result<FossickedData> {
         let result = file.fossick_sync(&self.options);
         if let Some(result) = result.as_ref().ok() {
@@ -163,7 +194,9 @@ impl SearchState {
 
         log.status("[Reading languages]");
 
-        let pages_with_data = self.fossicked_pages.iter().filter(|d| {
+        // careleaf: the pages are moved into the language groups, not cloned
+        // (a copy of every page doubled the peak memory of a large site).
+        let pages_with_data = std::mem::take(&mut self.fossicked_pages).into_iter().filter(|d| {
             if used_custom_body && !d.has_custom_body && !d.force_inclusion {
                 return false;
             }
@@ -174,9 +207,9 @@ impl SearchState {
         for page in pages_with_data {
             let language = page.language.clone();
             if let Some(lang_pages) = language_map.get_mut(&language) {
-                lang_pages.push(page.clone());
+                lang_pages.push(page);
             } else {
-                language_map.insert(language, vec![page.clone()]);
+                language_map.insert(language, vec![page]);
             }
         }
 

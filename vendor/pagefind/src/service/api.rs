@@ -113,6 +113,16 @@ impl PagefindIndex {
         })
     }
 
+    /// careleaf: adds many HTML files that aren't on disk, given as
+    /// `(source path, HTML)`, parsed in parallel and numbered in the order
+    /// given. Returns each page's word count.
+    pub async fn add_html_files(&mut self, files: Vec<(String, String)>) -> Result<Vec<usize>> {
+        let state = Arc::clone(&self.search_index);
+        tokio::task::spawn_blocking(move || state.blocking_lock().fossick_synthetic_many(files))
+            .await
+            .map_err(|e| anyhow::anyhow!("Task join error: {e}"))?
+    }
+
     /// Index a custom record that isn't backed by an HTML file.
     ///
     /// # Arguments
