@@ -1078,10 +1078,23 @@ impl Phrases {
 
 /// A word of prose with its byte range in the block.
 fn words_of(block: &str) -> Vec<(usize, usize)> {
-    let mut words = Vec::new();
+    // Byte by byte: ASCII (almost all of an English page) needs no char
+    // decoding; other characters are decoded where they start.
+    let bytes = block.as_bytes();
+    let mut words = Vec::with_capacity(bytes.len() / 5);
     let mut start = None;
-    for (i, c) in block.char_indices() {
-        let word = c.is_alphanumeric() || (start.is_some() && (c == '\'' || c == '-'));
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (alnum, len) = if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            block
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+        };
+        let word = alnum || (start.is_some() && (b == b'\'' || b == b'-'));
         match (word, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -1090,6 +1103,7 @@ fn words_of(block: &str) -> Vec<(usize, usize)> {
             }
             _ => {}
         }
+        i += len;
     }
     if let Some(s) = start {
         words.push((s, block.len()));
@@ -1186,35 +1200,62 @@ fn spam(
     // A phrase is repeated at least as often as its first and its last word
     // appear: count the words first, and only windows whose edge words are
     // frequent enough reach the phrase map (most windows of a page do not).
-    let mut word_counts: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-    for (lower, words) in lowered.iter().zip(&block_words) {
-        for &(a, b) in words {
-            *word_counts.entry(&lower[a..b]).or_default() += 1;
-        }
-    }
+    // Each distinct word gets a number, so what is known of a word (its
+    // count, whether a phrase may start or end with it) is worked out once.
+    let mut ids: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    let mut counts: Vec<usize> = Vec::new();
+    let block_ids: Vec<Vec<u32>> = lowered
+        .iter()
+        .zip(&block_words)
+        .map(|(lower, words)| {
+            words
+                .iter()
+                .map(|&(a, b)| {
+                    let next = u32::try_from(counts.len()).unwrap_or(u32::MAX);
+                    let id = *ids.entry(&lower[a..b]).or_insert_with(|| {
+                        counts.push(0);
+                        next
+                    });
+                    if let Some(c) = counts.get_mut(id as usize) {
+                        *c += 1;
+                    }
+                    id
+                })
+                .collect()
+        })
+        .collect();
     let min_count =
         |n: usize| PHRASE_MIN_COUNT.max((total_words * phrase_min_per_mille(n)).div_ceil(n * 1000));
     let least = min_count(4).min(min_count(3)).min(min_count(2));
+    // Per distinct word: how often it appears on the page when a phrase may
+    // start or end with it (not a stopword, not a bare number, frequent
+    // enough), else 0.
+    let mut edge_count = vec![0usize; counts.len()];
+    for (w, &id) in &ids {
+        let count = counts[id as usize];
+        if count >= least && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()) {
+            edge_count[id as usize] = count;
+        }
+    }
     // phrase as written (lowercase) -> (count, words, block, first start and
     // end in the block). A fast hash: this map sees every candidate window.
     let mut grams: rustc_hash::FxHashMap<&str, (usize, usize, usize, usize, usize)> =
         rustc_hash::FxHashMap::default();
-    for (bi, (lower, words)) in lowered.iter().zip(&block_words).enumerate() {
-        // Per word: its sentence number, and how often it appears on the page
-        // when a phrase may start or end with it (not a stopword, not a bare
-        // number, frequent enough), else 0.
+    for (bi, ((lower, words), wids)) in lowered.iter().zip(&block_words).zip(&block_ids).enumerate()
+    {
+        // Per word: its sentence number and its edge count.
         let mut sentence = 0usize;
         let mut info: Vec<(usize, usize)> = Vec::with_capacity(words.len());
         let mut prev_end = 0;
-        for &(a, b) in words {
-            if lower[prev_end..a].contains(['.', '!', '?', ';', ':', '\u{1}']) {
+        for (&(a, b), &id) in words.iter().zip(wids) {
+            if lower.as_bytes()[prev_end..a]
+                .iter()
+                .any(|c| matches!(c, b'.' | b'!' | b'?' | b';' | b':' | 1))
+            {
                 sentence += 1;
             }
             prev_end = b;
-            let w = &lower[a..b];
-            let count = word_counts.get(w).copied().unwrap_or(0);
-            let edge = count >= least && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit());
-            info.push((sentence, if edge { count } else { 0 }));
+            info.push((sentence, edge_count[id as usize]));
         }
         for n in 2..=4 {
             let need = min_count(n);
@@ -1692,6 +1733,40 @@ mod tests {
         let b = &prose.blocks[2];
         let i = b.text.find("painless").unwrap();
         assert_eq!(&text[b.off(i)..b.off(i) + 8], "painless");
+    }
+
+    #[test]
+    fn words_are_found_as_by_chars_in_any_script() {
+        // The char-by-char definition words_of must keep.
+        fn by_chars(block: &str) -> Vec<(usize, usize)> {
+            let mut words = Vec::new();
+            let mut start = None;
+            for (i, c) in block.char_indices() {
+                let word = c.is_alphanumeric() || (start.is_some() && (c == '\'' || c == '-'));
+                match (word, start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        words.push((s, i));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = start {
+                words.push((s, block.len()));
+            }
+            words
+        }
+        for text in [
+            "Microneedling isn't for everyone: ask first.",
+            "crème brûlée — naïve café, Ærøskøbing's 2-3 days",
+            "'quoted' -dash- end-",
+            "日本語のテキスト and Ελληνικά λέξεις; ünïcödé'ś-wörds",
+            "\u{1}a\u{1}b  c\td",
+            "",
+        ] {
+            assert_eq!(words_of(text), by_chars(text), "{text}");
+        }
     }
 
     #[test]
