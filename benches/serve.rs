@@ -166,7 +166,9 @@ fn main() {
 
     // 2b. Front matter edits of one article: the description, the title,
     // a tag replaced by another, a benefit added, a FAQ entry's answer.
-    let fm_edits: &[(&str, fn(&str, usize) -> Option<String>)] = &[
+    // (what, the edit of an article's text, given the edit's number)
+    type FrontEdit = (&'static str, fn(&str, usize) -> Option<String>);
+    let fm_edits: &[FrontEdit] = &[
         ("description", |t, _| {
             t.contains("\ndescription: \"")
                 .then(|| t.replacen("\ndescription: \"", "\ndescription: \"Edited. ", 1))

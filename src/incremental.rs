@@ -101,6 +101,11 @@ pub struct Patch {
     pub from: u64,
     /// Indexes of the edited pages in `Site::pages`.
     pub pages: Vec<usize>,
+    /// True when an edit changed a page's front matter (see
+    /// `model::patch_page`): then its title, summary, tags, benefits and
+    /// FAQ entries may have changed, and with them the lists, indexes and
+    /// related articles that show it; its URL and date did not.
+    pub front: bool,
 }
 
 /// Reads a Markdown file as `crate::read_input` does; `None` for anything
@@ -189,7 +194,7 @@ impl Cache {
             _ => None,
         };
         let patch = match patched {
-            Some(pages) => Some(Patch { from, pages }),
+            Some((pages, front)) => Some(Patch { from, pages, front }),
             None => {
                 if let Some(rels) = edited {
                     for rel in rels {
@@ -221,12 +226,18 @@ impl Cache {
 
     /// The fast path of `load`: `Some(pages)` when every file in `rels` was
     /// patched into the last site, `None` (and no last site) otherwise.
-    fn patch(&mut self, config: &Config, today: Date, rels: &[String]) -> Option<Vec<usize>> {
+    fn patch(
+        &mut self,
+        config: &Config,
+        today: Date,
+        rels: &[String],
+    ) -> Option<(Vec<usize>, bool)> {
         let mut last = self.last.take()?;
         if last.today != today || last.config != hash_debug(config) {
             return None;
         }
         let mut pages = Vec::with_capacity(rels.len());
+        let mut front = false;
         for rel in rels {
             if !rel.starts_with("content/") || !rel.ends_with(".md") {
                 return None;
@@ -238,6 +249,23 @@ impl Cache {
             let patched =
                 crate::model::patch_page(site, &mut self.parse, rel, text.clone(), config)?;
             let i = patched.page;
+            if let Some(old_fm) = &patched.old_front {
+                // `structure.duplicate-title` compares every article's
+                // title: an edit that makes or ends a clash changes another
+                // page's findings.
+                let (before, after) = (old_fm.title.as_deref(), site.pages[i].fm.title.as_deref());
+                let clash = |t: Option<&str>| {
+                    site.pages
+                        .iter()
+                        .enumerate()
+                        .any(|(j, p)| j != i && p.kind == PageKind::Page && Some(p.title()) == t)
+                };
+                if before != after && (clash(before) || clash(after)) {
+                    return None;
+                }
+                front = true;
+            }
+            crate::model::relocate_faq_diagnostics(&mut last.loaded.diagnostics, &patched.moved);
             let (old_checks, new_checks) = self.checks.refresh(&site.pages[i], config, today)?;
             let mut old = patched.old_local;
             old.extend(old_checks);
@@ -257,7 +285,7 @@ impl Cache {
             pages.push(i);
         }
         self.last = Some(last);
-        Some(pages)
+        Some((pages, front))
     }
 
     /// Reads the files' texts, reusing the cached text of a file whose size
@@ -592,7 +620,7 @@ impl Outputs {
         let site = &view.loaded.site;
         if let Some(patch) = &view.patch
             && self.generation == Some(patch.from)
-            && let Some(update) = self.update_patch(site, config, theme, &patch.pages)?
+            && let Some(update) = self.update_patch(site, config, theme, patch)?
         {
             self.generation = Some(view.generation);
             return Ok(update);
@@ -617,8 +645,9 @@ impl Outputs {
         site: &Site,
         config: &Config,
         theme: &Theme,
-        patched: &[usize],
+        patch: &Patch,
     ) -> Result<Option<Update>, Error> {
+        let (patched, front) = (&patch.pages, patch.front);
         let n = site.pages.len();
         let Some(prev) = self.previous.as_ref() else {
             return Ok(None);
@@ -661,10 +690,12 @@ impl Outputs {
         let renderer = Renderer::with_related(site, config, theme, related)?;
         let mut summary_changed: Vec<usize> = Vec::new();
         let mut benefit_changed: Vec<usize> = Vec::new();
+        let mut title_changed: Vec<usize> = Vec::new();
         for &i in &changed {
             let p = &site.pages[i];
             let summary = hash_debug(&renderer.summary(p));
             let benefit = benefit_key(site, i);
+            let title = hash_of(&p.title());
             let f = &mut prev.pages[i];
             f.text = p.text.clone();
             if f.summary != summary {
@@ -673,8 +704,12 @@ impl Outputs {
             if f.benefit != benefit {
                 benefit_changed.push(i);
             }
+            if f.title != title {
+                title_changed.push(i);
+            }
             f.summary = summary;
             f.benefit = benefit;
+            f.title = title;
         }
         let summary_changed = |i: usize| summary_changed.binary_search(&i).is_ok();
 
@@ -690,12 +725,54 @@ impl Outputs {
                 benefits_dirty = true;
             }
         }
+        // A front matter edit can move the page into or out of benefits and
+        // tags, and its title reorders the lists it is in (never which
+        // benefit or tag pages exist: `model::patch_page`); its date is the
+        // same, but a title breaks ties among the newest articles.
+        let mut recent_changed = false;
+        if front {
+            let benefits = benefit_refs(site);
+            for (b, refs) in &benefits {
+                if prev.benefits.get(b) != Some(refs) {
+                    dirty.extend([other(Job::Benefit(b.clone()))]);
+                    benefits_dirty = true;
+                }
+            }
+            prev.benefits = benefits;
+            let count = |m: &BTreeMap<String, Vec<usize>>| -> Vec<usize> {
+                m.values().map(Vec::len).collect()
+            };
+            if count(&prev.tags) != count(&site.tags) {
+                dirty.extend([other(Job::TagsIndex)]);
+            }
+            for (t, pages) in &site.tags {
+                if prev.tags.get(t) != Some(pages) {
+                    dirty.extend([other(Job::Tag(t.clone()))]);
+                }
+            }
+            prev.tags = site.tags.clone();
+            for &i in &changed {
+                if let Some(parent) = site.pages[i].parent {
+                    let kids = site.children.get(&parent);
+                    if kids != prev.children.get(&parent) {
+                        dirty.extend([page(parent)]);
+                        if let Some(kids) = kids {
+                            prev.children.insert(parent, kids.clone());
+                        }
+                    }
+                }
+            }
+            let recent = renderer.recent_pages();
+            recent_changed = recent != prev.recent;
+            prev.recent = recent;
+            dirty.extend([other(Job::Feeds)]);
+        }
         if benefits_dirty {
             dirty.extend([other(Job::BenefitsIndex)]);
         }
         // Lists (a section's pages, a tag's pages) whose members and order
-        // are unchanged, as a patch guarantees (front matter is the same):
-        // only the list page that shows a changed summary is rendered again.
+        // are unchanged: only the list page that shows a changed summary is
+        // rendered again (a list that changed is rendered whole, above).
         let mut list_pages: BTreeSet<(Key, Job, usize)> = BTreeSet::new();
         for (t, pages) in &prev.tags {
             for &i in pages.iter().filter(|&&i| summary_changed(i)) {
@@ -716,13 +793,14 @@ impl Outputs {
                         *slot = key;
                     }
                 }
-                faq_dirty = faq_dirty || hash_of(&site.pages[*i].title()) != prev.pages[*i].title;
+                faq_dirty = faq_dirty || title_changed.contains(i);
             }
         }
         if faq_dirty {
             dirty.extend([other(Job::Faq)]);
         }
-        let home_dirty = benefits_dirty || prev.recent.iter().any(|&i| summary_changed(i));
+        let home_dirty =
+            benefits_dirty || recent_changed || prev.recent.iter().any(|&i| summary_changed(i));
         if home_dirty {
             dirty.extend([match site.home {
                 Some(h) => page(h),

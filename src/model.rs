@@ -780,31 +780,60 @@ fn render_body(body: &str, ctx: &LinkContext<'_>) -> Rendered {
     markdown::render_page(body, ctx)
 }
 
+/// The message of a `faq.duplicate` warning about a question first asked
+/// at `first`.
+fn duplicate_message(first: &Location) -> String {
+    format!("this question is also asked at {first}")
+}
+
+/// Moves the `faq.duplicate` warnings that stand at or quote the locations
+/// of questions an edit moved (`Patched::moved`), as a full build would
+/// report them. Leaves `diags` to be sorted again within the edited file.
+pub fn relocate_faq_diagnostics(diags: &mut [Diagnostic], moved: &[(Location, Location)]) {
+    if moved.is_empty() {
+        return;
+    }
+    let at: BTreeMap<&Location, &Location> = moved.iter().map(|(a, b)| (a, b)).collect();
+    let quoted: HashMap<String, String> = moved
+        .iter()
+        .map(|(a, b)| (duplicate_message(a), duplicate_message(b)))
+        .collect();
+    for d in diags.iter_mut().filter(|d| d.code == "faq.duplicate") {
+        if let Some(to) = at.get(&d.location) {
+            d.location = (*to).clone();
+        }
+        if let Some(m) = quoted.get(&d.message) {
+            d.message = m.clone();
+        }
+    }
+}
+
 /// An edit of one page applied by `patch_page`.
 #[derive(Debug)]
 pub struct Patched {
     /// Index of the page in `Site::pages`.
     pub page: usize,
-    /// The page's body-dependent model diagnostics (unknown benefits on
-    /// headings, links and images) before the edit...
+    /// The page's model diagnostics that only its own text decides (unknown
+    /// people, treatment and benefits, links and images) before the edit...
     pub old_local: Vec<Diagnostic>,
-    /// ...and after it. Every other model diagnostic is unchanged.
+    /// ...and after it.
     pub new_local: Vec<Diagnostic>,
+    /// The page's FAQ questions that moved (the front matter grew or shrank
+    /// above them): old location -> new. `faq.duplicate` warnings stand at
+    /// these locations or quote them. Every other model diagnostic is
+    /// unchanged.
+    pub moved: Vec<(Location, Location)>,
+    /// The front matter before the edit, when it changed (then indexes,
+    /// orderings and the FAQ may have too; see `patch_page`).
+    pub old_front: Option<Arc<FrontMatter>>,
 }
 
-fn known_benefits(site: &Site) -> Vec<&str> {
-    site.data
-        .benefits
-        .iter()
-        .map(|b| b.slug.value.as_str())
-        .collect()
-}
-
-/// The body-dependent model diagnostics of page `i`, in the order
+/// The model diagnostics of page `i` that only its own text decides
+/// (unknown people, treatment and benefits, links and images), in the order
 /// `build_cached` reports them.
 fn local_diagnostics(site: &Site, i: usize, state: &LinkState) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    heading_benefits(&site.pages[i], &known_benefits(site), &mut out);
+    page_references(&site.pages[i], &Known::of(&site.data), &mut out);
     let anchors = Anchors::new(site);
     validate_page_links(
         site,
@@ -817,16 +846,162 @@ fn local_diagnostics(site: &Site, i: usize, state: &LinkState) -> Vec<Diagnostic
     out
 }
 
+/// Whether an edit of an article's front matter from `old` to `new` leaves
+/// every URL, draft state, ordering key but the title, treatment and FAQ
+/// anchor as it was, so `patch_page` can apply it without assembling the
+/// site again. Titles, descriptions, tags, benefits, people, sources, FAQ
+/// answers and topics may change.
+fn front_patchable(old: &FrontMatter, new: &FrontMatter) -> bool {
+    new.title.as_deref().is_some_and(|t| !t.trim().is_empty())
+        && old.draft == new.draft
+        && old.slug == new.slug
+        && old.aliases.is_empty()
+        && new.aliases.is_empty()
+        && old.date == new.date
+        && old.weight == new.weight
+        && old.treatment.as_ref().map(|t| &t.value) == new.treatment.as_ref().map(|t| &t.value)
+        && old.question.is_none()
+        && new.question.is_none()
+        && old.faq.len() == new.faq.len()
+        && old
+            .faq
+            .iter()
+            .zip(&new.faq)
+            .all(|(a, b)| a.question.value == b.question.value)
+}
+
+/// Where page `p`'s FAQ questions stand, front matter entries first, as
+/// `build_indexes` pushes them.
+fn question_locations(p: &Page) -> Vec<Location> {
+    p.fm.faq
+        .iter()
+        .map(|e| p.yaml_location(&e.question))
+        .chain(
+            p.rendered
+                .headings
+                .iter()
+                .filter(|h| h.faq)
+                .map(|h| p.body_location(h.offset)),
+        )
+        .collect()
+}
+
+/// The tag index after page `i`'s tags changed from `old` to its current
+/// ones, when no tag page appears, disappears or is renamed: `None`
+/// otherwise (the caller builds the site again). Keeps `build_indexes`'
+/// order: newest first, then title, then path.
+fn patch_tags(site: &mut Site, i: usize, old: &[String]) -> Option<()> {
+    let name_of: HashMap<String, String> = site
+        .tags
+        .keys()
+        .map(|name| (slugify(name), name.clone()))
+        .collect();
+    let new = site.pages[i].fm.tags.clone();
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    for t in &new {
+        // A tag written as another page first wrote it: same name; any other
+        // spelling could rename the tag, and a new tag adds a page.
+        if name_of.get(&slugify(t)) != Some(t) {
+            return None;
+        }
+        touched.insert(t.clone());
+    }
+    for t in old {
+        let name = name_of.get(&slugify(t))?;
+        touched.insert(name.clone());
+    }
+    for name in &touched {
+        let slug = slugify(name);
+        let pages = &site.pages;
+        let v = site.tags.get_mut(name)?;
+        v.retain(|&j| j != i);
+        if new.iter().any(|t| slugify(t) == slug) {
+            v.push(i);
+        }
+        // The tag's name is as the first page (in path order) wrote it.
+        let first = *v.iter().min()?;
+        if !pages[first].fm.tags.iter().any(|t| t == name) {
+            return None;
+        }
+        v.sort_by(|&a, &b| {
+            let (pa, pb) = (&pages[a], &pages[b]);
+            (std::cmp::Reverse(pa.fm.date), pa.title(), a).cmp(&(
+                std::cmp::Reverse(pb.fm.date),
+                pb.title(),
+                b,
+            ))
+        });
+    }
+    Some(())
+}
+
+/// The benefits index after page `i`'s front matter benefits changed.
+fn patch_benefits(site: &mut Site, i: usize) {
+    for v in site.benefits.values_mut() {
+        v.retain(|r| r.page != i);
+    }
+    let p = &site.pages[i];
+    let refs =
+        p.fm.benefits
+            .iter()
+            .map(|b| (b.value.as_str(), None))
+            .chain(
+                p.rendered
+                    .headings
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(h, head)| {
+                        head.benefits
+                            .iter()
+                            .map(move |(b, _)| (b.as_str(), Some(h)))
+                    }),
+            );
+    for (b, heading) in refs {
+        if let Some(v) = site.benefits.get_mut(b) {
+            let r = BenefitRef { page: i, heading };
+            if let Err(at) = v.binary_search(&r) {
+                v.insert(at, r);
+            }
+        }
+    }
+}
+
+/// Sorts the children of page `parent` as `build_cached` does: weight,
+/// newest first, title, then path.
+fn sort_children(site: &mut Site, parent: usize) {
+    let pages = &site.pages;
+    if let Some(kids) = site.children.get_mut(&parent) {
+        kids.sort_by(|&a, &b| {
+            let (pa, pb) = (&pages[a], &pages[b]);
+            (
+                pa.fm.weight.unwrap_or(i64::MAX),
+                std::cmp::Reverse(pa.fm.date),
+                pa.title(),
+                a,
+            )
+                .cmp(&(
+                    pb.fm.weight.unwrap_or(i64::MAX),
+                    std::cmp::Reverse(pb.fm.date),
+                    pb.title(),
+                    b,
+                ))
+        });
+    }
+}
+
 /// Applies a new `text` of the article at `rel` (`content/a/b.md`) to `site`,
 /// which `build_cached` (or `patch_page`) made with this `cache` and
-/// `config`, when the edit cannot change what any other page, index or
-/// diagnostic sees: the front matter text is the same byte for byte, and
-/// the headings keep their level, id, title, benefit tags, FAQ flag and
-/// topic (and, for FAQ headings, their line and column, which duplicate
-/// warnings elsewhere quote). Then the site equals what `build_cached` would
-/// give for the edited files, and only the page's body-dependent
-/// diagnostics change (returned). Otherwise returns `None` and changes
-/// nothing: the caller builds the whole site. See: issue 5.
+/// `config`, when the edit cannot change any URL, the set of pages or tags,
+/// or a link's target: the headings keep their level, id, title, benefit
+/// tags, FAQ flag and topic, and the front matter is the same byte for byte
+/// or changes only as `front_patchable` allows (no tag page appears or
+/// disappears). Then the site equals what `build_cached` would give for the
+/// edited files: the page, its place in its section's and tags' lists, the
+/// benefits index and its FAQ entries are updated, and the diagnostics that
+/// change are the page's own (returned) and the `faq.duplicate` warnings
+/// at or quoting its questions' locations (`Patched::moved`). Otherwise
+/// returns `None`; the site may then be half patched, and the caller builds
+/// it again. See: issue 5.
 pub fn patch_page(
     site: &mut Site,
     cache: &mut ParseCache,
@@ -848,7 +1023,8 @@ pub fn patch_page(
     }
     let (fm, split) = frontmatter::parse(&text, rel).ok()?;
     let off = split.body_offset;
-    if off != old.body_offset || text.get(..off)? != old.text.get(..off)? {
+    let front = off != old.body_offset || text.get(..off)? != old.text.get(..off)?;
+    if front && !front_patchable(&old.fm, &fm) {
         return None;
     }
     let ctx = LinkContext {
@@ -871,21 +1047,28 @@ pub fn patch_page(
             && a.topic == b.topic
             && a.benefits.len() == b.benefits.len()
             && a.benefits.iter().zip(&b.benefits).all(|(x, y)| x.0 == y.0);
-        if !same
-            || (a.faq
-                && old.lines.line_col(&old.text, off + a.offset)
-                    != lines.line_col(&text, off + b.offset))
-        {
+        if !same {
             return None;
         }
     }
     let old_local = local_diagnostics(site, i, &state);
+    let old_questions = question_locations(&site.pages[i]);
+    let old_fm = site.pages[i].fm.clone();
 
-    let faq = cache
-        .markdown
-        .get(rel)
-        .map(|c| c.faq.clone())
-        .unwrap_or_else(|| site.pages[i].faq_rendered.clone());
+    let faq = if front {
+        Arc::new(
+            fm.faq
+                .iter()
+                .map(|e| markdown::render(&e.answer, &ctx))
+                .collect(),
+        )
+    } else {
+        cache
+            .markdown
+            .get(rel)
+            .map(|c| c.faq.clone())
+            .unwrap_or_else(|| site.pages[i].faq_rendered.clone())
+    };
     let result: Arc<FrontResult> = Arc::new(Ok((Arc::new(fm), off)));
     let Ok((fm, _)) = &*result else {
         return None;
@@ -893,22 +1076,69 @@ pub fn patch_page(
     let page = &mut site.pages[i];
     page.text = text.clone();
     page.fm = fm.clone();
+    page.body_offset = off;
     page.rendered = Arc::new(rendered);
+    page.faq_rendered = faq.clone();
     page.lines = Arc::new(lines);
-    // The FAQ quotes the sections under FAQ headings.
-    let page = &site.pages[i];
-    for h in page.rendered.headings.iter().filter(|h| h.faq) {
-        let loc = page.body_location(h.offset);
-        if let Some(q) = site.faq.iter_mut().find(|q| {
-            q.source
-                .as_ref()
-                .is_some_and(|(s, id)| *s == i && *id == h.id)
-                && q.location == loc
-        }) {
-            q.answer_html = h.section_html.clone();
-            q.answer_text = h.section_text.clone();
+    if front {
+        if old_fm.tags != fm.tags || old_fm.title != fm.title {
+            patch_tags(site, i, &old_fm.tags)?;
+        }
+        if old_fm
+            .benefits
+            .iter()
+            .map(|b| &b.value)
+            .ne(fm.benefits.iter().map(|b| &b.value))
+        {
+            patch_benefits(site, i);
+        }
+        if old_fm.title != fm.title
+            && let Some(parent) = site.pages[i].parent
+        {
+            sort_children(site, parent);
         }
     }
+    // The FAQ quotes the page's answers (front matter entries and the
+    // sections under FAQ headings); a question's topic defaults to the
+    // page's topic or first tag.
+    let page = &site.pages[i];
+    let new_questions = question_locations(page);
+    if new_questions.len() != old_questions.len() {
+        return None;
+    }
+    let topic_default = page
+        .fm
+        .topic
+        .clone()
+        .or_else(|| page.fm.tags.first().cloned())
+        .unwrap_or_else(|| "general".into());
+    let entries = page.fm.faq.len();
+    let faq_heads: Vec<&markdown::Heading> =
+        page.rendered.headings.iter().filter(|h| h.faq).collect();
+    for q in site
+        .faq
+        .iter_mut()
+        .filter(|q| q.source.as_ref().is_some_and(|(s, _)| *s == i))
+    {
+        let k = old_questions.iter().position(|l| *l == q.location)?;
+        if k < entries {
+            let (e, r) = (&page.fm.faq[k], &page.faq_rendered[k]);
+            q.answer_html = r.html.clone();
+            q.answer_text = r.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            q.topic = e.topic.clone().unwrap_or_else(|| topic_default.clone());
+        } else {
+            let h = faq_heads.get(k - entries)?;
+            q.answer_html = h.section_html.clone();
+            q.answer_text = h.section_text.clone();
+            q.topic = h.topic.clone().unwrap_or_else(|| topic_default.clone());
+        }
+        q.location = new_questions[k].clone();
+    }
+    let moved: Vec<(Location, Location)> = old_questions
+        .into_iter()
+        .zip(new_questions)
+        .filter(|(a, b)| a != b)
+        .collect();
     cache.front.insert(
         rel.to_string(),
         CachedFront {
@@ -931,6 +1161,8 @@ pub fn patch_page(
         page: i,
         old_local,
         new_local,
+        moved,
+        old_front: front.then_some(old_fm),
     })
 }
 
@@ -951,75 +1183,91 @@ fn unknown(
     d.with_source(file_text, value.chars().count())
 }
 
-fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
-    let people: Vec<&str> = site
-        .data
-        .people
-        .iter()
-        .map(|p| p.id.value.as_str())
-        .collect();
-    let treatments: Vec<&str> = site
-        .data
-        .treatments
-        .iter()
-        .map(|t| t.slug.value.as_str())
-        .collect();
-    let benefits: Vec<&str> = site
-        .data
-        .benefits
-        .iter()
-        .map(|b| b.slug.value.as_str())
-        .collect();
-    for p in &site.pages {
-        for a in &p.fm.authors {
-            if !people.contains(&a.value.as_str()) {
-                diags.push(unknown(
-                    p.yaml_location(a),
-                    "people.unknown",
-                    "person",
-                    &a.value,
-                    &people,
-                    &p.text,
-                ));
-            }
+/// The data files' ids a page's front matter may name.
+struct Known<'s> {
+    people: Vec<&'s str>,
+    treatments: Vec<&'s str>,
+    benefits: Vec<&'s str>,
+}
+
+impl<'s> Known<'s> {
+    fn of(data: &'s Data) -> Self {
+        Known {
+            people: data.people.iter().map(|p| p.id.value.as_str()).collect(),
+            treatments: data
+                .treatments
+                .iter()
+                .map(|t| t.slug.value.as_str())
+                .collect(),
+            benefits: data
+                .benefits
+                .iter()
+                .map(|b| b.slug.value.as_str())
+                .collect(),
         }
-        if let Some(r) = &p.fm.reviewed_by
-            && !people.contains(&r.value.as_str())
-        {
+    }
+}
+
+/// Unknown people, treatment and benefits named by page `p` (front matter
+/// and tagged headings).
+fn page_references(p: &Page, known: &Known<'_>, diags: &mut Vec<Diagnostic>) {
+    let people = &known.people;
+    for a in &p.fm.authors {
+        if !people.contains(&a.value.as_str()) {
             diags.push(unknown(
-                p.yaml_location(r),
+                p.yaml_location(a),
                 "people.unknown",
                 "person",
-                &r.value,
-                &people,
+                &a.value,
+                people,
                 &p.text,
             ));
         }
-        if let Some(t) = &p.fm.treatment
-            && !treatments.contains(&t.value.as_str())
-        {
+    }
+    if let Some(r) = &p.fm.reviewed_by
+        && !people.contains(&r.value.as_str())
+    {
+        diags.push(unknown(
+            p.yaml_location(r),
+            "people.unknown",
+            "person",
+            &r.value,
+            people,
+            &p.text,
+        ));
+    }
+    if let Some(t) = &p.fm.treatment
+        && !known.treatments.contains(&t.value.as_str())
+    {
+        diags.push(unknown(
+            p.yaml_location(t),
+            "treatment.unknown",
+            "treatment",
+            &t.value,
+            &known.treatments,
+            &p.text,
+        ));
+    }
+    for b in &p.fm.benefits {
+        if !known.benefits.contains(&b.value.as_str()) {
             diags.push(unknown(
-                p.yaml_location(t),
-                "treatment.unknown",
-                "treatment",
-                &t.value,
-                &treatments,
+                p.yaml_location(b),
+                "benefit.unknown",
+                "benefit",
+                &b.value,
+                &known.benefits,
                 &p.text,
             ));
         }
-        for b in &p.fm.benefits {
-            if !benefits.contains(&b.value.as_str()) {
-                diags.push(unknown(
-                    p.yaml_location(b),
-                    "benefit.unknown",
-                    "benefit",
-                    &b.value,
-                    &benefits,
-                    &p.text,
-                ));
-            }
-        }
-        heading_benefits(p, &benefits, diags);
+    }
+    heading_benefits(p, &known.benefits, diags);
+}
+
+fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
+    let known = Known::of(&site.data);
+    let (treatments, benefits) = (&known.treatments, &known.benefits);
+    for p in &site.pages {
+        page_references(p, &known, diags);
     }
     for q in &site.questions_files {
         for b in &q.fm.benefits {
@@ -1034,7 +1282,7 @@ fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
                     "benefit.unknown",
                     "benefit",
                     &b.value,
-                    &benefits,
+                    benefits,
                     &q.text,
                 ));
             }
@@ -1052,7 +1300,7 @@ fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
                 "treatment.unknown",
                 "treatment",
                 &t.value,
-                &treatments,
+                treatments,
                 &q.text,
             ));
         }
@@ -1177,7 +1425,7 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
                 Diagnostic::warning(
                     q.location.clone(),
                     "faq.duplicate",
-                    format!("this question is also asked at {}", first.location),
+                    duplicate_message(&first.location),
                 )
                 .with_help(
                     "the FAQ shows it once; merge the answers or reword one of the questions",
