@@ -50,11 +50,86 @@ pub struct MetaFossickedWord {
     pub original_word: Option<String>,
 }
 
+/// careleaf: a page's words packed the way `build_indexes` stores them
+/// (`index::packed_locs`), without the page number, which is known only
+/// later. Stock Pagefind keeps a `HashMap<String, Vec<FossickedWord>>` per
+/// page until the index is built: 32 bytes and more per word occurrence,
+/// most of the indexer's peak memory on a large site.
+#[derive(Debug, Clone, Default)]
+pub struct PageWords {
+    /// Every word of the page, one after the other.
+    text: String,
+    /// Per word: where it ends in `text`, where its locations end in `locs`
+    /// and where its diacritic variants end in `variants`.
+    words: Vec<(u32, u32, u32)>,
+    /// Packed locations of the words as written without diacritics.
+    locs: Vec<i32>,
+    /// Diacritic variants: the form as written and its packed locations,
+    /// in the order of the forms.
+    variants: Vec<(String, Vec<i32>)>,
+}
+
+impl PageWords {
+    /// Packs a page's words (the map `parse_digest` builds).
+    pub fn pack(map: HashMap<String, Vec<FossickedWord>>) -> Self {
+        let mut packed = PageWords {
+            text: String::with_capacity(map.keys().map(|w| w.len()).sum()),
+            words: Vec::with_capacity(map.len()),
+            locs: Vec::new(),
+            variants: Vec::new(),
+        };
+        for (word, positions) in map {
+            let mut normal: Vec<FossickedWord> = Vec::new();
+            let mut variants: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
+            for fossicked in positions {
+                match fossicked.original_word.clone() {
+                    None => normal.push(fossicked),
+                    Some(original) => variants.entry(original).or_default().push(fossicked),
+                }
+            }
+            packed.text.push_str(&word);
+            if !normal.is_empty() {
+                packed.locs.extend(crate::index::packed_locs(normal));
+            }
+            packed.variants.extend(
+                variants
+                    .into_iter()
+                    .map(|(form, positions)| (form, crate::index::packed_locs(positions))),
+            );
+            packed.words.push((
+                packed.text.len() as u32,
+                packed.locs.len() as u32,
+                packed.variants.len() as u32,
+            ));
+        }
+        packed.text.shrink_to_fit();
+        packed.locs.shrink_to_fit();
+        packed
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Each word with its packed locations (empty when every occurrence
+    /// has diacritics) and its diacritic variants.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[i32], &[(String, Vec<i32>)])> + '_ {
+        let mut start = (0usize, 0usize, 0usize);
+        self.words.iter().map(move |&(text_end, locs_end, variants_end)| {
+            let (t, l, v) = start;
+            let (te, le, ve) = (text_end as usize, locs_end as usize, variants_end as usize);
+            start = (te, le, ve);
+            (&self.text[t..te], &self.locs[l..le], &self.variants[v..ve])
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FossickedData {
     pub url: String,
     pub fragment: PageFragment,
-    pub word_data: HashMap<String, Vec<FossickedWord>>,
+    /// careleaf: packed (see [`PageWords`]).
+    pub word_data: PageWords,
     pub meta_word_data: HashMap<String, Vec<MetaFossickedWord>>,
     pub sort: BTreeMap<String, String>,
     pub has_custom_body: bool,
@@ -353,7 +428,7 @@ impl Fossicker {
                     anchors,
                 },
             },
-            word_data,
+            word_data: PageWords::pack(word_data),
             meta_word_data,
             sort: data.sort,
         })
