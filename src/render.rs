@@ -755,6 +755,14 @@ impl<'a> Renderer<'a> {
     }
 
     fn benefit_ctx(&self, slug: &str) -> Option<BenefitCtx> {
+        self.benefit_ctx_first(slug, usize::MAX)
+    }
+
+    /// `benefit_ctx` with only the first `limit` sections and pages (in
+    /// display order) made: the previews on the benefits index and home page
+    /// show 6, and making every excerpt of a benefit discussed by thousands
+    /// of articles cost more than the rest of a rebuild (issue 5).
+    fn benefit_ctx_first(&self, slug: &str, limit: usize) -> Option<BenefitCtx> {
         let b = self
             .site
             .data
@@ -767,7 +775,7 @@ impl<'a> Renderer<'a> {
             .get(slug)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let mut groups: BTreeMap<(usize, String), Vec<SectionRefCtx>> = BTreeMap::new();
+        let mut groups: BTreeMap<(usize, String), Vec<&crate::model::BenefitRef>> = BTreeMap::new();
         let order: HashMap<&str, usize> = self
             .site
             .data
@@ -793,7 +801,11 @@ impl<'a> Renderer<'a> {
             {
                 treatments.push(t.to_string());
             }
-            let entry = match r.heading {
+            groups.entry((tidx, tname)).or_default().push(r);
+        }
+        let entry = |r: &crate::model::BenefitRef| {
+            let p = &self.site.pages[r.page];
+            match r.heading {
                 Some(h) => {
                     let head = &p.rendered.headings[h];
                     SectionRefCtx {
@@ -813,9 +825,9 @@ impl<'a> Renderer<'a> {
                         .clone()
                         .unwrap_or_else(|| markdown::excerpt(&p.rendered.text, 30)),
                 },
-            };
-            groups.entry((tidx, tname)).or_default().push(entry);
-        }
+            }
+        };
+        let mut left = limit;
         treatments.sort_by_key(|t| order.get(t.as_str()).copied().unwrap_or(usize::MAX));
         let body = if b.body.is_empty() {
             String::new()
@@ -850,9 +862,14 @@ impl<'a> Renderer<'a> {
             shown: refs.len(),
             groups: groups
                 .into_iter()
-                .map(|((_, treatment), sections)| BenefitGroupCtx {
-                    treatment,
-                    sections,
+                .map(|((_, treatment), refs)| {
+                    let sections: Vec<SectionRefCtx> =
+                        refs.into_iter().take(left).map(entry).collect();
+                    left -= sections.len();
+                    BenefitGroupCtx {
+                        treatment,
+                        sections,
+                    }
                 })
                 .collect(),
         })
@@ -994,7 +1011,7 @@ impl<'a> Renderer<'a> {
     fn benefit_previews(&self) -> Vec<BenefitCtx> {
         self.ordered_benefits()
             .into_iter()
-            .filter_map(|b| self.benefit_ctx(b))
+            .filter_map(|b| self.benefit_ctx_first(b, BENEFITS_INDEX_PREVIEW))
             .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
             .collect()
     }
