@@ -586,12 +586,15 @@ pub fn apply_levels(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> 
 
 /// The location of a top-level front matter key (`title:`), or of the
 /// closing fence when the key is missing (where it should be added).
+/// Whether a front matter line sets `key` (`key:` at the start).
+fn sets_key(line: &str, key: &str) -> bool {
+    line.strip_prefix(key)
+        .is_some_and(|rest| rest.starts_with(':'))
+}
+
 fn fm_key_location(rel: &str, text: &str, key: &str) -> Location {
     for (i, l) in text.lines().enumerate().skip(1) {
-        if l.trim_end() == "---" {
-            return Location::new(rel, i + 1, 1);
-        }
-        if l.starts_with(&format!("{key}:")) {
+        if l.trim_end() == "---" || sets_key(l, key) {
             return Location::new(rel, i + 1, 1);
         }
     }
@@ -610,7 +613,7 @@ fn fm_key_diag(
     let on_key = text
         .lines()
         .nth(loc.line - 1)
-        .is_some_and(|l| l.starts_with(&format!("{key}:")));
+        .is_some_and(|l| sets_key(l, key));
     let width = if on_key { key.len() } else { 3 };
     let d = Diagnostic::error(loc, code, message);
     Diagnostic { severity, ..d }.with_source(text, width)
