@@ -451,6 +451,7 @@ impl Fossicker {
         }
         let data = self.data.as_ref().unwrap();
         let stemmer = get_stemmer(&data.language);
+        let cache_context = format!("{}\u{0}{:?}", data.language, options.include_characters);
 
         let mut content = String::with_capacity(data.digest.len());
 
@@ -582,15 +583,20 @@ impl Fossicker {
 
             let word_weight = *weight_stack.last().unwrap_or(&1);
 
-            let mut indexable_words =
-                get_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters);
-            let dotted_tails = get_dotted_tails(
-                &base_word,
-                stemmer.as_ref(),
-                &options.include_characters,
-                &indexable_words,
-            );
-            indexable_words.extend(dotted_tails);
+            // careleaf: the same word gives the same indexable words, so
+            // they are worked out once per thread (see `cached_indexable_words`).
+            let mut indexable_words = cached_indexable_words(&cache_context, &base_word, || {
+                let mut indexable_words =
+                    get_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters);
+                let dotted_tails = get_dotted_tails(
+                    &base_word,
+                    stemmer.as_ref(),
+                    &options.include_characters,
+                    &indexable_words,
+                );
+                indexable_words.extend(dotted_tails);
+                indexable_words
+            });
             let mut cross_bigram = None;
             if segmented {
                 let bigrams =
@@ -739,6 +745,45 @@ impl Fossicker {
         map
     }
 
+}
+
+thread_local! {
+    /// careleaf: the indexable words of each word seen on this thread, for
+    /// one language and set of included characters (the context): stemming
+    /// and compound splitting were ~40% of parsing a page, and most words of
+    /// a page were already seen on another page.
+    static INDEXABLE_WORDS: std::cell::RefCell<(String, HashMap<String, Vec<crate::fossick::splitting::IndexableWord>>)> =
+        std::cell::RefCell::new((String::new(), HashMap::new()));
+}
+
+/// careleaf: how many words `INDEXABLE_WORDS` holds before it starts again,
+/// which bounds its memory (a few MB per thread).
+const INDEXABLE_WORDS_MAX: usize = 50_000;
+
+/// careleaf: `compute()`'s result for `word` in `context`, from the
+/// thread's cache when it has it. `compute` must depend only on the word
+/// and the context.
+fn cached_indexable_words(
+    context: &str,
+    word: &str,
+    compute: impl FnOnce() -> Vec<crate::fossick::splitting::IndexableWord>,
+) -> Vec<crate::fossick::splitting::IndexableWord> {
+    INDEXABLE_WORDS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != context {
+            cache.0 = context.to_string();
+            cache.1.clear();
+        }
+        if let Some(words) = cache.1.get(word) {
+            return words.clone();
+        }
+        let words = compute();
+        if cache.1.len() >= INDEXABLE_WORDS_MAX {
+            cache.1.clear();
+        }
+        cache.1.insert(word.to_string(), words.clone());
+        words
+    })
 }
 
 /// The URL spec's path percent-encode set, minus `/` so that the separators
