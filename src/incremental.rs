@@ -351,6 +351,8 @@ struct Facts {
     related: Vec<usize>,
     /// Hash of what the related-articles ranking reads (`rank_key`).
     rank: u64,
+    /// Hash of the dates the sitemap and feed order read (`feed_key`).
+    feed: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -550,6 +552,36 @@ fn rank_key(site: &Site, i: usize) -> u64 {
     (p.kind == PageKind::Page).hash(&mut h);
     p.title().hash(&mut h);
     h.finish()
+}
+
+/// The dates of page `p` the sitemap (its last change) and the Atom feed
+/// (which articles, in which order) read; see `seo.rs`.
+fn feed_key(p: &crate::model::Page) -> u64 {
+    hash_of(&(
+        p.fm.date,
+        p.fm.updated,
+        p.fm.last_reviewed.as_ref().map(|d| d.value),
+    ))
+}
+
+/// Whether article `i` is one of the `limit` entries of the Atom feed (see
+/// `seo::atom`): newest by update or date, then by URL.
+fn in_feed(site: &Site, i: usize, limit: usize) -> bool {
+    let p = &site.pages[i];
+    let key = |q: &crate::model::Page| q.fm.updated.or(q.fm.date);
+    if p.kind != PageKind::Page || p.fm.date.is_none() {
+        return false;
+    }
+    let before = site
+        .pages
+        .iter()
+        .filter(|q| {
+            q.kind == PageKind::Page
+                && q.fm.date.is_some()
+                && (key(q) > key(p) || (key(q) == key(p) && q.path < p.path))
+        })
+        .count();
+    before < limit
 }
 
 /// What the FAQ page shows of question `q`.
@@ -765,7 +797,19 @@ impl Outputs {
             let recent = renderer.recent_pages();
             recent_changed = recent != prev.recent;
             prev.recent = recent;
-            dirty.extend([other(Job::Feeds)]);
+            // The sitemap shows every page's last date; the feed the newest
+            // articles' front matter.
+            let mut feeds_dirty = false;
+            for &i in &changed {
+                let feed = feed_key(&site.pages[i]);
+                feeds_dirty = feeds_dirty
+                    || feed != prev.pages[i].feed
+                    || in_feed(site, i, config.site.feed_limit);
+                prev.pages[i].feed = feed;
+            }
+            if feeds_dirty {
+                dirty.extend([other(Job::Feeds)]);
+            }
         }
         if benefits_dirty {
             dirty.extend([other(Job::BenefitsIndex)]);
@@ -971,6 +1015,7 @@ impl Outputs {
                         title: hash_of(&p.title()),
                         related: renderer.related_pages(i),
                         rank: rank_keys[i],
+                        feed: feed_key(p),
                     },
                 }
             })

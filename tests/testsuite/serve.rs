@@ -561,6 +561,9 @@ fn add_faq(x: &str, question: &str, answer: &str) -> String {
 #[test]
 fn front_matter_edits_are_patched_and_equal_clean_builds() {
     let t = SiteTest::example_site();
+    // A short feed: the article is not in it until its `updated` date moves
+    // it there (an edit of an article outside the feed leaves the feed).
+    edit(&t, "site.yaml", |x| format!("{x}\nfeed_limit: 2\n"));
     // One question asked first by an earlier page (the warning is at the
     // article's question), one first by the article (the warning, on a
     // later page, quotes the article's location).
@@ -573,6 +576,13 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
             "How long does redness last after microneedling?",
             "A day or two.",
         )
+    });
+    // Two articles of the section with no weight and one date: their titles
+    // order them in the section's list.
+    edit(&t, ARTICLE, |x| x.replacen("weight: 100\n", "", 1));
+    edit(&t, "content/microneedling/pores.md", |x| {
+        x.replacen("weight: 60\n", "", 1)
+            .replacen("date: 2026-04-13", "date: 2026-03-02", 1)
     });
     let mut s = Session::new();
     s.rebuild(&t, &[]).expect("the example site builds");
@@ -705,6 +715,12 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
                     1,
                 )
             }),
+            true,
+            true,
+        ),
+        (
+            "the updated date (the sitemap; into the feed)",
+            Box::new(|x: &str| x.replacen("updated: 2026-09-14", "updated: 2026-12-01", 1)),
             true,
             true,
         ),
