@@ -9,7 +9,10 @@
 // Screenshots go to tests/browser/screenshots/.
 //
 // Environment: CARELEAF_BIN (default target/debug/careleaf), CHROMIUM
-// (default /usr/bin/chromium), CI=true (a missing browser or Java fails).
+// (default /usr/bin/chromium), CI=true (a missing browser or Java fails),
+// CARELEAF_BROWSER_ONLY (a regular expression: only the checks whose names
+// match run, e.g. "search" for the search checks; the rest are counted as
+// skipped).
 // Prints "N passed, N failed" and exits 1 when anything failed.
 
 import { spawnSync } from "node:child_process";
@@ -30,8 +33,11 @@ const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const SHOTS = path.join(HERE, "screenshots");
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
+const ONLY = process.env.CARELEAF_BROWSER_ONLY ? new RegExp(process.env.CARELEAF_BROWSER_ONLY) : null;
+
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const failures = [];
 
 function pass(name) {
@@ -44,6 +50,10 @@ function fail(name, detail) {
   console.log(`FAIL ${name}\n     ${String(detail).split("\n").join("\n     ")}`);
 }
 async function test(name, fn) {
+  if (ONLY && !ONLY.test(name)) {
+    skipped += 1;
+    return;
+  }
   try {
     await fn();
     pass(name);
@@ -367,7 +377,7 @@ async function main() {
     }
     pass("example site builds");
     const site = path.join(outDir, "site");
-    vnu(site);
+    if (!ONLY || ONLY.test("vnu")) { vnu(site); }
     if (haveBrowser) { await browserChecks(site, origin); }
   } finally {
     server.close();
@@ -378,7 +388,7 @@ async function main() {
 main()
   .catch((e) => fail("test run", e && e.stack ? e.stack : e))
   .finally(() => {
-    console.log(`\n${passed} passed, ${failed} failed`);
+    console.log(`\n${passed} passed, ${failed} failed${ONLY ? `, ${skipped} skipped (CARELEAF_BROWSER_ONLY=${ONLY.source})` : ""}`);
     if (failures.length) { console.log(`failed:\n  ${failures.join("\n  ")}`); }
     process.exitCode = failed > 0 ? 1 : 0;
   });

@@ -4,7 +4,9 @@
 # browser) and runs run.mjs against Debian's Chromium.
 #   bash tests/browser/run.sh
 # Environment: CHROMIUM (default /usr/bin/chromium), CARELEAF_BIN (skip the
-# cargo build and test this binary), CI=true (a missing browser fails).
+# cargo build and test this binary), CI=true (a missing browser fails),
+# CARELEAF_BROWSER_ONLY (a regular expression over check names, e.g.
+# CARELEAF_BROWSER_ONLY=search runs only the search checks).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
