@@ -698,16 +698,19 @@ impl Outputs {
             .collect();
         changed.sort_unstable();
         changed.dedup();
+        // A new title or benefit ranks related articles anew (front matter
+        // edits only: a body edit keeps the headings' benefits).
+        let mut rerank = false;
         for &i in &changed {
             let (p, f) = (&site.pages[i], &prev.pages[i]);
             if p.path != f.path
                 || p.kind != f.kind
                 || p.parent != f.parent
                 || p.treatment != f.treatment
-                || rank_key(site, i) != f.rank
             {
                 return Ok(None);
             }
+            rerank = rerank || rank_key(site, i) != f.rank;
         }
         let Some(mut prev) = self.previous.take() else {
             return Ok(None);
@@ -718,8 +721,28 @@ impl Outputs {
         }
         // Until this update completes, the next one renders everything.
         self.generation = None;
-        let related = std::mem::take(&mut prev.related);
+        let related = if rerank {
+            crate::related::Related::of_site(site)
+        } else {
+            std::mem::take(&mut prev.related)
+        };
         let renderer = Renderer::with_related(site, config, theme, related)?;
+        // Pages whose related articles changed.
+        let reranked: Vec<(usize, Vec<usize>)> = if rerank {
+            let prev_pages = &prev.pages;
+            (0..n)
+                .into_par_iter()
+                .filter_map(|j| {
+                    let now = renderer.related_pages(j);
+                    (now != prev_pages[j].related).then_some((j, now))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for &i in &changed {
+            prev.pages[i].rank = rank_key(site, i);
+        }
         let mut summary_changed: Vec<usize> = Vec::new();
         let mut benefit_changed: Vec<usize> = Vec::new();
         let mut title_changed: Vec<usize> = Vec::new();
@@ -750,6 +773,13 @@ impl Outputs {
         let page = |i: usize| (Key::Page(site.pages[i].rel.clone()), Job::Page(i));
         let other = |job: Job| (Key::Other(job.clone()), job);
         dirty.extend(changed.iter().map(|&i| page(i)));
+        for (j, related) in reranked {
+            // Only articles show related articles.
+            if site.pages[j].kind == PageKind::Page {
+                dirty.extend([page(j)]);
+            }
+            prev.pages[j].related = related;
+        }
         let mut benefits_dirty = false;
         for (b, refs) in &prev.benefits {
             if refs.iter().any(|(i, _)| benefit_changed.contains(i)) {

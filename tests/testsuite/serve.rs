@@ -563,7 +563,14 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
     let t = SiteTest::example_site();
     // A short feed: the article is not in it until its `updated` date moves
     // it there (an edit of an article outside the feed leaves the feed).
-    edit(&t, "site.yaml", |x| format!("{x}\nfeed_limit: 2\n"));
+    // Section lists of 11: a title that reorders the article and its
+    // neighbour moves one of them to the next list page.
+    edit(&t, "site.yaml", |x| {
+        format!(
+            "{}\nfeed_limit: 2\n",
+            x.replace("paginate_by: 10", "paginate_by: 11")
+        )
+    });
     // One question asked first by an earlier page (the warning is at the
     // article's question), one first by the article (the warning, on a
     // later page, quotes the article's location).
@@ -659,6 +666,30 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
             Box::new(|x: &str| {
                 x.replacen(
                     "benefits: [fine-lines]",
+                    "benefits: [fine-lines, acne-scars]",
+                    1,
+                )
+            }),
+            true,
+            true,
+        ),
+        (
+            "benefits few articles share (they list this one as related)",
+            Box::new(|x: &str| {
+                x.replacen(
+                    "benefits: [fine-lines, acne-scars]",
+                    "benefits: [stretch-marks, surgical-scars]",
+                    1,
+                )
+            }),
+            true,
+            true,
+        ),
+        (
+            "those benefits removed (they drop it)",
+            Box::new(|x: &str| {
+                x.replacen(
+                    "benefits: [stretch-marks, surgical-scars]",
                     "benefits: [fine-lines, acne-scars]",
                     1,
                 )
