@@ -250,18 +250,25 @@ impl Cache {
                 crate::model::patch_page(site, &mut self.parse, rel, text.clone(), config)?;
             let i = patched.page;
             if let Some(old_fm) = &patched.old_front {
-                // `structure.duplicate-title` compares every article's
-                // title: an edit that makes or ends a clash changes another
-                // page's findings.
+                // `structure.duplicate-title` warns on every article whose
+                // title an earlier article has, quoting the first one. A new
+                // title nobody else has, leaving a title whose first holder
+                // comes before this page, changes only this page's warning:
+                // it goes. Anything else changes other pages' warnings.
                 let (before, after) = (old_fm.title.as_deref(), site.pages[i].fm.title.as_deref());
-                let clash = |t: Option<&str>| {
-                    site.pages
-                        .iter()
-                        .enumerate()
-                        .any(|(j, p)| j != i && p.kind == PageKind::Page && Some(p.title()) == t)
-                };
-                if before != after && (clash(before) || clash(after)) {
-                    return None;
+                if before != after {
+                    let first_other = |t: Option<&str>| {
+                        site.pages.iter().enumerate().position(|(j, p)| {
+                            j != i && p.kind == PageKind::Page && Some(p.title()) == t
+                        })
+                    };
+                    if first_other(after).is_some() || first_other(before).is_some_and(|j| j > i) {
+                        return None;
+                    }
+                    let path = std::path::Path::new(rel.as_str());
+                    last.loaded.diagnostics.retain(|d| {
+                        d.code != "structure.duplicate-title" || d.location.path != path
+                    });
                 }
                 front = true;
             }

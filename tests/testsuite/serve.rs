@@ -814,6 +814,28 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
             true,
         ),
         (
+            "the title of an earlier article (a duplicate-title warning here)",
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Aftercare after microneedling\"",
+                    "title: \"Microneedling for acne scars\"",
+                )
+            }),
+            false,
+            true,
+        ),
+        (
+            "a unique title again (only this page's warning goes)",
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Microneedling for acne scars\"",
+                    "title: \"Aftercare after microneedling\"",
+                )
+            }),
+            true,
+            true,
+        ),
+        (
             "a new tag (a new tag page)",
             Box::new(|x: &str| {
                 x.replace(
@@ -893,18 +915,20 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
     for (name, change, fast, builds) in &steps {
         edit(&t, ARTICLE, |x| change(&x));
         let r = s.try_rebuild(&t, &[ARTICLE]);
-        assert_eq!(s.patched, *fast, "after {name}: fast path taken");
+        // Results first, then the path: a wrongly patched edit shows as a
+        // wrong page or diagnostic.
         assert_eq!(r.is_ok(), *builds, "after {name}: {r:?}");
         assert_same_diagnostics(&t, &s, name);
-        if let Ok(u) = r {
+        if let Ok(u) = &r {
+            assert_same(&t, &s, name);
             // A patched edit never re-renders everything (a new tag page
             // or URL does, on the general path).
             assert!(
                 !(*fast && u.full),
                 "after {name}: everything was rendered again"
             );
-            assert_same(&t, &s, name);
         }
+        assert_eq!(s.patched, *fast, "after {name}: fast path taken");
     }
 }
 
