@@ -22,10 +22,7 @@ mod index;
 mod logging;
 pub mod options;
 mod output;
-mod playground;
 pub mod runner;
-#[cfg(feature = "serve")]
-mod serve;
 mod service;
 mod utils;
 

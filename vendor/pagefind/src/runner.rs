@@ -1,8 +1,6 @@
 //! The full Pagefind indexer as run by the CLI.
 
 use crate::options::SearchOptions;
-#[cfg(feature = "serve")]
-use crate::serve;
 
 use super::service::run_service;
 use super::{PagefindInboundConfig, SearchState};
@@ -143,10 +141,8 @@ accessibility and customization: https://pagefind.app/docs/search-ui/",
                         ));
                 }
 
-                #[cfg(feature = "serve")]
-                if config.serve {
-                    serve::serve_dir(std::path::PathBuf::from(options.site_source)).await;
-                }
+                // careleaf: the `serve` feature (the Pagefind Playground
+                // server) is removed; see CAREFUL.md.
                 Ok(())
             }
         }

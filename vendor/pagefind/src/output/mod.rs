@@ -30,51 +30,9 @@ const WEB_JS: &str = include_str!(concat!(
     env!("CARGO_PKG_VERSION"),
     ".js"
 ));
-const WEB_UI_JS: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/vendor/pagefind_ui.",
-    env!("CARGO_PKG_VERSION"),
-    ".js"
-));
-const WEB_UI_CSS: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/vendor/pagefind_ui.",
-    env!("CARGO_PKG_VERSION"),
-    ".css"
-));
-const WEB_MODULAR_UI_JS: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/vendor/pagefind_modular_ui.",
-    env!("CARGO_PKG_VERSION"),
-    ".js"
-));
-const WEB_MODULAR_UI_CSS: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/vendor/pagefind_modular_ui.",
-    env!("CARGO_PKG_VERSION"),
-    ".css"
-));
-const COMPONENT_UI_JS: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/vendor/pagefind_component_ui.",
-    env!("CARGO_PKG_VERSION"),
-    ".js"
-));
-const COMPONENT_UI_CSS: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/vendor/pagefind_component_ui.",
-    env!("CARGO_PKG_VERSION"),
-    ".css"
-));
 const SEARCH_JS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/vendor/pagefind_public_search_api.",
-    env!("CARGO_PKG_VERSION"),
-    ".js"
-));
-const HIGHLIGHT_JS: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/vendor/pagefind_highlight.",
     env!("CARGO_PKG_VERSION"),
     ".js"
 ));
@@ -157,7 +115,7 @@ async fn write_common(
         WriteBehavior::Disk
     };
 
-    let mut files = vec![
+    let files = vec![
         write(
             outdir.join("pagefind.js"),
             vec![&js],
@@ -165,50 +123,8 @@ async fn write_common(
             write_behavior,
         ),
         write(
-            outdir.join("pagefind-highlight.js"),
-            vec![HIGHLIGHT_JS],
-            Compress::None,
-            write_behavior,
-        ),
-        write(
             outdir.join("pagefind-worker.js"),
             vec![&worker_js],
-            Compress::None,
-            write_behavior,
-        ),
-        write(
-            outdir.join("pagefind-ui.js"),
-            vec![WEB_UI_JS],
-            Compress::None,
-            write_behavior,
-        ),
-        write(
-            outdir.join("pagefind-ui.css"),
-            vec![WEB_UI_CSS],
-            Compress::None,
-            write_behavior,
-        ),
-        write(
-            outdir.join("pagefind-modular-ui.js"),
-            vec![WEB_MODULAR_UI_JS],
-            Compress::None,
-            write_behavior,
-        ),
-        write(
-            outdir.join("pagefind-modular-ui.css"),
-            vec![WEB_MODULAR_UI_CSS],
-            Compress::None,
-            write_behavior,
-        ),
-        write(
-            outdir.join("pagefind-component-ui.js"),
-            vec![COMPONENT_UI_JS],
-            Compress::None,
-            write_behavior,
-        ),
-        write(
-            outdir.join("pagefind-component-ui.css"),
-            vec![COMPONENT_UI_CSS],
             Compress::None,
             write_behavior,
         ),
@@ -226,28 +142,10 @@ async fn write_common(
         ),
     ];
 
-    if output_playground {
-        files.extend([
-            write(
-                outdir.join("playground/index.html"),
-                vec![crate::playground::PLAYGROUND_HTML.as_bytes()],
-                Compress::None,
-                write_behavior,
-            ),
-            write(
-                outdir.join("playground/pagefind-playground.js"),
-                vec![crate::playground::PLAYGROUND_JS.as_bytes()],
-                Compress::None,
-                write_behavior,
-            ),
-            write(
-                outdir.join("playground/pagefind-playground.css"),
-                vec![crate::playground::PLAYGROUND_CSS.as_bytes()],
-                Compress::None,
-                write_behavior,
-            ),
-        ]);
-    }
+    // careleaf: the bundled UIs (Default, Modular, Component), the
+    // highlighter and the Playground are not part of this copy; careleaf
+    // ships its own search UI. See CAREFUL.md.
+    let _ = output_playground;
 
     let output_files = join_all(files).await;
 
