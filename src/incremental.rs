@@ -1,8 +1,8 @@
 //! Incremental rebuilds for `serve`: reuse what did not change, and prove
 //! nothing stale is left.
 //!
-//! Owns two caches, each with a fast path for the common edit (one article's
-//! body) and a general path for everything else.
+//! Owns two caches, each with a fast path for the common edit (one
+//! article's body or front matter) and a general path for everything else.
 //!
 //! `Cache` loads the site (`Cache::load`) and keeps the result. General path
 //! (`crate::load_cached`): discover every file, re-read those whose size,
@@ -12,17 +12,22 @@
 //! the model (URLs, indexes, link and anchor validation) from scratch. Fast
 //! path (`Cache::patch`), taken when the watcher reported only Markdown files
 //! under `content/`: each is re-read and `model::patch_page` applies it to
-//! the last site in place, but only if it is an existing article whose front
-//! matter text is byte-identical and whose headings keep their level, id,
-//! title, benefit tags, FAQ flag and topic (FAQ headings also their line and
-//! column). Then nothing another page, index or diagnostic reads has
-//! changed: only the page itself, the FAQ answers quoted from its sections,
-//! and its body-dependent diagnostics (links, heading benefits, the per-page
-//! checks), which are replaced in the sorted diagnostic list. No folder walk,
-//! no stat of every file, no model assembly. Any other change (a new,
-//! removed, renamed or unreadable file, front matter, a heading, data,
-//! configuration, theme, another day) takes the general path; so does an
-//! edit that fails a check half way, after which the last site is dropped.
+//! the last site in place, but only if it is an existing article whose
+//! headings keep their level, id, title, benefit tags, FAQ flag and topic,
+//! and whose front matter is the same or changes nothing another page's
+//! links or URLs read (no new URL, date, draft state, slug, alias, weight,
+//! treatment, FAQ question; no tag page appears or disappears). Then the
+//! model updates in place the page, its place in its tags' and section's
+//! lists, the benefits index and its FAQ entries; the page's own
+//! diagnostics (front matter references, links, the per-page checks) are
+//! replaced in the sorted diagnostic list, `faq.duplicate` warnings at or
+//! quoting its questions move with them, and its `structure.duplicate-title`
+//! warning goes when a title edit ends it (an edit that would change
+//! another page's warning takes the general path). No folder walk, no stat
+//! of every file, no model assembly. Any other change (a new, removed,
+//! renamed or unreadable file, data, configuration, theme, another day)
+//! takes the general path; so does an edit that fails a check half way,
+//! after which the last site is dropped.
 //!
 //! `Outputs` keeps the rendered site in memory with the render `Job` that
 //! produced each file. General path (`Outputs::update`): compare every page's
@@ -34,8 +39,9 @@
 //! configuration, the data files or the theme re-renders everything. Fast
 //! path (`Outputs::update_patch`, through `update_view`), when the load
 //! patched exactly the site this last rendered: the same dependency rules,
-//! evaluated for the patched pages only, with the jobs, indexes, ranking and
-//! newest-articles list of the last update (a patch cannot change them).
+//! evaluated for the patched pages only, against the lists, indexes, ranking
+//! and newest-articles list of the last update, which a front matter edit
+//! updates (a title or benefit edit ranks related articles anew).
 //!
 //! `tests/testsuite/serve.rs` compares files and diagnostics with a clean
 //! build after every step of a sequence of edits that exercise both paths.
@@ -174,13 +180,14 @@ impl Cache {
     /// `edited` is what the watcher reported when every change it saw was
     /// to a Markdown file under `content/` (root-relative paths), `None`
     /// otherwise. When each of those files is an existing article whose edit
-    /// `model::patch_page` can apply (same front matter text, same headings),
-    /// the last load's site is patched in place: the files are read and
-    /// rendered, their per-page checks re-run and their diagnostics replaced,
-    /// without walking the folder, stating every file or assembling the
-    /// model again. Anything else (a new, removed or unreadable file, a
-    /// changed front matter or heading, another configuration or day) loads
-    /// everything, reusing the parse caches.
+    /// `model::patch_page` can apply (same headings; front matter the same or
+    /// changed only in what `patch_page` allows), the last load's site is
+    /// patched in place: the files are read and rendered, their per-page
+    /// checks re-run and their diagnostics replaced, without walking the
+    /// folder, stating every file or assembling the model again. Anything
+    /// else (a new, removed or unreadable file, a changed URL, date or
+    /// heading, another configuration or day) loads everything, reusing the
+    /// parse caches.
     pub fn load(
         &mut self,
         config: &Config,
@@ -669,16 +676,18 @@ impl Outputs {
         Ok(update)
     }
 
-    /// The update after `Cache::load` patched the pages `patched` of the
-    /// site this last rendered (see `Patch`): their front matter, headings,
-    /// URLs and every index are as before, so the page list, the jobs, the
-    /// related-articles ranking, the newest articles and the feeds (which
-    /// read only front matter and indexes, see `seo.rs`) are unchanged. What
-    /// can change: the pages themselves, and, through a page's summary
-    /// (reading time), its excerpts and the sections of its FAQ and benefit
-    /// headings, the lists and pages that show those. `None` (nothing
-    /// changed, and the caller runs `update`) when a precondition does not
-    /// hold.
+    /// The update after `Cache::load` patched the pages of `patch` in the
+    /// site this last rendered (see `Patch`): their URLs, headings and dates
+    /// are as before, so the page list and the jobs are unchanged. What can
+    /// change: the pages themselves; through a page's summary (title,
+    /// description, reading time), its excerpts and the sections of its FAQ
+    /// and benefit headings, the lists and pages that show those; and, after
+    /// a front matter edit, its tags' and section's lists (members, order),
+    /// the benefit pages it is on, the related-articles ranking (title,
+    /// benefits), the newest articles (title order among equal dates) and the
+    /// feeds (when the sitemap's dates change or it is in the Atom feed).
+    /// `None` (nothing changed, and the caller runs `update`) when a
+    /// precondition does not hold.
     fn update_patch(
         &mut self,
         site: &Site,

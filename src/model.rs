@@ -3,10 +3,10 @@
 //!
 //! Owns URL assignment, duplicate detection, link and anchor validation,
 //! treatment inheritance, and the indexes built from tagged content; and
-//! `patch_page`, which applies an edit of an article's body to a built site
-//! when the edit cannot change anything another page, index or diagnostic
-//! reads (`serve`'s fast path, issue 5). Pure: it takes file texts and
-//! returns values and diagnostics; no IO.
+//! `patch_page`, which applies an edit of an article (its body, and front
+//! matter that moves no URL, date or anchor) to a built site, updating the
+//! indexes in place (`serve`'s fast path, issue 5). Pure: it takes file
+//! texts and returns values and diagnostics; no IO.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
