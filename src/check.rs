@@ -1080,36 +1080,62 @@ impl Phrases {
 }
 
 /// A word of prose with its byte range in the block.
+/// ASCII bytes that continue a word: letters, digits, `'` and `-`.
+static IN_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'\'' || c == b'-';
+        b += 1;
+    }
+    t
+};
+
 fn words_of(block: &str) -> Vec<(usize, usize)> {
-    // Byte by byte: ASCII (almost all of an English page) needs no char
-    // decoding; other characters are decoded where they start.
+    // Byte by byte in two tight loops (between words, inside a word): ASCII,
+    // almost all of an English page, needs no char decoding; other
+    // characters are decoded where they start.
     let bytes = block.as_bytes();
-    let mut words = Vec::with_capacity(bytes.len() / 5);
-    let mut start = None;
-    let mut i = 0;
-    while i < bytes.len() {
+    let n = bytes.len();
+    // Whether the character at `i` is alphanumeric, and its length.
+    let class = |i: usize| -> (bool, usize) {
         let b = bytes[i];
-        let (alnum, len) = if b.is_ascii() {
+        if b.is_ascii() {
             (b.is_ascii_alphanumeric(), 1)
         } else {
             block
                 .get(i..)
                 .and_then(|rest| rest.chars().next())
                 .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
-        };
-        let word = alnum || (start.is_some() && (b == b'\'' || b == b'-'));
-        match (word, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                words.push((s, i));
-                start = None;
-            }
-            _ => {}
         }
+    };
+    let mut words = Vec::with_capacity(n / 5);
+    let mut i = 0;
+    while i < n {
+        let (alnum, len) = class(i);
+        if !alnum {
+            i += len;
+            continue;
+        }
+        let start = i;
         i += len;
-    }
-    if let Some(s) = start {
-        words.push((s, block.len()));
+        // Inside a word an apostrophe or hyphen carries it on.
+        while i < n {
+            let b = bytes[i];
+            if IN_WORD[b as usize] {
+                i += 1;
+            } else if b.is_ascii() {
+                break;
+            } else {
+                let (alnum, len) = class(i);
+                if !alnum {
+                    break;
+                }
+                i += len;
+            }
+        }
+        words.push((start, i));
     }
     words
 }
@@ -1205,7 +1231,8 @@ fn spam(
     // frequent enough reach the phrase map (most windows of a page do not).
     // Each distinct word gets a number, so what is known of a word (its
     // count, whether a phrase may start or end with it) is worked out once.
-    let mut ids: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    let mut ids: rustc_hash::FxHashMap<&str, u32> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(total_words / 3, Default::default());
     let mut counts: Vec<usize> = Vec::new();
     let block_ids: Vec<Vec<u32>> = lowered
         .iter()
