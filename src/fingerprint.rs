@@ -103,7 +103,8 @@ pub fn of_inputs(config: &Config, today: Date) -> Option<u64> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(0),
                 Err(_) => return None,
             };
-            let mut h = DefaultHasher::new();
+            // rustc-hash: every input byte goes through this on every build.
+            let mut h = rustc_hash::FxHasher::default();
             path.hash(&mut h);
             bytes.hash(&mut h);
             Some(h.finish())
