@@ -69,6 +69,24 @@ pub fn classify(root: &Path, path: &Path) -> Change {
     }
 }
 
+/// The folders of a site the watcher watches recursively.
+pub const WATCHED_DIRS: [&str; 3] = ["content", "static", "themes"];
+
+/// When `path` is one of `WATCHED_DIRS` at the top of the site at `root`,
+/// its name: a folder that must be watched recursively once it exists. The
+/// root itself is watched without recursion (it may hold `public/` and
+/// `target/`), so a `static/` or `themes/` folder made after `serve` started
+/// is seen only as a new entry of the root; files later created inside it
+/// would go unseen. Pure: looks at the path only.
+pub fn watched_dir(root: &Path, path: &Path) -> Option<&'static str> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut parts = rel.components();
+    let (Some(Component::Normal(name)), None) = (parts.next(), parts.next()) else {
+        return None;
+    };
+    WATCHED_DIRS.into_iter().find(|d| name == *d)
+}
+
 /// How long the watcher waits after an event on a path before reporting it.
 /// Short, so a save is rebuilt and shown within tens of milliseconds (issue
 /// 5): an editor's save is one write, or a write to a temporary file and a
@@ -98,12 +116,16 @@ pub fn settles(changes: &[Change], exists: impl Fn(&str) -> bool) -> bool {
     })
 }
 
+type Debouncer = notify_debouncer_full::Debouncer<
+    notify_debouncer_full::notify::RecommendedWatcher,
+    notify_debouncer_full::RecommendedCache,
+>;
+
 /// A running watcher; dropping it stops watching.
 pub struct Watcher {
-    _debouncer: notify_debouncer_full::Debouncer<
-        notify_debouncer_full::notify::RecommendedWatcher,
-        notify_debouncer_full::RecommendedCache,
-    >,
+    // The event handler holds a weak reference (it adds watches on folders
+    // created later), so dropping this stops the debouncer.
+    _debouncer: std::sync::Arc<std::sync::Mutex<Option<Debouncer>>>,
 }
 
 /// Watches the site at `root` and calls `on_change` with each debounced
@@ -115,11 +137,27 @@ pub fn watch(
 ) -> Result<Watcher, String> {
     use notify_debouncer_full::notify::{EventKind, RecursiveMode};
     let root_owned = root.to_path_buf();
+    let slot: std::sync::Arc<std::sync::Mutex<Option<Debouncer>>> = Default::default();
+    let weak = std::sync::Arc::downgrade(&slot);
     let mut debouncer = notify_debouncer_full::new_debouncer(
         DEBOUNCE,
         Some(TICK),
         move |res: notify_debouncer_full::DebounceEventResult| match res {
             Ok(events) => {
+                // A watched folder made (or made again) after the start:
+                // watch it before the batch is reported, so the rebuild it
+                // triggers reads what is in it and later files are seen.
+                for path in events.iter().flat_map(|e| e.event.paths.iter()) {
+                    if watched_dir(&root_owned, path).is_some()
+                        && path.is_dir()
+                        && let Some(slot) = weak.upgrade()
+                        && let Ok(mut guard) = slot.lock()
+                        && let Some(d) = guard.as_mut()
+                        && let Err(e) = d.watch(path, RecursiveMode::Recursive)
+                    {
+                        on_change(Err(format!("cannot watch `{}`: {e}", path.display())));
+                    }
+                }
                 let mut changes: Vec<Change> = events
                     .iter()
                     .filter(|e| !matches!(e.event.kind, EventKind::Access(_)))
@@ -148,7 +186,7 @@ pub fn watch(
     debouncer
         .watch(root, RecursiveMode::NonRecursive)
         .map_err(|e| format!("cannot watch `{}`: {e}", root.display()))?;
-    for dir in ["content", "static", "themes"] {
+    for dir in WATCHED_DIRS {
         let d = root.join(dir);
         if d.is_dir() {
             debouncer
@@ -156,9 +194,10 @@ pub fn watch(
                 .map_err(|e| format!("cannot watch `{}`: {e}", d.display()))?;
         }
     }
-    Ok(Watcher {
-        _debouncer: debouncer,
-    })
+    if let Ok(mut guard) = slot.lock() {
+        *guard = Some(debouncer);
+    }
+    Ok(Watcher { _debouncer: slot })
 }
 
 #[cfg(test)]
@@ -185,6 +224,27 @@ mod tests {
             Change::Content("content/b/photo.jpg".into())
         );
         assert_eq!(c("content"), Change::Content("content".into()));
+    }
+
+    #[test]
+    fn top_level_site_folders_are_watched_when_they_appear() {
+        let w = |p: &str| watched_dir(Path::new("/site"), &Path::new("/site").join(p));
+        assert_eq!(w("static"), Some("static"));
+        assert_eq!(w("themes"), Some("themes"));
+        assert_eq!(w("content"), Some("content"));
+        // Inside them: already watched with the folder.
+        assert_eq!(w("static/css"), None);
+        assert_eq!(w("themes/default"), None);
+        // Not site folders, or not at the top.
+        assert_eq!(w("public"), None);
+        assert_eq!(w("site.yaml"), None);
+        assert_eq!(w("content/static"), None);
+        assert_eq!(w("staticx"), None);
+        assert_eq!(
+            watched_dir(Path::new("/site"), Path::new("/elsewhere/static")),
+            None
+        );
+        assert_eq!(watched_dir(Path::new("/site"), Path::new("/site")), None);
     }
 
     #[test]

@@ -468,7 +468,11 @@ fn incremental_rebuilds_equal_clean_builds_after_every_step() {
                 let page = include_str!("../../themes/default/templates/404.html");
                 t.change_file(
                     "themes/default/templates/404.html",
-                    &page.replacen("</main>", "<p>Overridden.</p></main>", 1),
+                    &page.replacen(
+                        "{% endblock main %}",
+                        "<p>Overridden.</p>{% endblock main %}",
+                        1,
+                    ),
                 );
             }),
             &[],
@@ -481,6 +485,11 @@ fn incremental_rebuilds_equal_clean_builds_after_every_step() {
         }
         assert_same(&t, &s, name);
     }
+    let not_found = s.outputs.files().get("404.html").expect("a 404 page");
+    assert!(
+        String::from_utf8_lossy(not_found).contains("<p>Overridden.</p>"),
+        "the theme override took effect"
+    );
 
     // A broken file keeps the last good site; fixing it catches up.
     let good = std::fs::read_to_string(t.root().join(ARTICLE)).expect("read");
@@ -1235,6 +1244,47 @@ fn an_edit_is_rebuilt_and_signalled_to_browsers() {
     wait_for(addr, "/skin/added/", "the deleted page to go", |r| {
         r.status == 404
     });
+}
+
+/// See: issue 5. `static/` and `themes/` folders made after `serve` started
+/// are watched from then on: files later written inside them are served.
+#[test]
+fn folders_made_while_serving_are_watched() {
+    let t = SiteTest::from_fixture("minimal");
+    assert!(!t.root().join("static").exists() && !t.root().join("themes").exists());
+    let server = start(&t);
+    let addr = server.addr();
+    let mut events = subscribe(addr, "/skin/");
+
+    // The folder alone: its rebuild is signalled once it is watched.
+    std::fs::create_dir(t.root().join("static")).expect("mkdir");
+    read_until(&mut events, "event: reload");
+    // A file written into it afterwards is its own change.
+    t.change_file("static/notes.txt", "Written while serving.\n");
+    let r = wait_for(addr, "/skin/notes.txt", "the new static file", |r| {
+        r.status == 200
+    });
+    assert_eq!(r.body, "Written while serving.\n");
+
+    // An empty theme folder changes nothing (no reload to wait for): give
+    // the watcher a moment, then override a template inside it.
+    std::fs::create_dir(t.root().join("themes")).expect("mkdir");
+    std::thread::sleep(Duration::from_millis(500));
+    let page = include_str!("../../themes/default/templates/404.html");
+    t.change_file(
+        "themes/default/templates/404.html",
+        &page.replacen(
+            "{% endblock main %}",
+            "<p>Overridden while serving.</p>{% endblock main %}",
+            1,
+        ),
+    );
+    wait_for(
+        addr,
+        "/skin/no-such-page/",
+        "the overridden 404 page",
+        |r| r.status == 404 && r.body.contains("Overridden while serving."),
+    );
 }
 
 #[test]
