@@ -679,6 +679,30 @@ mod tests {
         assert!(holds(with_word[0], "\"title\":\"Peels\""));
     }
 
+    /// Words with diacritics are indexed without them and keep the form
+    /// as written, also when the title has the word too (issue 8: the
+    /// vendored Pagefind encodes these itself).
+    #[test]
+    fn a_word_with_diacritics_is_indexed_with_and_without_them() {
+        let files = build_index(
+            vec![
+                (
+                    "a/index.html".into(),
+                    page("Café résumé", "The café serves crème brûlée; cafe."),
+                ),
+                ("b/index.html".into(), page("Other", "Señor café.")),
+            ],
+            "en",
+        )
+        .expect("index");
+        let words = decoded(&files, ".pf_index");
+        for w in [
+            "cafe", "café", "resum", "résumé", "creme", "crème", "senor", "señor",
+        ] {
+            assert!(words.iter().any(|i| holds(i, w)), "{w} not indexed");
+        }
+    }
+
     #[test]
     fn the_indexed_part_of_a_page_gives_the_same_index_as_the_whole_page() {
         let whole = String::from(

@@ -11,12 +11,16 @@ use crate::{
 use anyhow::{bail, Result};
 use index_filter::{FilterIndex, PackedValue};
 use index_metadata::{MetaChunk, MetaIndex, MetaPage};
+// careleaf: the build encodes words itself (`WordPostings`); these types
+// stay for the tests, which check that both encode the same bytes.
+#[cfg(test)]
 use index_words::{PackedPage, PackedVariant, PackedWord, WordIndex};
 
 use self::index_metadata::MetaSort;
 
 mod index_filter;
 mod index_metadata;
+#[cfg_attr(not(test), allow(dead_code))]
 mod index_words;
 
 pub struct PagefindIndexes {
@@ -73,7 +77,7 @@ pub async fn build_indexes(
             - Sort the `pages` array and output the page numbers to `alternate_sorts`
     */
 
-    let mut word_map: HashMap<String, PackedWord> = HashMap::new();
+    let mut word_map: HashMap<String, WordPostings> = HashMap::new();
     let mut filter_map: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
     let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
     let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
@@ -146,10 +150,12 @@ pub async fn build_indexes(
     let language_ref = language.clone();
 
     // careleaf: the words go straight from each page's packed words
-    // (`PageWords`) into `word_map`, page by page in page order. Stock
-    // Pagefind built a word map per page in parallel, held all 10,000 of
-    // them at once, then merged them here one after the other: the peak of a
-    // large site's build. The result is the same map.
+    // (`PageWords`) into `word_map`, page by page in page order, already
+    // CBOR-encoded as the word index stores them (`WordPostings`). Stock
+    // Pagefind built a word map per page in parallel, held all of them,
+    // merged them into one map of `PackedWord`s (one `PackedPage` with its
+    // own `Vec`s per word and page) and encoded that at the end: the memory
+    // peak of a large site's build. The encoded bytes are the same.
     for page in pages.iter_mut() {
         let page_number = page.fragment.page_number;
 
@@ -163,43 +169,10 @@ pub async fn build_indexes(
             .map(|name| meta_fields_ref.iter().position(|f| f == name).unwrap() as u16)
             .collect();
 
-        for (word, locs, variant_locs) in page.word_data.iter() {
-            let packed_word = word_map.entry_ref(word).or_insert_with(|| PackedWord {
-                word: word.to_string(),
-                pages: Vec::new(),
-                additional_variants: Vec::new(),
-            });
-
-            if !locs.is_empty() {
-                packed_word.pages.push(PackedPage {
-                    page_number,
-                    locs: locs.to_vec(),
-                    meta_locs: vec![],
-                });
-            }
-
-            for (variant_form, variant_locs) in variant_locs {
-                let variant_page = PackedPage {
-                    page_number,
-                    locs: variant_locs.clone(),
-                    meta_locs: vec![],
-                };
-                if let Some(existing_variant) = packed_word
-                    .additional_variants
-                    .iter_mut()
-                    .find(|v| &v.form == variant_form)
-                {
-                    existing_variant.pages.push(variant_page);
-                } else {
-                    packed_word.additional_variants.push(PackedVariant {
-                        form: variant_form.clone(),
-                        pages: vec![variant_page],
-                    });
-                }
-            }
-        }
-        page.word_data = Default::default();
-
+        // The page's meta words first, so that each word's entry for this
+        // page is encoded once, with its body and meta locations.
+        let mut meta_normal: HashMap<String, Vec<i32>> = HashMap::new();
+        let mut meta_variants: HashMap<String, BTreeMap<String, Vec<i32>>> = HashMap::new();
         for (word, meta_positions) in std::mem::take(&mut page.meta_word_data) {
             let mut normalized_meta_positions: Vec<MetaFossickedWord> = Vec::new();
             let mut variant_meta_positions: BTreeMap<String, Vec<MetaFossickedWord>> =
@@ -216,65 +189,64 @@ pub async fn build_indexes(
                     normalized_meta_positions.push(meta_fossicked);
                 }
             }
-
-            let packed_word = word_map.entry_ref(&word).or_insert_with(|| PackedWord {
-                word: word.clone(),
-                pages: Vec::new(),
-                additional_variants: Vec::new(),
-            });
-
-            // Pages are added in page order, so this page's entry, if the
-            // body already gave it one, is the last.
             if !normalized_meta_positions.is_empty() {
-                let meta_locs = meta_positions_to_packed(normalized_meta_positions);
-
-                if let Some(existing_page) = packed_word
-                    .pages
-                    .last_mut()
-                    .filter(|p| p.page_number == page_number)
-                {
-                    existing_page.meta_locs = meta_locs;
-                } else {
-                    packed_word.pages.push(PackedPage {
-                        page_number,
-                        locs: vec![],
-                        meta_locs,
-                    });
-                }
+                meta_normal.insert(
+                    word.clone(),
+                    meta_positions_to_packed(normalized_meta_positions),
+                );
             }
+            if !variant_meta_positions.is_empty() {
+                meta_variants.insert(
+                    word,
+                    variant_meta_positions
+                        .into_iter()
+                        .map(|(form, positions)| (form, meta_positions_to_packed(positions)))
+                        .collect(),
+                );
+            }
+        }
 
-            // Handle diacritic variants in meta
-            for (variant_form, variant_pos) in variant_meta_positions {
-                let meta_locs = meta_positions_to_packed(variant_pos);
+        for (word, locs, variant_locs) in page.word_data.iter() {
+            let postings = word_map
+                .entry_ref(word)
+                .or_insert_with(|| WordPostings::new(word));
+            // A word's entry for a page holds its body locations and, if
+            // the word is in the page's meta too, its meta locations.
+            if !locs.is_empty() {
+                let meta_locs = meta_normal.remove(word).unwrap_or_default();
+                postings.main.push(page_number, locs, &meta_locs);
+            }
+            let mut word_meta_variants = meta_variants.remove(word);
+            for (variant_form, variant_locs) in variant_locs {
+                let meta_locs = word_meta_variants
+                    .as_mut()
+                    .and_then(|m| m.remove(variant_form))
+                    .unwrap_or_default();
+                postings
+                    .variant(variant_form)
+                    .push(page_number, variant_locs, &meta_locs);
+            }
+            if let Some(rest) = word_meta_variants.filter(|m| !m.is_empty()) {
+                meta_variants.insert(word.to_string(), rest);
+            }
+        }
+        page.word_data = Default::default();
 
-                if let Some(existing_variant) = packed_word
-                    .additional_variants
-                    .iter_mut()
-                    .find(|v| v.form == variant_form)
-                {
-                    if let Some(existing_page) = existing_variant
-                        .pages
-                        .last_mut()
-                        .filter(|p| p.page_number == page_number)
-                    {
-                        existing_page.meta_locs = meta_locs;
-                    } else {
-                        existing_variant.pages.push(PackedPage {
-                            page_number,
-                            locs: vec![],
-                            meta_locs,
-                        });
-                    }
-                } else {
-                    packed_word.additional_variants.push(PackedVariant {
-                        form: variant_form,
-                        pages: vec![PackedPage {
-                            page_number,
-                            locs: vec![],
-                            meta_locs,
-                        }],
-                    });
-                }
+        // Meta words this page's body did not have (in that form).
+        for (word, meta_locs) in meta_normal {
+            let postings = word_map
+                .entry_ref(&word)
+                .or_insert_with(|| WordPostings::new(&word));
+            postings.main.push(page_number, &[], &meta_locs);
+        }
+        for (word, forms) in meta_variants {
+            let postings = word_map
+                .entry_ref(&word)
+                .or_insert_with(|| WordPostings::new(&word));
+            for (variant_form, meta_locs) in forms {
+                postings
+                    .variant(&variant_form)
+                    .push(page_number, &[], &meta_locs);
             }
         }
     }
@@ -348,13 +320,8 @@ pub async fn build_indexes(
         fragment_hashes.insert(short_hash.to_string(), encoded_page);
     }
 
-    // Sort pages within each word by page_number to maintain correct order after parallel processing
-    for packed_word in word_map.values_mut() {
-        packed_word.pages.sort_by_key(|p| p.page_number);
-        for variant in &mut packed_word.additional_variants {
-            variant.pages.sort_by_key(|p| p.page_number);
-        }
-    }
+    // careleaf: pages were added to each word in page order, so there is
+    // nothing to sort.
 
     fragments.extend(
         fragment_hashes
@@ -482,40 +449,14 @@ pub async fn build_indexes(
     let chunks = chunk_index(word_map, options.index_chunk_size);
     meta.index_chunks = chunk_meta(&chunks);
 
-    // Encode word index chunks in parallel (delta encoding + CBOR serialization)
+    // Encode word index chunks in parallel. careleaf: each word's pages
+    // are already encoded (`WordPostings`); this writes the array headers
+    // around them, the bytes `minicbor::encode(WordIndex { .. })` wrote.
     let encoded_chunks: Vec<(usize, Vec<u8>, String)> = chunks
         .into_par_iter()
         .enumerate()
         .map(|(i, chunk)| {
-            // Delta-encode page numbers within each word's page list
-            let delta_chunk: Vec<PackedWord> = chunk
-                .into_iter()
-                .map(|mut word| {
-                    let mut last_page: usize = 0;
-                    for page in &mut word.pages {
-                        let delta = page.page_number - last_page;
-                        last_page = page.page_number;
-                        page.page_number = delta;
-                    }
-                    // Also handle additional_variants
-                    for variant in &mut word.additional_variants {
-                        let mut last_page: usize = 0;
-                        for page in &mut variant.pages {
-                            let delta = page.page_number - last_page;
-                            last_page = page.page_number;
-                            page.page_number = delta;
-                        }
-                    }
-                    word
-                })
-                .collect();
-
-            let mut word_index: Vec<u8> = Vec::new();
-            let _ = minicbor::encode::<WordIndex, &mut Vec<u8>>(
-                WordIndex { words: delta_chunk },
-                word_index.as_mut(),
-            );
-
+            let word_index = encode_word_index(&chunk);
             let hash = format!("{}_{}", language, full_hash(&word_index));
             (i, word_index, hash)
         })
@@ -600,27 +541,155 @@ pub(crate) fn packed_locs(mut positions: Vec<FossickedWord>) -> Vec<i32> {
     weighted_positions
 }
 
-fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
+/// careleaf: what `chunk_index` and `chunk_meta` need of a word, so that
+/// they take `WordPostings` (the build) and `PackedWord` (their tests).
+trait ChunkWord {
+    fn word(&self) -> &str;
+    /// The size `chunk_index` counts for the word.
+    fn chunk_size(&self) -> usize;
+}
+
+#[cfg(test)]
+impl ChunkWord for PackedWord {
+    fn word(&self) -> &str {
+        &self.word
+    }
+    fn chunk_size(&self) -> usize {
+        self.pages
+            .iter()
+            .chain(self.additional_variants.iter().flat_map(|v| &v.pages))
+            .map(|p| p.locs.len() + p.meta_locs.len() + 1)
+            .sum::<usize>()
+            + self.additional_variants.len()
+    }
+}
+
+impl ChunkWord for WordPostings {
+    fn word(&self) -> &str {
+        &self.word
+    }
+    fn chunk_size(&self) -> usize {
+        self.main.size
+            + self.variants.iter().map(|(_, v)| v.size).sum::<usize>()
+            + self.variants.len()
+    }
+}
+
+/// careleaf: one list of `PackedPage`s (a word's, or one of its variants'),
+/// encoded as minicbor encodes them once their page numbers are
+/// delta-encoded: `[delta, [locs..], [meta_locs..]]` each, without the
+/// array header, which needs the count.
+#[derive(Default)]
+struct EncodedPages {
+    count: u64,
+    bytes: Vec<u8>,
+    last_page: usize,
+    /// `chunk_index`'s count: locations + meta locations + 1 per page.
+    size: usize,
+}
+
+impl EncodedPages {
+    fn push(&mut self, page_number: usize, locs: &[i32], meta_locs: &[i32]) {
+        let mut e = minicbor::Encoder::new(&mut self.bytes);
+        let written: Result<(), minicbor::encode::Error<std::convert::Infallible>> = (|| {
+            e.array(3)?.u64((page_number - self.last_page) as u64)?;
+            e.array(locs.len() as u64)?;
+            for loc in locs {
+                e.i32(*loc)?;
+            }
+            e.array(meta_locs.len() as u64)?;
+            for loc in meta_locs {
+                e.i32(*loc)?;
+            }
+            Ok(())
+        })();
+        written.expect("encoding to a Vec does not fail");
+        self.last_page = page_number;
+        self.count += 1;
+        self.size += locs.len() + meta_locs.len() + 1;
+    }
+}
+
+/// careleaf: a word of the index with its pages and diacritic variants
+/// already encoded (see `EncodedPages`); replaces `PackedWord` in the build.
+struct WordPostings {
+    word: String,
+    main: EncodedPages,
+    /// In the order the forms were first seen, like `additional_variants`.
+    variants: Vec<(String, EncodedPages)>,
+}
+
+impl WordPostings {
+    fn new(word: &str) -> Self {
+        WordPostings {
+            word: word.to_string(),
+            main: EncodedPages::default(),
+            variants: Vec::new(),
+        }
+    }
+
+    fn variant(&mut self, form: &str) -> &mut EncodedPages {
+        let i = match self.variants.iter().position(|(f, _)| f == form) {
+            Some(i) => i,
+            None => {
+                self.variants
+                    .push((form.to_string(), EncodedPages::default()));
+                self.variants.len() - 1
+            }
+        };
+        &mut self.variants[i].1
+    }
+}
+
+/// careleaf: the CBOR of `WordIndex { words }` for a chunk of words:
+/// `[[word, [pages..], [[form, [pages..]]..]]..]` inside a one-field array.
+fn encode_word_index(chunk: &[WordPostings]) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(
+        chunk
+            .iter()
+            .map(|w| {
+                w.word.len()
+                    + w.main.bytes.len()
+                    + w.variants
+                        .iter()
+                        .map(|(f, v)| f.len() + v.bytes.len() + 16)
+                        .sum::<usize>()
+                    + 32
+            })
+            .sum::<usize>()
+            + 16,
+    );
+    let written: Result<(), minicbor::encode::Error<std::convert::Infallible>> = (|| {
+        let mut e = minicbor::Encoder::new(&mut out);
+        e.array(1)?.array(chunk.len() as u64)?;
+        for word in chunk {
+            e.array(3)?.str(&word.word)?.array(word.main.count)?;
+            e.writer_mut().extend_from_slice(&word.main.bytes);
+            e.array(word.variants.len() as u64)?;
+            for (form, pages) in &word.variants {
+                e.array(2)?.str(form)?.array(pages.count)?;
+                e.writer_mut().extend_from_slice(&pages.bytes);
+            }
+        }
+        Ok(())
+    })();
+    written.expect("encoding to a Vec does not fail");
+    out
+}
+
+fn chunk_index<W: ChunkWord>(word_map: HashMap<String, W>, chunk_size: usize) -> Vec<Vec<W>> {
     // Accumulate into HashMap for O(1) inserts, then sort once before encoding
     // to produce a stable hash without paying BTreeMap's per-insert overhead.
-    let mut words = word_map
-        .into_iter()
-        .map(|(_, w)| w)
-        .collect::<Vec<PackedWord>>();
-    words.sort_by_key(|w| w.word.clone());
+    let mut words = word_map.into_iter().map(|(_, w)| w).collect::<Vec<W>>();
+    // careleaf: sorted without a copy of every word.
+    words.sort_by(|a, b| a.word().cmp(b.word()));
 
     let mut index_chunks = Vec::new();
 
     let mut index_chunk = Vec::new();
     let mut index_chunk_size = 0;
     for word in words.into_iter() {
-        index_chunk_size += word
-            .pages
-            .iter()
-            .chain(word.additional_variants.iter().flat_map(|v| &v.pages))
-            .map(|p| p.locs.len() + p.meta_locs.len() + 1)
-            .sum::<usize>()
-            + word.additional_variants.len();
+        index_chunk_size += word.chunk_size();
         index_chunk.push(word);
         if index_chunk_size >= chunk_size {
             // careleaf: moved, not cloned
@@ -635,13 +704,13 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
     index_chunks
 }
 
-fn chunk_meta(indexes: &[Vec<PackedWord>]) -> Vec<MetaChunk> {
+fn chunk_meta<W: ChunkWord>(indexes: &[Vec<W>]) -> Vec<MetaChunk> {
     let mut named_chunks: Vec<MetaChunk> = Vec::new();
 
     for chunk in indexes.iter() {
         named_chunks.push(MetaChunk {
-            from: chunk.first().map_or("".into(), |w| w.word.clone()),
-            to: chunk.last().map_or("".into(), |w| w.word.clone()),
+            from: chunk.first().map_or("".into(), |w| w.word().to_string()),
+            to: chunk.last().map_or("".into(), |w| w.word().to_string()),
             hash: "".into(),
         });
     }
@@ -763,6 +832,69 @@ mod tests {
             });
         }
         words
+    }
+
+    /// careleaf: `WordPostings` encodes the same bytes as minicbor's
+    /// derived encoding of the `PackedWord`s it replaces.
+    #[test]
+    fn word_postings_encode_like_packed_words() {
+        let pages: Vec<(usize, Vec<i32>, Vec<i32>)> = vec![
+            (3, vec![1, 2, 300], vec![]),
+            (7, vec![], vec![-1, 0, 4]),
+            (70000, vec![-25, 5, 100000], vec![-2, 1]),
+        ];
+        let mut postings = WordPostings::new("caf");
+        let mut packed = PackedWord {
+            word: "caf".into(),
+            pages: vec![],
+            additional_variants: vec![],
+        };
+        let mut last = 0;
+        for (n, locs, meta) in &pages {
+            postings.main.push(*n, locs, meta);
+            packed.pages.push(PackedPage {
+                page_number: n - last,
+                locs: locs.clone(),
+                meta_locs: meta.clone(),
+            });
+            last = *n;
+        }
+        postings.variant("café").push(7, &[9], &[]);
+        postings.variant("cafè").push(8, &[], &[-1, 2]);
+        packed.additional_variants = vec![
+            PackedVariant {
+                form: "café".into(),
+                pages: vec![PackedPage {
+                    page_number: 7,
+                    locs: vec![9],
+                    meta_locs: vec![],
+                }],
+            },
+            PackedVariant {
+                form: "cafè".into(),
+                pages: vec![PackedPage {
+                    page_number: 8,
+                    locs: vec![],
+                    meta_locs: vec![-1, 2],
+                }],
+            },
+        ];
+        let empty = WordPostings::new("zebra");
+        let packed_empty = PackedWord {
+            word: "zebra".into(),
+            pages: vec![],
+            additional_variants: vec![],
+        };
+        assert_eq!(postings.chunk_size(), packed.chunk_size());
+        let mut expected: Vec<u8> = Vec::new();
+        minicbor::encode::<WordIndex, &mut Vec<u8>>(
+            WordIndex {
+                words: vec![packed, packed_empty],
+            },
+            expected.as_mut(),
+        )
+        .unwrap();
+        assert_eq!(encode_word_index(&[postings, empty]), expected);
     }
 
     #[test]

@@ -263,8 +263,9 @@ mod tests {
         let files = files_response.expect("Getting files should succeed");
         let filenames: Vec<_> = files.into_iter().map(|f| f.filename).collect();
         assert!(filenames.contains(&PathBuf::from("pagefind.js")));
-        assert!(filenames.contains(&PathBuf::from("pagefind-ui.js")));
-        assert!(filenames.contains(&PathBuf::from("pagefind-ui.css")));
+        // careleaf: the bundled UIs are not part of this copy (CAREFUL.md).
+        assert!(!filenames.contains(&PathBuf::from("pagefind-ui.js")));
+        assert!(!filenames.contains(&PathBuf::from("pagefind-ui.css")));
         assert!(filenames.contains(&PathBuf::from("wasm.en.pagefind")));
         assert!(filenames.contains(&PathBuf::from("pagefind-entry.json")));
         assert!(filenames
