@@ -317,5 +317,46 @@ fn main() {
         ms(e2e[e2e.len() / 2]),
         ms(e2e[e2e.len() - 1])
     );
+
+    // The same for front matter edits: the description, then the title.
+    for (what, edit) in &fm_edits[..2] {
+        let mut e2e = Vec::new();
+        for k in 0..edits.min(10) {
+            let path = &files[(k * step + step / 5) % files.len()];
+            let original = std::fs::read_to_string(path).expect("read article");
+            let Some(edited_text) = edit(&original, k) else {
+                continue;
+            };
+            std::thread::sleep(Duration::from_millis(300));
+            let restore = Restore {
+                path,
+                original: original.clone(),
+            };
+            let t = Instant::now();
+            std::fs::write(path, edited_text).expect("write");
+            let mut seen = String::new();
+            while !seen.contains("event: reload") {
+                let n = s.read(&mut buf).expect("read");
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+            e2e.push(t.elapsed());
+            drop(restore);
+            let mut seen = String::new();
+            while !seen.contains("event: reload") {
+                let n = s.read(&mut buf).expect("read");
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+        if e2e.is_empty() {
+            continue;
+        }
+        e2e.sort();
+        println!(
+            "end to end after a front matter edit ({what}, {} edits): median {:.0} ms, worst {:.0} ms",
+            e2e.len(),
+            ms(e2e[e2e.len() / 2]),
+            ms(e2e[e2e.len() - 1])
+        );
+    }
     server.stop();
 }
