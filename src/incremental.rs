@@ -362,6 +362,8 @@ struct Facts {
     /// Hash of its title (what the FAQ shows of a question's page, besides
     /// its URL).
     title: u64,
+    /// Its title, for `sorts_between`.
+    title_text: Arc<str>,
     related: Vec<usize>,
     /// Hash of what the related-articles ranking reads (`rank_key`).
     rank: u64,
@@ -553,6 +555,11 @@ fn benefit_key(site: &Site, i: usize) -> u64 {
 /// What `related::Related::of_site` reads of page `i`: its benefits (front
 /// matter and tagged headings), kind and title.
 fn rank_key(site: &Site, i: usize) -> u64 {
+    rank_key_with(site, i, site.pages[i].title())
+}
+
+/// `rank_key` of page `i` as if its title were `title`.
+fn rank_key_with(site: &Site, i: usize, title: &str) -> u64 {
     let p = &site.pages[i];
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for b in &p.fm.benefits {
@@ -564,8 +571,22 @@ fn rank_key(site: &Site, i: usize) -> u64 {
         }
     }
     (p.kind == PageKind::Page).hash(&mut h);
-    p.title().hash(&mut h);
+    title.hash(&mut h);
     h.finish()
+}
+
+/// True when some page other than `i` sorts between page `i`'s title
+/// `old` and its current one, in the related-articles ranking's title
+/// order (title, then page order). When none does, a title edit orders
+/// page `i` against every other page as before, and the ranking, which
+/// reads titles only to order pages, is the same.
+fn sorts_between(site: &Site, i: usize, old: &str) -> bool {
+    let new = site.pages[i].title();
+    let (lo, hi) = if old <= new { (old, new) } else { (new, old) };
+    site.pages.iter().enumerate().any(|(j, p)| {
+        let key = (p.title(), j);
+        j != i && (lo, i) < key && key < (hi, i)
+    })
 }
 
 /// The dates of page `p` the sitemap (its last change) and the Atom feed
@@ -726,7 +747,15 @@ impl Outputs {
             {
                 return Ok(None);
             }
-            rerank = rerank || rank_key(site, i) != f.rank;
+            if rank_key(site, i) != f.rank {
+                // A title edit alone that keeps the page's place in title
+                // order ranks as before (one page at a time: two edited
+                // titles could swap places with each other).
+                let title_only = changed.len() == 1
+                    && rank_key_with(site, i, &f.title_text) == f.rank
+                    && !sorts_between(site, i, &f.title_text);
+                rerank = rerank || !title_only;
+            }
         }
         let Some(mut prev) = self.previous.take() else {
             return Ok(None);
@@ -781,6 +810,7 @@ impl Outputs {
             f.summary = summary;
             f.benefit = benefit;
             f.title = title;
+            f.title_text = Arc::from(p.title());
         }
         let summary_changed = |i: usize| summary_changed.binary_search(&i).is_ok();
 
@@ -1059,6 +1089,7 @@ impl Outputs {
                         summary: hash_debug(&renderer.summary(p)),
                         benefit: benefit_key(site, i),
                         title: hash_of(&p.title()),
+                        title_text: Arc::from(p.title()),
                         related: renderer.related_pages(i),
                         rank: rank_keys[i],
                         feed: feed_key(p),

@@ -707,6 +707,50 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
             true,
         ),
         (
+            "a title that moves it up in title order (related lists reorder)",
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Zz aftercare after microneedling\"",
+                    "title: \"Aa aftercare after microneedling\"",
+                )
+            }),
+            true,
+            true,
+        ),
+        (
+            "a title that moves it back down",
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Aa aftercare after microneedling\"",
+                    "title: \"Zz aftercare after microneedling\"",
+                )
+            }),
+            true,
+            true,
+        ),
+        (
+            "a title typo fixed (same place in title order: same ranking)",
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Zz aftercare after microneedling\"",
+                    "title: \"Zz aftercare after microneedling!\"",
+                )
+            }),
+            true,
+            true,
+        ),
+        (
+            "and back",
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Zz aftercare after microneedling!\"",
+                    "title: \"Zz aftercare after microneedling\"",
+                )
+            }),
+            true,
+            true,
+        ),
+        (
             "an unknown benefit (an error at its line and column)",
             Box::new(|x: &str| {
                 x.replacen(
