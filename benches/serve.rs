@@ -177,6 +177,11 @@ fn main() {
             t.contains("\ntitle: \"")
                 .then(|| t.replacen("\ntitle: \"", &format!("\ntitle: \"Edit {k}: "), 1))
         }),
+        ("title typo (a full stop added)", |t, _| {
+            let start = t.find("\ntitle: \"")? + "\ntitle: \"".len();
+            let end = start + t[start..].find('"')?;
+            Some(format!("{}.{}", &t[..end], &t[end..]))
+        }),
         ("tag added", |t, _| {
             let tag = ["aftercare", "safety", "cost", "men"]
                 .into_iter()
