@@ -17,6 +17,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::fossick::splitting::{
     get_dotted_tails, get_indexable_bigrams, get_indexable_cross_bigram, get_indexable_words,
+    IndexableWord,
 };
 use crate::fragments::{PageAnchorData, PageFragment, PageFragmentData};
 use crate::SearchOptions;
@@ -585,7 +586,7 @@ impl Fossicker {
 
             // careleaf: the same word gives the same indexable words, so
             // they are worked out once per thread (see `cached_indexable_words`).
-            let mut indexable_words = cached_indexable_words(&cache_context, &base_word, || {
+            let cached = cached_indexable_words(&cache_context, &base_word, || {
                 let mut indexable_words =
                     get_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters);
                 let dotted_tails = get_dotted_tails(
@@ -597,11 +598,13 @@ impl Fossicker {
                 indexable_words.extend(dotted_tails);
                 indexable_words
             });
+            let mut indexable_words: std::borrow::Cow<'_, [IndexableWord]> =
+                std::borrow::Cow::Borrowed(&cached[..]);
             let mut cross_bigram = None;
             if segmented {
                 let bigrams =
                     get_indexable_bigrams(&base_word, stemmer.as_ref(), &indexable_words);
-                indexable_words.extend(bigrams);
+                indexable_words.to_mut().extend(bigrams);
                 // The pair that spans the boundary from the previous segment is
                 // indexed against that segment, so it is tracked separately
                 cross_bigram = get_indexable_cross_bigram(
@@ -623,7 +626,9 @@ impl Fossicker {
                 0
             };
 
-            for indexable in indexable_words {
+            // careleaf: by reference into the cached words; a word's string
+            // is copied only when it is new to the page.
+            for indexable in indexable_words.iter() {
                 let weight = if indexable.is_compound_part {
                     partial_weight
                 } else {
@@ -633,12 +638,12 @@ impl Fossicker {
                 let entry = FossickedWord {
                     position: total_word_index.try_into().unwrap(),
                     weight,
-                    original_word: indexable.original,
+                    original_word: indexable.original.clone(),
                 };
                 if let Some(repeat) = map.get_mut(&indexable.stemmed) {
                     repeat.push(entry);
                 } else {
-                    map.insert(indexable.stemmed, vec![entry]);
+                    map.insert(indexable.stemmed.clone(), vec![entry]);
                 }
             }
 
@@ -752,7 +757,7 @@ thread_local! {
     /// one language and set of included characters (the context): stemming
     /// and compound splitting were ~40% of parsing a page, and most words of
     /// a page were already seen on another page.
-    static INDEXABLE_WORDS: std::cell::RefCell<(String, HashMap<String, Vec<crate::fossick::splitting::IndexableWord>>)> =
+    static INDEXABLE_WORDS: std::cell::RefCell<(String, HashMap<String, std::rc::Rc<Vec<IndexableWord>>>)> =
         std::cell::RefCell::new((String::new(), HashMap::new()));
 }
 
@@ -766,8 +771,8 @@ const INDEXABLE_WORDS_MAX: usize = 50_000;
 fn cached_indexable_words(
     context: &str,
     word: &str,
-    compute: impl FnOnce() -> Vec<crate::fossick::splitting::IndexableWord>,
-) -> Vec<crate::fossick::splitting::IndexableWord> {
+    compute: impl FnOnce() -> Vec<IndexableWord>,
+) -> std::rc::Rc<Vec<IndexableWord>> {
     INDEXABLE_WORDS.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.0 != context {
@@ -777,7 +782,7 @@ fn cached_indexable_words(
         if let Some(words) = cache.1.get(word) {
             return words.clone();
         }
-        let words = compute();
+        let words = std::rc::Rc::new(compute());
         if cache.1.len() >= INDEXABLE_WORDS_MAX {
             cache.1.clear();
         }
