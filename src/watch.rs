@@ -72,13 +72,28 @@ pub fn classify(root: &Path, path: &Path) -> Change {
 /// The folders of a site the watcher watches recursively.
 pub const WATCHED_DIRS: [&str; 3] = ["content", "static", "themes"];
 
-/// When `path` is one of `WATCHED_DIRS` at the top of the site at `root`,
-/// its name: a folder that must be watched recursively once it exists. The
-/// root itself is watched without recursion (it may hold `public/` and
-/// `target/`), so a `static/` or `themes/` folder made after `serve` started
-/// is seen only as a new entry of the root; files later created inside it
-/// would go unseen. Pure: looks at the path only.
-pub fn watched_dir(root: &Path, path: &Path) -> Option<&'static str> {
+/// When an event of `kind` made `path`, one of `WATCHED_DIRS` at the top of
+/// the site at `root` (created, or renamed into place), its name: a folder
+/// that must now be watched recursively. The root itself is watched without
+/// recursion (it may hold `public/` and `target/`), so a `static/` or
+/// `themes/` folder made after `serve` started is seen only as a new entry
+/// of the root; files later created inside it would go unseen. Any other
+/// event on such a folder (reading it, its metadata) gives `None`: watching
+/// a folder walks it, and the walk's own access events must not start
+/// another. Pure: looks at the event only.
+pub fn new_watched_dir(
+    root: &Path,
+    kind: &notify_debouncer_full::notify::EventKind,
+    path: &Path,
+) -> Option<&'static str> {
+    use notify_debouncer_full::notify::EventKind;
+    use notify_debouncer_full::notify::event::ModifyKind;
+    if !matches!(
+        kind,
+        EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_))
+    ) {
+        return None;
+    }
     let rel = path.strip_prefix(root).ok()?;
     let mut parts = rel.components();
     let (Some(Component::Normal(name)), None) = (parts.next(), parts.next()) else {
@@ -144,12 +159,17 @@ pub fn watch(
         Some(TICK),
         move |res: notify_debouncer_full::DebounceEventResult| match res {
             Ok(events) => {
-                // A watched folder made (or made again) after the start:
-                // watch it before the batch is reported, so the rebuild it
-                // triggers reads what is in it and later files are seen.
-                for path in events.iter().flat_map(|e| e.event.paths.iter()) {
-                    if watched_dir(&root_owned, path).is_some()
-                        && path.is_dir()
+                // A watched folder made after the start: watch it before
+                // the batch is reported, so the rebuild it triggers reads
+                // what is in it and later files are seen.
+                let made = events.iter().flat_map(|e| {
+                    e.event
+                        .paths
+                        .iter()
+                        .filter(|p| new_watched_dir(&root_owned, &e.event.kind, p).is_some())
+                });
+                for path in made {
+                    if path.is_dir()
                         && let Some(slot) = weak.upgrade()
                         && let Ok(mut guard) = slot.lock()
                         && let Some(d) = guard.as_mut()
@@ -228,7 +248,12 @@ mod tests {
 
     #[test]
     fn top_level_site_folders_are_watched_when_they_appear() {
-        let w = |p: &str| watched_dir(Path::new("/site"), &Path::new("/site").join(p));
+        use notify_debouncer_full::notify::EventKind;
+        use notify_debouncer_full::notify::event::{
+            AccessKind, CreateKind, MetadataKind, ModifyKind, RenameMode,
+        };
+        let made = EventKind::Create(CreateKind::Folder);
+        let w = |p: &str| new_watched_dir(Path::new("/site"), &made, &Path::new("/site").join(p));
         assert_eq!(w("static"), Some("static"));
         assert_eq!(w("themes"), Some("themes"));
         assert_eq!(w("content"), Some("content"));
@@ -240,11 +265,26 @@ mod tests {
         assert_eq!(w("site.yaml"), None);
         assert_eq!(w("content/static"), None);
         assert_eq!(w("staticx"), None);
+        let site = Path::new("/site");
         assert_eq!(
-            watched_dir(Path::new("/site"), Path::new("/elsewhere/static")),
+            new_watched_dir(site, &made, Path::new("/elsewhere/static")),
             None
         );
-        assert_eq!(watched_dir(Path::new("/site"), Path::new("/site")), None);
+        assert_eq!(new_watched_dir(site, &made, site), None);
+        // Renamed into place: watched too.
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        assert_eq!(
+            new_watched_dir(site, &renamed, &site.join("static")),
+            Some("static")
+        );
+        // Read or touched, not made: watching it again would walk it, and
+        // the walk reads it again (a loop that cost every rebuild 20-40 ms).
+        for kind in [
+            EventKind::Access(AccessKind::Any),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
+        ] {
+            assert_eq!(new_watched_dir(site, &kind, &site.join("content")), None);
+        }
     }
 
     #[test]
