@@ -12,10 +12,15 @@
 //! 2. an incremental rebuild after an edit to one article, the way `serve`
 //!    does it (re-read the file, re-parse it, re-assemble the model, re-render
 //!    the affected pages), median and worst of EDITS edits to different
-//!    articles;
+//!    articles; then the same for front matter edits, by kind (description,
+//!    title, a title typo, a tag added or removed, a benefit, a FAQ answer:
+//!    up to 10 each), with how many were patched and the load/render split;
 //! 3. end to end through a running server: file write -> `event: reload` on
 //!    the Server-Sent Events stream, which includes the watcher's debounce
-//!    window (`watch::DEBOUNCE`).
+//!    window (`watch::DEBOUNCE`): body edits, then description and title
+//!    edits.
+//!
+//! Edited files are put back also when the benchmark panics (`Restore`).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
