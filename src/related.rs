@@ -43,7 +43,7 @@ impl Related {
     /// Ranks the site's pages by shared benefits: front matter `benefits` and
     /// benefits tagged on headings, counted once each.
     pub fn of_site(site: &Site) -> Related {
-        let ids: HashMap<&str, u32> = site
+        let ids: rustc_hash::FxHashMap<&str, u32> = site
             .benefits
             .keys()
             .zip(0u32..)
@@ -109,13 +109,22 @@ impl Related {
         for (r, &i) in by_title.iter().enumerate() {
             rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
         }
-        let order = |a: &usize, b: &usize| rank[*a].cmp(&rank[*b]);
         // Within a group every member is equally related to anyone, so only
-        // the first few by title can ever be shown.
-        for m in &mut members {
-            m.sort_by(order);
-            m.truncate(LIMIT + 1);
-        }
+        // the first few by title can ever be shown: keep them with their rank.
+        let ranked: Vec<Vec<(u32, usize)>> = members
+            .iter()
+            .map(|m| {
+                let mut m: Vec<(u32, usize)> = m.iter().map(|&j| (rank[j], j)).collect();
+                m.sort_unstable();
+                m.truncate(LIMIT + 1);
+                m
+            })
+            .collect();
+        // Groups with listable pages, largest benefit sets first: once a list
+        // is full, a group with fewer benefits than its last entry shares
+        // cannot place, nor can any group after it.
+        let mut live: Vec<usize> = (0..keys.len()).filter(|&g| !ranked[g].is_empty()).collect();
+        live.sort_by_key(|&g| std::cmp::Reverse(keys[g].len()));
         // Each group's benefits as a bit set, so the share of two groups is a
         // few popcounts (every group meets every other group below).
         let words = keys
@@ -129,33 +138,42 @@ impl Related {
                 bits[g * words + b as usize / 64] |= 1 << (b % 64);
             }
         }
-        let set = |g: usize| &bits[g * words..(g + 1) * words];
+        let shared = |g: usize, other: usize| -> u64 {
+            if words == 1 {
+                u64::from((bits[g] & bits[other]).count_ones())
+            } else {
+                bits[g * words..(g + 1) * words]
+                    .iter()
+                    .zip(&bits[other * words..(other + 1) * words])
+                    .map(|(a, b)| u64::from((a & b).count_ones()))
+                    .sum()
+            }
+        };
         let best = (0..keys.len())
             .into_par_iter()
             .map(|g| {
-                let mine = set(g);
-                // (shared benefits, page), best first.
-                let mut top: Vec<(usize, usize)> = Vec::with_capacity(LIMIT + 2);
-                for (other, m) in members.iter().enumerate() {
-                    if m.is_empty() {
+                // (how good, page), best first. How good is one number: shared
+                // benefits, then earlier in title order (ranks are distinct).
+                let mut top: Vec<(u64, usize)> = Vec::with_capacity(LIMIT + 2);
+                for &other in &live {
+                    if top.len() > LIMIT && (keys[other].len() as u64) < top[LIMIT].0 >> 32 {
+                        break;
+                    }
+                    let score = shared(g, other);
+                    if score == 0 {
                         continue;
                     }
-                    let score: usize = mine
-                        .iter()
-                        .zip(set(other))
-                        .map(|(a, b)| (a & b).count_ones() as usize)
-                        .sum();
-                    // Nothing here can beat a full list's last entry.
-                    if score == 0 || (top.len() > LIMIT && top[LIMIT].0 > score) {
+                    let key = |r: u32| (score << 32) | u64::from(u32::MAX - r);
+                    let m = &ranked[other];
+                    // Nothing in this group beats a full list's last entry.
+                    if top.len() > LIMIT && key(m[0].0) < top[LIMIT].0 {
                         continue;
                     }
-                    for &j in m {
-                        let better = |&(s, k): &(usize, usize)| {
-                            s > score || (s == score && order(&k, &j).is_lt())
-                        };
-                        let at = top.iter().take_while(|e| better(e)).count();
+                    for &(r, j) in m {
+                        let k = key(r);
+                        let at = top.iter().take_while(|e| e.0 > k).count();
                         if at <= LIMIT {
-                            top.insert(at, (score, j));
+                            top.insert(at, (k, j));
                             top.truncate(LIMIT + 1);
                         } else {
                             // The rest of this group ranks lower still.
