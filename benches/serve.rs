@@ -305,19 +305,11 @@ fn main() {
             format!("{original}\nAn edit made by the benchmark.\n"),
         )
         .expect("write");
-        let mut seen = String::new();
-        while !seen.contains("event: reload") {
-            let n = s.read(&mut buf).expect("read");
-            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
+        wait_for_reload(&mut s, &mut buf);
         e2e.push(t.elapsed());
         drop(restore);
         // Wait for the restore's reload too.
-        let mut seen = String::new();
-        while !seen.contains("event: reload") {
-            let n = s.read(&mut buf).expect("read");
-            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
+        wait_for_reload(&mut s, &mut buf);
     }
     e2e.sort();
     println!(
@@ -344,18 +336,10 @@ fn main() {
             };
             let t = Instant::now();
             std::fs::write(path, edited_text).expect("write");
-            let mut seen = String::new();
-            while !seen.contains("event: reload") {
-                let n = s.read(&mut buf).expect("read");
-                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
+            wait_for_reload(&mut s, &mut buf);
             e2e.push(t.elapsed());
             drop(restore);
-            let mut seen = String::new();
-            while !seen.contains("event: reload") {
-                let n = s.read(&mut buf).expect("read");
-                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
+            wait_for_reload(&mut s, &mut buf);
         }
         if e2e.is_empty() {
             continue;
@@ -369,4 +353,13 @@ fn main() {
         );
     }
     server.stop();
+}
+
+/// Reads the event stream until a reload event arrives.
+fn wait_for_reload(s: &mut TcpStream, buf: &mut [u8]) {
+    let mut seen = String::new();
+    while !seen.contains("event: reload") {
+        let n = s.read(buf).expect("read");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
 }

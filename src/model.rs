@@ -697,21 +697,9 @@ pub fn build_cached(
             site.children.entry(parent).or_default().push(i);
         }
     }
-    for kids in site.children.values_mut() {
-        let pages = &site.pages;
-        kids.sort_by(|&a, &b| {
-            let (pa, pb) = (&pages[a], &pages[b]);
-            (
-                pa.fm.weight.unwrap_or(i64::MAX),
-                std::cmp::Reverse(pa.fm.date),
-                pa.title(),
-            )
-                .cmp(&(
-                    pb.fm.weight.unwrap_or(i64::MAX),
-                    std::cmp::Reverse(pb.fm.date),
-                    pb.title(),
-                ))
-        });
+    let parents: Vec<usize> = site.children.keys().copied().collect();
+    for parent in parents {
+        sort_children(&mut site, parent);
     }
 
     // Standalone questions.
