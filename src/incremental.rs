@@ -599,24 +599,20 @@ fn feed_key(p: &crate::model::Page) -> u64 {
     ))
 }
 
-/// Whether article `i` is one of the `limit` entries of the Atom feed (see
-/// `seo::atom`): newest by update or date, then by URL.
+/// Whether article `i` is one of the `limit` entries of the Atom feed
+/// (`seo::atom`, in `seo::feed_order`).
 fn in_feed(site: &Site, i: usize, limit: usize) -> bool {
     let p = &site.pages[i];
-    let key = |q: &crate::model::Page| q.fm.updated.or(q.fm.date);
-    if p.kind != PageKind::Page || p.fm.date.is_none() {
-        return false;
-    }
-    let before = site
-        .pages
-        .iter()
-        .filter(|q| {
-            q.kind == PageKind::Page
-                && q.fm.date.is_some()
-                && (key(q) > key(p) || (key(q) == key(p) && q.path < p.path))
-        })
-        .count();
-    before < limit
+    crate::seo::feed_candidate(p)
+        && site
+            .pages
+            .iter()
+            .filter(|q| {
+                crate::seo::feed_candidate(q)
+                    && crate::seo::feed_order(q) < crate::seo::feed_order(p)
+            })
+            .count()
+            < limit
 }
 
 /// What the FAQ page shows of question `q`.

@@ -911,16 +911,22 @@ fn patch_tags(site: &mut Site, i: usize, old: &[String]) -> Option<()> {
         if !pages[first].fm.tags.iter().any(|t| t == name) {
             return None;
         }
-        v.sort_by(|&a, &b| {
-            let (pa, pb) = (&pages[a], &pages[b]);
-            (std::cmp::Reverse(pa.fm.date), pa.title(), a).cmp(&(
-                std::cmp::Reverse(pb.fm.date),
-                pb.title(),
-                b,
-            ))
-        });
+        sort_tag_pages(pages, v);
     }
     Some(())
+}
+
+/// Sorts a tag's pages as its list shows them: newest first, then title,
+/// then path.
+fn sort_tag_pages(pages: &[Page], v: &mut [usize]) {
+    v.sort_by(|&a, &b| {
+        let (pa, pb) = (&pages[a], &pages[b]);
+        (std::cmp::Reverse(pa.fm.date), pa.title(), a).cmp(&(
+            std::cmp::Reverse(pb.fm.date),
+            pb.title(),
+            b,
+        ))
+    });
 }
 
 /// The benefits index after page `i`'s front matter benefits changed.
@@ -1391,12 +1397,7 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
         }
     }
     for v in tags.values_mut() {
-        v.sort_by_key(|&i| {
-            (
-                std::cmp::Reverse(site.pages[i].fm.date),
-                site.pages[i].title().to_string(),
-            )
-        });
+        sort_tag_pages(&site.pages, v);
         v.dedup();
     }
     site.tags = tags;

@@ -400,18 +400,24 @@ fn urlset(entries: &[(String, String)]) -> String {
     s
 }
 
+/// Whether page `p` can be in the Atom feed: a dated article.
+pub fn feed_candidate(p: &crate::model::Page) -> bool {
+    p.kind == PageKind::Page && p.fm.date.is_some()
+}
+
+/// The Atom feed's order of its candidates (smallest first): newest by
+/// update or date, then by URL path.
+pub fn feed_order(
+    p: &crate::model::Page,
+) -> (std::cmp::Reverse<Option<crate::frontmatter::Date>>, &str) {
+    (std::cmp::Reverse(p.fm.updated.or(p.fm.date)), &p.path)
+}
+
 /// The Atom feed of the newest articles.
 pub fn atom(site: &Site, config: &Config) -> String {
-    let mut arts: Vec<&crate::model::Page> = site
-        .pages
-        .iter()
-        .filter(|p| p.kind == PageKind::Page && p.fm.date.is_some())
-        .collect();
-    arts.sort_by(|a, b| {
-        let ka = a.fm.updated.or(a.fm.date);
-        let kb = b.fm.updated.or(b.fm.date);
-        kb.cmp(&ka).then_with(|| a.path.cmp(&b.path))
-    });
+    let mut arts: Vec<&crate::model::Page> =
+        site.pages.iter().filter(|p| feed_candidate(p)).collect();
+    arts.sort_by(|a, b| feed_order(a).cmp(&feed_order(b)));
     arts.truncate(config.site.feed_limit);
     let stamp = |d: crate::frontmatter::Date| format!("{}T00:00:00Z", d.iso());
     let updated = arts
