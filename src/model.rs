@@ -107,7 +107,7 @@ pub struct QuestionFile {
 }
 
 /// Where a benefit is discussed.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BenefitRef {
     /// Page index.
     pub page: usize,

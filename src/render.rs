@@ -36,7 +36,7 @@ pub enum Job {
     Page(usize),
     /// `benefits/index.html`.
     BenefitsIndex,
-    /// `benefits/<slug>/index.html`.
+    /// `benefits/<slug>/index.html`, then `benefits/<slug>/page/2/index.html`, ...
     Benefit(String),
     /// `faq/index.html`.
     Faq,
@@ -177,45 +177,59 @@ pub struct BenefitCtx {
     pub summary: String,
     /// The benefit page.
     pub url: String,
-    /// Rendered body text.
+    /// Rendered body text (empty on list pages after the first).
     pub body: String,
-    /// Treatments that offer it.
+    /// Treatments that offer it (empty on list pages after the first).
     pub treatments: Vec<LinkCtx>,
-    /// Sections grouped by treatment name ("Other" last).
+    /// Sections grouped by treatment name ("General" last): those of this
+    /// list page on the benefit's page.
     pub groups: Vec<BenefitGroupCtx>,
     /// Number of sections and pages.
     pub count: usize,
-    /// How many of them `groups` holds: all of them on the benefit's page, at
-    /// most `BENEFITS_INDEX_PREVIEW` on the benefits index.
+    /// How many of them `groups` holds: those of the list page on the
+    /// benefit's page (`paginate_by` at most), at most
+    /// `BENEFITS_INDEX_PREVIEW` on the benefits index.
     pub shown: usize,
 }
 
 /// Sections and pages the benefits index lists under each benefit; the
-/// benefit's own page lists them all. Listing every one made the index grow
-/// with the site (8.7 MB at 10,000 articles, issue 8).
+/// benefit's own page lists them all, `paginate_by` a list page. Listing
+/// every one made the index grow with the site (8.7 MB at 10,000 articles,
+/// issue 8).
 pub const BENEFITS_INDEX_PREVIEW: usize = 6;
-
-impl BenefitCtx {
-    /// Keeps the first `n` sections and pages (in display order).
-    fn preview(mut self, n: usize) -> BenefitCtx {
-        let mut left = n;
-        for g in &mut self.groups {
-            g.sections.truncate(left);
-            left -= g.sections.len();
-        }
-        self.groups.retain(|g| !g.sections.is_empty());
-        self.shown = n.min(self.count);
-        self
-    }
-}
 
 /// Sections of one treatment for a benefit.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenefitGroupCtx {
     /// Treatment name.
     pub treatment: String,
+    /// True when the group began on the previous list page.
+    pub continued: bool,
     /// Sections.
     pub sections: Vec<SectionRefCtx>,
+}
+
+/// One list page of a benefit's page: which entries it shows, in display
+/// order (`Renderer::benefit_layout`). With the site's configuration and
+/// the entries' own text, it is all that decides the list page's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BenefitListPage {
+    /// Slugs of the treatments that offer the benefit, on the first list
+    /// page; empty on the others.
+    pub treatments: Vec<String>,
+    /// The entries, by treatment group.
+    pub groups: Vec<BenefitListGroup>,
+}
+
+/// The entries of one treatment group on one list page of a benefit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BenefitListGroup {
+    /// Treatment name ("General" for pages with none).
+    pub treatment: String,
+    /// True when the group began on the previous list page.
+    pub continued: bool,
+    /// Where the benefit is discussed.
+    pub refs: Vec<crate::model::BenefitRef>,
 }
 
 /// The page being rendered.
@@ -292,6 +306,33 @@ pub struct PaginatorCtx {
     pub previous: String,
     /// Next page URL or empty.
     pub next: String,
+}
+
+impl PaginatorCtx {
+    /// List page `n` (0-based) of `total`, where list page `k` is at
+    /// `url_of(k)`. Sections, tags and benefits paginate alike.
+    fn new(n: usize, total: usize, url_of: impl Fn(usize) -> String) -> PaginatorCtx {
+        PaginatorCtx {
+            current: n + 1,
+            total,
+            previous: if n > 0 { url_of(n - 1) } else { String::new() },
+            next: if n + 1 < total {
+                url_of(n + 1)
+            } else {
+                String::new()
+            },
+        }
+    }
+}
+
+/// The site path of list page `n` (0-based) of the list at `base`
+/// (`tags/recovery/`): `base` itself, then `base` + `page/2/`, ...
+fn list_path(base: &str, n: usize) -> String {
+    if n == 0 {
+        base.to_string()
+    } else {
+        format!("{base}page/{}/", n + 1)
+    }
 }
 
 /// Site-wide values, available in every template as `site`.
@@ -754,28 +795,28 @@ impl<'a> Renderer<'a> {
         ctx
     }
 
-    fn benefit_ctx(&self, slug: &str) -> Option<BenefitCtx> {
-        self.benefit_ctx_first(slug, usize::MAX)
+    /// The list pages of a benefit's page that lists `refs` (a benefit's
+    /// entries in `Site::benefits`): `paginate_by` entries each, in display
+    /// order. `serve` compares them before and after an edit to re-render
+    /// only the list pages whose entries moved (see `incremental.rs`).
+    pub fn benefit_layout(&self, refs: &[crate::model::BenefitRef]) -> Vec<BenefitListPage> {
+        self.benefit_layout_by(refs, self.config.site.paginate_by.max(1), usize::MAX)
     }
 
-    /// `benefit_ctx` with only the first `limit` sections and pages (in
-    /// display order) made: the previews on the benefits index and home page
-    /// show 6, and making every excerpt of a benefit discussed by thousands
-    /// of articles cost more than the rest of a rebuild (issue 5).
-    fn benefit_ctx_first(&self, slug: &str, limit: usize) -> Option<BenefitCtx> {
-        let b = self
-            .site
-            .data
-            .benefits
-            .iter()
-            .find(|b| b.slug.value == slug)?;
-        let refs = self
-            .site
-            .benefits
-            .get(slug)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let mut groups: BTreeMap<(usize, String), Vec<&crate::model::BenefitRef>> = BTreeMap::new();
+    /// `benefit_layout` with `per` entries a page, and at most `pages`
+    /// pages made (the previews on the benefits index and home page need
+    /// the first 6 entries only; making every one of thousands cost more
+    /// than the rest of a rebuild, issue 5).
+    ///
+    /// Display order: grouped by treatment (in the order of the treatments'
+    /// data file, then unknown treatments, "General" last), in page order
+    /// within a group (so a title edit keeps every entry's place, issue 5).
+    fn benefit_layout_by(
+        &self,
+        refs: &[crate::model::BenefitRef],
+        per: usize,
+        pages: usize,
+    ) -> Vec<BenefitListPage> {
         let order: HashMap<&str, usize> = self
             .site
             .data
@@ -784,7 +825,8 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(i, t)| (t.slug.value.as_str(), i))
             .collect();
-        let mut treatments: Vec<String> = Vec::new();
+        let mut groups: BTreeMap<(usize, String), Vec<crate::model::BenefitRef>> = BTreeMap::new();
+        let mut treatments: Vec<&str> = Vec::new();
         for r in refs {
             let p = &self.site.pages[r.page];
             let (tname, tidx) = match p.treatment.as_deref() {
@@ -797,12 +839,58 @@ impl<'a> Renderer<'a> {
                 None => ("General".to_string(), usize::MAX),
             };
             if let Some(t) = p.treatment.as_deref()
-                && !treatments.contains(&t.to_string())
+                && !treatments.contains(&t)
             {
-                treatments.push(t.to_string());
+                treatments.push(t);
             }
-            groups.entry((tidx, tname)).or_default().push(r);
+            groups.entry((tidx, tname)).or_default().push(r.clone());
         }
+        treatments.sort_by_key(|t| order.get(t).copied().unwrap_or(usize::MAX));
+        let per = per.max(1);
+        let total = refs.len().div_ceil(per).clamp(1, pages.max(1));
+        let mut out: Vec<BenefitListPage> = (0..total)
+            .map(|_| BenefitListPage {
+                treatments: Vec::new(),
+                groups: Vec::new(),
+            })
+            .collect();
+        out[0].treatments = treatments.into_iter().map(str::to_string).collect();
+        let mut at = 0;
+        for ((_, treatment), entries) in groups {
+            for (k, r) in entries.into_iter().enumerate() {
+                let Some(page) = out.get_mut(at / per) else {
+                    return out;
+                };
+                at += 1;
+                match page.groups.last_mut() {
+                    Some(g) if g.treatment == treatment && k > 0 => g.refs.push(r),
+                    _ => page.groups.push(BenefitListGroup {
+                        treatment: treatment.clone(),
+                        continued: k > 0,
+                        refs: vec![r],
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    /// Benefit `slug` as templates see it, with the entries of `list` (one
+    /// list page of `benefit_layout_by`, the `first` one or a later one);
+    /// `count` is all of its entries.
+    fn benefit_ctx(
+        &self,
+        slug: &str,
+        count: usize,
+        list: &BenefitListPage,
+        first: bool,
+    ) -> Option<BenefitCtx> {
+        let b = self
+            .site
+            .data
+            .benefits
+            .iter()
+            .find(|b| b.slug.value == slug)?;
         let entry = |r: &crate::model::BenefitRef| {
             let p = &self.site.pages[r.page];
             match r.heading {
@@ -827,9 +915,9 @@ impl<'a> Renderer<'a> {
                 },
             }
         };
-        let mut left = limit;
-        treatments.sort_by_key(|t| order.get(t.as_str()).copied().unwrap_or(usize::MAX));
-        let body = if b.body.is_empty() {
+        // The body goes on the first list page only (like a section's
+        // intro), and so do the treatments (`benefit_layout_by`).
+        let body = if b.body.is_empty() || !first {
             String::new()
         } else {
             let empty = HashMap::new();
@@ -850,7 +938,8 @@ impl<'a> Renderer<'a> {
             summary: b.summary.clone(),
             url: self.config.url(&format!("benefits/{slug}/")),
             body,
-            treatments: treatments
+            treatments: list
+                .treatments
                 .iter()
                 .filter_map(|t| self.treatment_ctx(t))
                 .map(|t| LinkCtx {
@@ -858,18 +947,15 @@ impl<'a> Renderer<'a> {
                     url: t.url,
                 })
                 .collect(),
-            count: refs.len(),
-            shown: refs.len(),
-            groups: groups
-                .into_iter()
-                .map(|((_, treatment), refs)| {
-                    let sections: Vec<SectionRefCtx> =
-                        refs.into_iter().take(left).map(entry).collect();
-                    left -= sections.len();
-                    BenefitGroupCtx {
-                        treatment,
-                        sections,
-                    }
+            count,
+            shown: list.groups.iter().map(|g| g.refs.len()).sum(),
+            groups: list
+                .groups
+                .iter()
+                .map(|g| BenefitGroupCtx {
+                    treatment: g.treatment.clone(),
+                    continued: g.continued,
+                    sections: g.refs.iter().map(entry).collect(),
                 })
                 .collect(),
         })
@@ -1011,9 +1097,21 @@ impl<'a> Renderer<'a> {
     fn benefit_previews(&self) -> Vec<BenefitCtx> {
         self.ordered_benefits()
             .into_iter()
-            .filter_map(|b| self.benefit_ctx_first(b, BENEFITS_INDEX_PREVIEW))
-            .map(|b| b.preview(BENEFITS_INDEX_PREVIEW))
+            .filter_map(|b| {
+                let refs = self.benefit_refs(b);
+                let layout = self.benefit_layout_by(refs, BENEFITS_INDEX_PREVIEW, 1);
+                self.benefit_ctx(b, refs.len(), layout.first()?, true)
+            })
             .collect()
+    }
+
+    /// Where benefit `slug` is discussed.
+    fn benefit_refs(&self, slug: &str) -> &'a [crate::model::BenefitRef] {
+        self.site
+            .benefits
+            .get(slug)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Articles per list page of tag `t`, and its number of list pages.
@@ -1052,32 +1150,9 @@ impl<'a> Renderer<'a> {
             .take(per)
             .map(|&k| self.summary(&self.site.pages[k]))
             .collect();
-        let page_url = |k: usize| {
-            if k == 0 {
-                self.config.url(&p.path)
-            } else {
-                self.config.url(&format!("{}page/{}/", p.path, k + 1))
-            }
-        };
-        let paginator = PaginatorCtx {
-            current: n + 1,
-            total,
-            previous: if n > 0 {
-                page_url(n - 1)
-            } else {
-                String::new()
-            },
-            next: if n + 1 < total {
-                page_url(n + 1)
-            } else {
-                String::new()
-            },
-        };
-        let out = if n == 0 {
-            format!("{}index.html", p.path)
-        } else {
-            format!("{}page/{}/index.html", p.path, n + 1)
-        };
+        let page_url = |k: usize| self.config.url(&list_path(&p.path, k));
+        let paginator = PaginatorCtx::new(n, total, page_url);
+        let out = format!("{}index.html", list_path(&p.path, n));
         // Each list page is its own canonical URL (issue 6): search
         // engines drop page 2+ when they point at page 1.
         let paged;
@@ -1086,7 +1161,7 @@ impl<'a> Renderer<'a> {
         } else {
             let mut c = page.clone();
             c.url = page_url(n);
-            c.permalink = self.config.permalink(&format!("{}page/{}/", p.path, n + 1));
+            c.permalink = self.config.permalink(&list_path(&p.path, n));
             c.jsonld = seo::page_jsonld(
                 self.site,
                 self.config,
@@ -1126,9 +1201,10 @@ impl<'a> Renderer<'a> {
         list.iter().position(|&k| k == kid).map(|at| at / per)
     }
 
-    /// Renders only list page `n` (0-based) of a section's `Job::Page` or of
-    /// a `Job::Tag`: the file `render_job` writes for that list page. `serve`
-    /// uses it when an edit changes what one list page shows of an article.
+    /// Renders only list page `n` (0-based) of a section's `Job::Page`, of
+    /// a `Job::Tag` or of a `Job::Benefit`: the file `render_job` writes for
+    /// that list page. `serve` uses it when an edit changes what one list
+    /// page shows of an article.
     pub fn render_list_page(
         &self,
         job: &Job,
@@ -1149,8 +1225,59 @@ impl<'a> Renderer<'a> {
                 self.section_list_page(*i, &self.page_ctx(*i), n, &emit)
             }
             Job::Tag(t) => self.tag_list_page(t, n, &emit),
+            Job::Benefit(slug) => {
+                let layout = self.benefit_layout(self.benefit_refs(slug));
+                if n >= layout.len() {
+                    return Err(Error::Other(format!("{job:?} has no list page {n}")));
+                }
+                self.benefit_list_page(slug, &layout, n, &emit)
+            }
             _ => Err(Error::Other(format!("{job:?} has no list pages"))),
         }
+    }
+
+    /// List page `n` (0-based) of benefit `slug`, whose list pages are
+    /// `layout`. Paginated like tags: a benefit on a large site is
+    /// discussed in thousands of sections (580 KB of HTML in one page at
+    /// 10,000 articles, issue 5).
+    fn benefit_list_page(
+        &self,
+        slug: &str,
+        layout: &[BenefitListPage],
+        n: usize,
+        emit: &(dyn Fn(String, Vec<u8>) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        let c = self.config;
+        let Some(list) = layout.get(n) else {
+            return Ok(());
+        };
+        let Some(b) = self.benefit_ctx(slug, self.benefit_refs(slug).len(), list, n == 0) else {
+            return Ok(());
+        };
+        let mut crumbs = self.home_crumbs();
+        crumbs.push(LinkCtx {
+            name: "Benefits".into(),
+            url: c.url("benefits/"),
+        });
+        let desc = if b.summary.is_empty() {
+            format!("Where our articles discuss {}.", b.name)
+        } else {
+            b.summary.clone()
+        };
+        let base = format!("benefits/{slug}/");
+        let page = self.generated_page(&b.name, &desc, &list_path(&base, n), crumbs);
+        let paginator = PaginatorCtx::new(n, layout.len(), |k| c.url(&list_path(&base, k)));
+        emit(
+            format!("{}index.html", list_path(&base, n)),
+            self.render(
+                "benefit.html",
+                &BenefitTemplate {
+                    page: &page,
+                    benefit: &b,
+                    paginator,
+                },
+            )?,
+        )
     }
 
     /// List page `n` (0-based) of tag `t`.
@@ -1173,13 +1300,8 @@ impl<'a> Renderer<'a> {
         // Paginated like sections: a popular topic on a large site
         // lists thousands of articles.
         let (per, total) = self.tag_pages(t);
-        let path_of = |n: usize| {
-            if n == 0 {
-                format!("tags/{slug}/")
-            } else {
-                format!("tags/{slug}/page/{}/", n + 1)
-            }
-        };
+        let base = format!("tags/{slug}/");
+        let path_of = |n: usize| list_path(&base, n);
         let url_of = |n: usize| c.url(&path_of(n));
         let page = self.generated_page(
             &format!("Topic: {t}"),
@@ -1198,16 +1320,7 @@ impl<'a> Renderer<'a> {
                 .map(|&i| self.summary(&self.site.pages[i]))
                 .collect(),
         };
-        let paginator = PaginatorCtx {
-            current: n + 1,
-            total,
-            previous: if n > 0 { url_of(n - 1) } else { String::new() },
-            next: if n + 1 < total {
-                url_of(n + 1)
-            } else {
-                String::new()
-            },
-        };
+        let paginator = PaginatorCtx::new(n, total, url_of);
         emit(
             format!("{}index.html", path_of(n)),
             self.render(
@@ -1375,31 +1488,11 @@ impl<'a> Renderer<'a> {
                 )
             }
             Job::Benefit(slug) => {
-                let Some(b) = self.benefit_ctx(slug) else {
-                    return Ok(());
-                };
-                let mut crumbs = self.home_crumbs();
-                crumbs.push(LinkCtx {
-                    name: "Benefits".into(),
-                    url: c.url("benefits/"),
-                });
-                let desc = if b.summary.is_empty() {
-                    format!("Where our articles discuss {}.", b.name)
-                } else {
-                    b.summary.clone()
-                };
-                let page =
-                    self.generated_page(&b.name, &desc, &format!("benefits/{}/", b.slug), crumbs);
-                emit(
-                    format!("benefits/{}/index.html", b.slug),
-                    self.render(
-                        "benefit.html",
-                        &BenefitTemplate {
-                            page: &page,
-                            benefit: &b,
-                        },
-                    )?,
-                )
+                let layout = self.benefit_layout(self.benefit_refs(slug));
+                for n in 0..layout.len() {
+                    self.benefit_list_page(slug, &layout, n, emit)?;
+                }
+                Ok(())
             }
             Job::Faq => {
                 let intro = self.site.pages.iter().find(|p| p.path == "faq/");
@@ -1697,6 +1790,7 @@ struct BenefitsTemplate<'a> {
 struct BenefitTemplate<'a> {
     page: &'a PageCtx,
     benefit: &'a BenefitCtx,
+    paginator: PaginatorCtx,
 }
 
 /// The treatment x benefit overview.

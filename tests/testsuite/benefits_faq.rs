@@ -306,3 +306,129 @@ fn example_site_benefits_index_and_faq_are_rich_and_built_from_tags() {
         site.faq.len()
     );
 }
+
+/// The `<li>` entries of benefit list pages, in order: each entry's link.
+fn entry_links(main: &str) -> Vec<String> {
+    between(main, "<li><a href=\"", "\"")
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// See: issue 5. A benefit discussed in more sections than `paginate_by`
+/// is split into list pages like a tag: `page/2/`, ... with previous and
+/// next links and its own canonical URL, every entry once and in the
+/// order of the unpaginated list, and groups of a treatment that go on
+/// over a page break headed again ("continued"), with ids unique on each
+/// page that the sections' `aria-labelledby` name.
+#[test]
+fn benefit_pages_are_paginated_like_tags() {
+    let t = SiteTest::from_fixture("benefits-faq");
+    for i in 1..=5 {
+        t.change_file(
+            &format!("content/microneedling/lines-{i}.md"),
+            &format!(
+                "---\ntitle: Lines note {i}\ndescription: Note {i} on fine lines.\ndate: 2026-01-0{i}\nbenefits: [fine-lines]\n---\nText {i}.\n"
+            ),
+        );
+    }
+    for i in 1..=4 {
+        t.change_file(
+            &format!("content/peels/lines-{i}.md"),
+            &format!(
+                "---\ntitle: Peel lines {i}\ndate: 2026-01-0{i}\n---\nIntro.\n\n## Fine lines {{#fine benefit=fine-lines}}\n\nPeel text {i}.\n"
+            ),
+        );
+    }
+    let site_yaml = std::fs::read_to_string(t.root().join("site.yaml")).expect("site.yaml");
+    // Unpaginated first: the order every list page must keep.
+    t.change_file("site.yaml", &format!("{site_yaml}paginate_by: 100\n"));
+    t.build();
+    let all = entry_links(&t.main_of("benefits/fine-lines/index.html"));
+    assert_eq!(all.len(), 10, "{all:#?}");
+    assert!(!t.out().join("benefits/fine-lines/page").exists());
+
+    t.change_file("site.yaml", &format!("{site_yaml}paginate_by: 4\n"));
+    t.build();
+    let base = "/skin/benefits/fine-lines/";
+    let url = |n: usize| {
+        if n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}page/{n}/")
+        }
+    };
+    let file = |n: usize| format!("{}index.html", &url(n)["/skin/".len()..]);
+    let mut seen = Vec::new();
+    let mut headings = Vec::new();
+    for n in 1..=3 {
+        let main = t.main_of(&file(n));
+        let entries = entry_links(&main);
+        assert_eq!(entries.len(), if n < 3 { 4 } else { 2 }, "page {n}: {main}");
+        seen.extend(entries);
+        assert!(
+            main.contains(&format!("page {n} of 3")),
+            "page {n} says which page it is: {main}"
+        );
+        let prev = format!("<a href=\"{}\" rel=\"prev\">", url(n.max(2) - 1));
+        let next = format!("<a href=\"{}\" rel=\"next\">", url(n + 1));
+        assert_eq!(main.contains(&prev), n > 1, "page {n}: {main}");
+        assert_eq!(main.contains(&next), n < 3, "page {n}: {main}");
+        assert_eq!(main.matches("rel=\"prev\"").count(), usize::from(n > 1));
+        assert_eq!(main.matches("rel=\"next\"").count(), usize::from(n < 3));
+        // The benefit's text and treatments on the first page only.
+        assert_eq!(
+            main.contains("class=\"treatments\""),
+            n == 1,
+            "page {n}: {main}"
+        );
+        // Every section is labelled by a heading on the same page, and ids
+        // are unique on the page.
+        let labels = between(&main, "<section aria-labelledby=\"", "\"");
+        let ids = between(&main, " id=\"", "\"");
+        for l in &labels {
+            assert_eq!(ids.iter().filter(|i| *i == l).count(), 1, "{l}: {main}");
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "page {n}: {main}");
+        headings.push(
+            between(&main, "<h2", "</h2>")
+                .into_iter()
+                .map(|h| visible_text(&h[h.find('>').map_or(0, |i| i + 1)..]))
+                .collect::<Vec<_>>(),
+        );
+        let html = t.read(&file(n));
+        assert!(
+            html.contains(&format!(
+                "<link rel=\"canonical\" href=\"https://clinic.example{}\">",
+                url(n)
+            )),
+            "page {n} is its own canonical URL"
+        );
+    }
+    assert_eq!(seen, all, "every entry once, in the unpaginated order");
+    assert_eq!(
+        headings,
+        [
+            vec!["Microneedling"],
+            vec!["Microneedling (continued)", "Chemical peels"],
+            vec!["Chemical peels (continued)"],
+        ],
+        "a group that goes on over a page break is headed again"
+    );
+    assert!(!t.out().join("benefits/fine-lines/page/4").exists());
+    // The benefits index previews the first entries and links to page 1.
+    let index = t.main_of("benefits/index.html");
+    assert!(
+        index.contains(&format!(
+            "<a href=\"{base}\">All 10 articles and sections on Fine lines</a>"
+        )),
+        "{index}"
+    );
+    // Back to one page: the list pages go.
+    t.change_file("site.yaml", &format!("{site_yaml}paginate_by: 100\n"));
+    t.build();
+    assert!(!t.out().join("benefits/fine-lines/page").exists());
+}
