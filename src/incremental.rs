@@ -41,7 +41,10 @@
 //! patched exactly the site this last rendered: the same dependency rules,
 //! evaluated for the patched pages only, against the lists, indexes, ranking
 //! and newest-articles list of the last update, which a front matter edit
-//! updates (a title or benefit edit ranks related articles anew).
+//! updates (a title or benefit edit ranks related articles anew). Lists
+//! re-render by list page: a section's, a tag's or a benefit's list pages
+//! that show a changed entry or whose entries moved (`Renderer::
+//! benefit_layout` before and after).
 //!
 //! `tests/testsuite/serve.rs` compares files and diagnostics with a clean
 //! build after every step of a sequence of edits that exercise both paths.
@@ -60,7 +63,7 @@ use crate::Loaded;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Error};
 use crate::frontmatter::Date;
-use crate::model::{Input, PageKind, ParseCache, Site};
+use crate::model::{BenefitRef, Input, PageKind, ParseCache, Site};
 use crate::render::{Job, OutputFile, Renderer};
 use crate::source::SourceFile;
 use crate::theme::Theme;
@@ -376,7 +379,7 @@ struct Previous {
     globals: u64,
     structure: u64,
     pages: Vec<Facts>,
-    benefits: BTreeMap<String, Vec<(usize, Option<usize>)>>,
+    benefits: BTreeMap<String, Vec<BenefitRef>>,
     tags: BTreeMap<String, Vec<usize>>,
     children: BTreeMap<usize, Vec<usize>>,
     /// Per FAQ question: `faq_entry_key`.
@@ -632,18 +635,6 @@ fn faq_keys(site: &Site) -> Vec<u64> {
     site.faq.par_iter().map(faq_entry_key).collect()
 }
 
-fn benefit_refs(site: &Site) -> BTreeMap<String, Vec<(usize, Option<usize>)>> {
-    site.benefits
-        .iter()
-        .map(|(b, refs)| {
-            (
-                b.clone(),
-                refs.iter().map(|r| (r.page, r.heading)).collect(),
-            )
-        })
-        .collect()
-}
-
 fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
     Arc::ptr_eq(a, b) || a == b
 }
@@ -700,7 +691,7 @@ impl Outputs {
     /// description, reading time), its excerpts and the sections of its FAQ
     /// and benefit headings, the lists and pages that show those; and, after
     /// a front matter edit, its tags' and section's lists (members, order),
-    /// the benefit pages it is on, the related-articles ranking (title,
+    /// the benefit list pages that show it or whose entries shift, the related-articles ranking (title,
     /// benefits), the newest articles (title order among equal dates) and the
     /// feeds (when the sitemap's dates change or it is in the Atom feed).
     /// `None` (nothing changed, and the caller runs `update`) when a
@@ -822,12 +813,47 @@ impl Outputs {
             }
             prev.pages[j].related = related;
         }
+        // Benefit pages: the list pages whose entries moved (a benefit
+        // added to or removed from a page shifts those after it) or show a
+        // changed entry's text; the benefits index and the home page when
+        // a benefit's count, treatments or first entries changed. A title
+        // edit keeps every entry's place (display order is page order
+        // within a treatment group).
+        let mut list_pages: BTreeSet<(Key, Job, usize)> = BTreeSet::new();
         let mut benefits_dirty = false;
-        for (b, refs) in &prev.benefits {
-            if refs.iter().any(|(i, _)| benefit_changed.contains(i)) {
-                dirty.extend([other(Job::Benefit(b.clone()))]);
-                benefits_dirty = true;
+        for (b, refs) in &site.benefits {
+            let old = prev.benefits.get(b).map_or(&[][..], Vec::as_slice);
+            let moved = old != refs.as_slice();
+            let shows_changed = |r: &BenefitRef| benefit_changed.contains(&r.page);
+            if !moved && !refs.iter().any(shows_changed) {
+                continue;
             }
+            let job = other(Job::Benefit(b.clone()));
+            let (before, after) = (renderer.benefit_layout(old), renderer.benefit_layout(refs));
+            if before.len() != after.len() {
+                dirty.extend([job]);
+                benefits_dirty = true;
+                continue;
+            }
+            for (n, (x, y)) in before.iter().zip(&after).enumerate() {
+                if x != y || y.groups.iter().flat_map(|g| &g.refs).any(shows_changed) {
+                    list_pages.insert((job.0.clone(), job.1.clone(), n));
+                }
+            }
+            let first = |l: &[crate::render::BenefitListPage]| -> Vec<BenefitRef> {
+                l.iter()
+                    .flat_map(|p| p.groups.iter().flat_map(|g| &g.refs))
+                    .take(crate::render::BENEFITS_INDEX_PREVIEW)
+                    .cloned()
+                    .collect()
+            };
+            let preview = first(&after);
+            benefits_dirty = benefits_dirty
+                || moved
+                    && (old.len() != refs.len()
+                        || before[0] != after[0]
+                        || first(&before) != preview)
+                || preview.iter().any(shows_changed);
         }
         // A front matter edit can move the page into or out of benefits and
         // tags, and its title reorders the lists it is in (never which
@@ -835,14 +861,7 @@ impl Outputs {
         // same, but a title breaks ties among the newest articles.
         let mut recent_changed = false;
         if front {
-            let benefits = benefit_refs(site);
-            for (b, refs) in &benefits {
-                if prev.benefits.get(b) != Some(refs) {
-                    dirty.extend([other(Job::Benefit(b.clone()))]);
-                    benefits_dirty = true;
-                }
-            }
-            prev.benefits = benefits;
+            prev.benefits = site.benefits.clone();
             let count = |m: &BTreeMap<String, Vec<usize>>| -> Vec<usize> {
                 m.values().map(Vec::len).collect()
             };
@@ -889,7 +908,6 @@ impl Outputs {
         // Lists (a section's pages, a tag's pages) whose members and order
         // are unchanged: only the list page that shows a changed summary is
         // rendered again (a list that changed is rendered whole, above).
-        let mut list_pages: BTreeSet<(Key, Job, usize)> = BTreeSet::new();
         for (t, pages) in &prev.tags {
             for &i in pages.iter().filter(|&&i| summary_changed(i)) {
                 let job = Job::Tag(t.clone());
@@ -1093,7 +1111,7 @@ impl Outputs {
                 }
             })
             .collect();
-        let benefits = benefit_refs(site);
+        let benefits = site.benefits.clone();
         let tags = site.tags.clone();
         let faq = faq_keys(site);
         let recent = renderer.recent_pages();
@@ -1113,7 +1131,7 @@ impl Outputs {
                 let mut benefits_dirty = false;
                 for (b, refs) in &benefits {
                     if prev.benefits.get(b) != Some(refs)
-                        || refs.iter().any(|(i, _)| benefit_changed(*i))
+                        || refs.iter().any(|r| benefit_changed(r.page))
                     {
                         dirty.insert(Key::Other(Job::Benefit(b.clone())));
                         benefits_dirty = true;

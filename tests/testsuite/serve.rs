@@ -985,6 +985,153 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
     }
 }
 
+/// See: issue 5. Benefit pages are paginated (`paginate_by: 2` here, so the
+/// example site's benefits have several list pages each): title,
+/// description, excerpt and benefit edits re-render only the benefit list
+/// pages whose entries' text changed or that moved, and every file equals
+/// a clean build's after each step.
+#[test]
+fn paginated_benefit_pages_are_patched_and_equal_clean_builds() {
+    let t = SiteTest::example_site();
+    edit(&t, "site.yaml", |x| {
+        x.replace("paginate_by: 10", "paginate_by: 2")
+    });
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the example site builds");
+    assert_same(&t, &s, "the first build");
+    let list_pages = |s: &Session, b: &str| {
+        s.outputs
+            .files()
+            .keys()
+            .filter(|p| p.starts_with(&format!("benefits/{b}/")))
+            .count()
+    };
+    assert!(list_pages(&s, "acne-scars") > 3, "several list pages");
+
+    const TEXTURE: &str = "content/microneedling/fine-lines-and-texture.md";
+    const BODY: &str = "content/microneedling/stretch-marks-and-body.md";
+    type Edit = Box<dyn Fn(&str) -> String>;
+    // (what, file, the edit)
+    let steps: Vec<(&str, &str, Edit)> = vec![
+        (
+            "a title on three benefits (their list pages that show it)",
+            TEXTURE,
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Fine lines, texture and mild laxity\"",
+                    "title: \"Fine lines, texture and laxity\"",
+                )
+            }),
+        ),
+        (
+            "a title that moves it to the end of title order",
+            TEXTURE,
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Fine lines, texture and laxity\"",
+                    "title: \"Zz fine lines\"",
+                )
+            }),
+        ),
+        (
+            "a description (page-level entries)",
+            TEXTURE,
+            Box::new(|x: &str| x.replacen("description: \"", "description: \"Briefly: ", 1)),
+        ),
+        (
+            "a benefit added early in page order (later entries shift)",
+            ARTICLE,
+            Box::new(|x: &str| x.replacen("tags: [", "benefits: [fine-lines]\ntags: [", 1)),
+        ),
+        (
+            "a second benefit",
+            ARTICLE,
+            Box::new(|x: &str| {
+                x.replacen(
+                    "benefits: [fine-lines]",
+                    "benefits: [fine-lines, acne-scars]",
+                    1,
+                )
+            }),
+        ),
+        (
+            "a benefit added late in page order (the last list pages)",
+            BODY,
+            Box::new(|x: &str| {
+                x.replacen(
+                    "benefits: [stretch-marks, surgical-scars]",
+                    "benefits: [stretch-marks, surgical-scars, fine-lines]",
+                    1,
+                )
+            }),
+        ),
+        (
+            "the excerpt of a benefit-tagged section",
+            BODY,
+            Box::new(|x: &str| {
+                let at = x.find("benefit=stretch-marks}").expect("tagged heading");
+                let para = at + x[at..].find("\n\n").expect("paragraph") + 2;
+                format!("{}Early words. {}", &x[..para], &x[para..])
+            }),
+        ),
+        (
+            "those benefits removed",
+            ARTICLE,
+            Box::new(|x: &str| x.replacen("benefits: [fine-lines, acne-scars]\n", "", 1)),
+        ),
+        (
+            "the other one removed",
+            BODY,
+            Box::new(|x: &str| x.replacen(", fine-lines]", "]", 1)),
+        ),
+    ];
+    for (name, rel, change) in &steps {
+        let before = std::fs::read_to_string(t.root().join(rel)).expect("read");
+        edit(&t, rel, |x| change(&x));
+        assert_ne!(
+            before,
+            std::fs::read_to_string(t.root().join(rel)).expect("read"),
+            "{name}: the edit changes the file"
+        );
+        let u = s
+            .try_rebuild(&t, &[rel])
+            .unwrap_or_else(|e| panic!("after {name}: {e:?}"));
+        assert_same(&t, &s, name);
+        assert!(s.patched, "after {name}: patched");
+        assert!(!u.full, "after {name}: everything was rendered again");
+        if name.starts_with("a title on three") {
+            // The benefit list pages that changed are those that show the
+            // article: one per benefit, not every list page of its benefits.
+            let shown: Vec<&String> = s
+                .outputs
+                .files()
+                .keys()
+                .filter(|p| {
+                    p.starts_with("benefits/")
+                        && *p != "benefits/index.html"
+                        && String::from_utf8_lossy(&s.outputs.files().get(p).expect("file")[..])
+                            .contains("Fine lines, texture and laxity")
+                })
+                .collect();
+            let mut changed: Vec<&String> = u
+                .changed
+                .iter()
+                .filter(|p| p.starts_with("benefits/") && *p != "benefits/index.html")
+                .collect();
+            let mut shown = shown;
+            shown.sort();
+            changed.sort();
+            assert_eq!(changed, shown, "{:?}", u.changed);
+            assert!(shown.len() >= 3, "{shown:?}");
+            let all: usize = ["fine-lines", "skin-texture", "skin-laxity"]
+                .iter()
+                .map(|b| list_pages(&s, b))
+                .sum();
+            assert!(shown.len() < all, "{shown:?} of {all}");
+        }
+    }
+}
+
 /// An edit that changes what a list shows of an article (its reading time)
 /// re-renders only the list pages that show it, not every page of its
 /// section and tags, and the result equals a clean build.
