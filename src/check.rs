@@ -491,28 +491,34 @@ pub fn run_cached(
             )
         })
         .collect();
-    for (p, diags) in site.pages.iter().zip(per_page) {
-        out.extend(diags);
+    // Which pages repeat an earlier page's title is decided in page order;
+    // their warnings (each finds the `title:` line) are written on every
+    // core. `load` sorts all diagnostics by place afterwards.
+    let mut repeats: Vec<(&Page, &Page)> = Vec::new();
+    for p in &site.pages {
         if p.kind == PageKind::Page {
             if let Some(first) = titles.get(p.title()) {
-                out.push(
-                    fm_key_diag(
-                        &p.rel,
-                        &p.text,
-                        "title",
-                        Severity::Warning,
-                        "structure.duplicate-title",
-                        &format!("`{}` has the same title", first.rel),
-                    )
-                    .with_help(
-                        "give each page a distinct title so patients and search engines can tell them apart",
-                    ),
-                );
+                repeats.push((p, first));
             } else {
                 titles.insert(p.title(), p);
             }
         }
     }
+    out.reserve(per_page.iter().map(Vec::len).sum::<usize>() + repeats.len());
+    out.extend(per_page.into_iter().flatten());
+    out.par_extend(repeats.par_iter().map(|(p, first)| {
+        fm_key_diag(
+            &p.rel,
+            &p.text,
+            "title",
+            Severity::Warning,
+            "structure.duplicate-title",
+            &format!("`{}` has the same title", first.rel),
+        )
+        .with_help(
+            "give each page a distinct title so patients and search engines can tell them apart",
+        )
+    }));
     for q in &site.questions_files {
         let lines = LineIndex::new(&q.text);
         let body_offset = crate::frontmatter::split(&q.text, &q.rel).map_or(0, |s| s.body_offset);

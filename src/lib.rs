@@ -165,7 +165,7 @@ pub fn load_cached(
             )
         })
         .collect();
-    diagnostics.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.code.cmp(b.code)));
+    diagnostics.par_sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.code.cmp(b.code)));
     diagnostics.dedup();
     Ok(Loaded {
         site,
@@ -276,12 +276,7 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
         if let Some(indexer) = indexer {
             let (indexed, seconds) = indexer.finish()?;
             match indexed {
-                search::Indexed::Built(files) => {
-                    for f in files {
-                        staging.write(&f.path, &f.bytes)?;
-                        n += 1;
-                    }
-                }
+                search::Indexed::Built(files) => n += search::write_bundle(&staging, &files)?,
                 search::Indexed::Unchanged => n += search::reuse_previous(&staging)?,
             }
             search_seconds = Some(seconds);
@@ -297,11 +292,17 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
             return Err(e);
         }
     };
+    // Freeing a large site's pages takes a while (tens of thousands of
+    // allocations): do it beside the commit and the report, not before them.
+    drop(renderer);
+    let pages = loaded.site.pages.len();
+    let site = std::mem::take(&mut loaded.site);
+    std::thread::spawn(move || drop(site));
     let (output, bytes) = staging.commit_sized()?;
     if let Some(fingerprint) = inputs {
         let record = fingerprint::Record {
             fingerprint,
-            pages: loaded.site.pages.len(),
+            pages,
             files,
             bytes,
             warnings: loaded.diagnostics.len(),
@@ -309,7 +310,7 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
         fingerprint::save(&output, &record);
     }
     Ok(BuildReport {
-        pages: loaded.site.pages.len(),
+        pages,
         files,
         output,
         bytes,
@@ -331,15 +332,28 @@ fn overrides(site: &SiteArgs, output: Option<PathBuf>) -> Overrides {
 
 /// Prints diagnostics to stderr, grouped by file, with a count.
 pub fn print_diagnostics(diags: &[Diagnostic]) {
+    use std::io::Write as _;
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut last: Option<&std::path::Path> = None;
-    for d in diags {
-        if last.is_some_and(|l| l != d.location.path) {
-            eprintln!();
-        }
-        last = Some(&d.location.path);
-        eprint!("{}", diag::render_human(d, color));
+    // Rendered on every core and written in large pieces: a big site's
+    // tens of thousands of warnings were two small writes each, one after
+    // another at the end of the build.
+    let rendered: Vec<String> = diags
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let text = diag::render_human(d, color);
+            match i.checked_sub(1).map(|j| &diags[j].location.path) {
+                Some(prev) if *prev != d.location.path => format!("\n{text}"),
+                _ => text,
+            }
+        })
+        .collect();
+    let mut err = std::io::BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
+    for text in &rendered {
+        // Nothing better to do when stderr is gone.
+        let _ = err.write_all(text.as_bytes());
     }
+    let _ = err.flush();
 }
 
 fn summary_line(diags: &[Diagnostic]) -> String {

@@ -1043,10 +1043,29 @@ impl<'a> Renderer<'a> {
             count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             sink(f)
         };
-        self.jobs()
-            .into_par_iter()
+        // Largest first: rayon hands out the list from the front, so a job
+        // that writes a thousand list pages (a big section) must not be
+        // the one a core is left alone with at the end.
+        let mut jobs = self.jobs();
+        jobs.sort_by_cached_key(|job| std::cmp::Reverse(self.job_weight(job)));
+        jobs.into_par_iter()
+            .with_max_len(1)
             .try_for_each(|job| self.render_job(&job, &counting))?;
         Ok(count.into_inner())
+    }
+
+    /// Roughly how much work a job is: the entries it lists.
+    fn job_weight(&self, job: &Job) -> usize {
+        let site = self.site;
+        match job {
+            Job::Page(i) => 1 + site.children.get(i).map_or(0, Vec::len),
+            Job::Benefit(b) => site.benefits.get(b).map_or(1, Vec::len),
+            Job::Faq => site.faq.len(),
+            Job::TagsIndex => site.tags.len(),
+            Job::Tag(t) => site.tags.get(t).map_or(1, Vec::len),
+            Job::Feeds => 2 * site.pages.len(),
+            Job::BenefitsIndex | Job::Search | Job::NotFound | Job::Home => 1,
+        }
     }
 
     /// Every unit of work `render_all` does, in a stable order. `serve`
