@@ -484,6 +484,19 @@ fn indexed_part(html: &[u8]) -> String {
     part.unwrap_or_else(|| text.into_owned())
 }
 
+/// Writes a new bundle's files into `staging`, on every core, and returns
+/// how many it wrote. A bundle is some 10,000 small files at 10,000 pages:
+/// written one after another they kept one core busy for over a second at
+/// the end of the build while the other had nothing to do (issue 8).
+pub fn write_bundle(staging: &Staging, files: &[OutputFile]) -> Result<usize, Error> {
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .with_max_len(64)
+        .try_for_each(|f| staging.write(&f.path, &f.bytes))?;
+    Ok(files.len())
+}
+
 /// Copies the previous output's search bundle into `staging` unchanged
 /// (files are hard-linked when possible) and returns how many files it
 /// carried over. Used when `Config::reuse_search_index` is set; with no

@@ -26,9 +26,6 @@ use parser::DomParser;
 use self::parser::DomParserResult;
 
 lazy_static! {
-    static ref NEWLINES: Regex = Regex::new("(\n|\r\n)+").unwrap();
-    static ref TRIM_NEWLINES: Regex = Regex::new("^[\n\r\\s]+|[\n\r\\s]+$").unwrap();
-    static ref EXTRANEOUS_SPACES: Regex = Regex::new("\\s{2,}").unwrap();
     static ref PRIVATE_PAGEFIND: Regex = Regex::new("___PAGEFIND_[\\S]+\\s?").unwrap();
 }
 
@@ -842,13 +839,35 @@ fn build_url(page_url: &Path, relative_to: Option<&Path>, options: &SearchOption
     format!("/{}", utf8_percent_encode(&final_url, PATH_ENCODE_SET))
 }
 
+/// careleaf: one pass instead of three regex replacements (each a search
+/// over the whole page's text; ~2% of the CPU of a 10,000-page build). The
+/// result is the same as `normalize_content_regex`'s (see the test
+/// `normalize_content_matches_the_regexes`): trim white space (`\s` is
+/// Unicode White_Space, as `char::is_whitespace`), then each run of white
+/// space becomes one space, except a run of one character other than `\n`,
+/// which is kept as it is (`(\n|\r\n)+` -> " " and `\s{2,}` -> " ").
 fn normalize_content(content: &str) -> String {
     let content = html_escape::decode_html_entities(content);
-    let content = TRIM_NEWLINES.replace_all(&content, "");
-    let content = NEWLINES.replace_all(&content, " ");
-    let content = EXTRANEOUS_SPACES.replace_all(&content, " ");
-
-    content.to_string()
+    let content = content.trim_matches(char::is_whitespace);
+    let mut out = String::with_capacity(content.len());
+    let mut chars = content.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_whitespace() {
+            out.push(c);
+            continue;
+        }
+        if chars.peek().is_some_and(|n| n.is_whitespace()) {
+            while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                chars.next();
+            }
+            out.push(' ');
+        } else if c == '\n' {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 // TODO: These language codes are duplicated with pagefind_web's Cargo.toml
@@ -897,6 +916,54 @@ mod tests {
     use twelf::Layer;
 
     use super::*;
+
+    lazy_static! {
+        static ref NEWLINES: Regex = Regex::new("(\n|\r\n)+").unwrap();
+        static ref TRIM_NEWLINES: Regex = Regex::new("^[\n\r\\s]+|[\n\r\\s]+$").unwrap();
+        static ref EXTRANEOUS_SPACES: Regex = Regex::new("\\s{2,}").unwrap();
+    }
+
+    /// Stock Pagefind's `normalize_content`, which the one above replaces.
+    fn normalize_content_regex(content: &str) -> String {
+        let content = html_escape::decode_html_entities(content);
+        let content = TRIM_NEWLINES.replace_all(&content, "");
+        let content = NEWLINES.replace_all(&content, " ");
+        let content = EXTRANEOUS_SPACES.replace_all(&content, " ");
+
+        content.to_string()
+    }
+
+    /// careleaf: every string of up to four characters from a set of white
+    /// space, entities and letters, and some longer ones, normalise as stock
+    /// Pagefind's regexes did.
+    #[test]
+    fn normalize_content_matches_the_regexes() {
+        let parts = [
+            " ", "\n", "\r", "\r\n", "\t", "\u{a0}", "\u{2003}", "\u{85}", "a", "é", "&amp;",
+            "&nbsp;", ".",
+        ];
+        let mut inputs = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for s in &inputs {
+                for p in parts {
+                    next.push(format!("{s}{p}"));
+                }
+            }
+            inputs.extend(next);
+            inputs.sort();
+            inputs.dedup();
+        }
+        inputs.push("\n\n  Hello \r\n\r\n wor\rld\u{3000}\u{3000}x \t\n".into());
+        inputs.push("&lt;p&gt;  caf&eacute;\n\n\n".into());
+        for input in &inputs {
+            assert_eq!(
+                normalize_content(input),
+                normalize_content_regex(input),
+                "{input:?}"
+            );
+        }
+    }
 
     #[test]
     fn normalizing_content() {

@@ -339,7 +339,12 @@ impl PagefindIndexes {
                 Compress::GZ,
             )
         }));
+        // careleaf: small pieces, so that neither thread is left compressing
+        // a long run of files alone at the end (the index chunks, the largest
+        // files, come last; rayon's default split left one core idle for
+        // about a second at 10,000 pages).
         jobs.into_par_iter()
+            .with_max_len(16)
             .map(|(filename, bytes, compress)| SyntheticFile {
                 filename,
                 contents: match compress {
