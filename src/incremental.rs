@@ -829,7 +829,12 @@ impl Outputs {
                 continue;
             }
             let job = other(Job::Benefit(b.clone()));
-            let (before, after) = (renderer.benefit_layout(old), renderer.benefit_layout(refs));
+            let after = renderer.benefit_layout(refs);
+            let before = if moved {
+                renderer.benefit_layout(old)
+            } else {
+                after.clone()
+            };
             if before.len() != after.len() {
                 dirty.extend([job]);
                 benefits_dirty = true;
@@ -980,11 +985,12 @@ impl Outputs {
         // the one at the same path; the job's other files stay.
         let whole: BTreeSet<&Key> = to_run.iter().map(|(k, _)| k).collect();
         let list_files: Mutex<Vec<OutputFile>> = Mutex::new(Vec::new());
-        for (key, job, n) in &list_pages {
-            if whole.contains(key) {
-                continue;
-            }
-            renderer.render_list_page(job, *n, &|f: OutputFile| {
+        let singles: Vec<&(Key, Job, usize)> = list_pages
+            .iter()
+            .filter(|(key, _, _)| !whole.contains(key))
+            .collect();
+        let render_single = |&&(ref key, ref job, n): &&(Key, Job, usize)| {
+            renderer.render_list_page(job, n, &|f: OutputFile| {
                 if prev
                     .jobs
                     .get(key)
@@ -1001,7 +1007,14 @@ impl Outputs {
                         f.path
                     )))
                 }
-            })?;
+            })
+        };
+        // As `render_jobs`: a few on this thread, more on the pool (a
+        // benefit added early in its list shifts every list page after it).
+        if singles.len() <= 2 {
+            singles.iter().try_for_each(render_single)?;
+        } else {
+            singles.par_iter().try_for_each(render_single)?;
         }
         prev.related = renderer.related_ranking().clone();
 

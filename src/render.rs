@@ -817,35 +817,42 @@ impl<'a> Renderer<'a> {
         per: usize,
         pages: usize,
     ) -> Vec<BenefitListPage> {
-        let order: HashMap<&str, usize> = self
-            .site
-            .data
-            .treatments
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.slug.value.as_str(), i))
-            .collect();
-        let mut groups: BTreeMap<(usize, String), Vec<crate::model::BenefitRef>> = BTreeMap::new();
-        let mut treatments: Vec<&str> = Vec::new();
+        // Entries by treatment slug, in order of first appearance: a site
+        // has a few treatments, and a benefit thousands of entries (a
+        // string or map entry made per entry cost milliseconds, issue 5).
+        let mut slots: Vec<(Option<&str>, Vec<crate::model::BenefitRef>)> = Vec::new();
         for r in refs {
-            let p = &self.site.pages[r.page];
-            let (tname, tidx) = match p.treatment.as_deref() {
-                Some(t) => (
-                    self.treatments
-                        .get(t)
-                        .map_or(t.to_string(), |x| x.name.clone()),
-                    order.get(t).copied().unwrap_or(usize::MAX - 1),
-                ),
-                None => ("General".to_string(), usize::MAX),
-            };
-            if let Some(t) = p.treatment.as_deref()
-                && !treatments.contains(&t)
-            {
-                treatments.push(t);
+            let t = self.site.pages[r.page].treatment.as_deref();
+            match slots.iter_mut().find(|(s, _)| *s == t) {
+                Some((_, v)) => v.push(r.clone()),
+                None => slots.push((t, vec![r.clone()])),
             }
-            groups.entry((tidx, tname)).or_default().push(r.clone());
         }
-        treatments.sort_by_key(|t| order.get(t).copied().unwrap_or(usize::MAX));
+        let order = |t: &str| {
+            self.site
+                .data
+                .treatments
+                .iter()
+                .position(|x| x.slug.value == t)
+        };
+        let mut treatments: Vec<&str> = slots.iter().filter_map(|(t, _)| *t).collect();
+        treatments.sort_by_key(|t| order(t).unwrap_or(usize::MAX));
+        let mut groups: Vec<((usize, String), Vec<crate::model::BenefitRef>)> = slots
+            .into_iter()
+            .map(|(t, v)| {
+                let key = match t {
+                    Some(t) => (
+                        order(t).unwrap_or(usize::MAX - 1),
+                        self.treatments
+                            .get(t)
+                            .map_or(t.to_string(), |x| x.name.clone()),
+                    ),
+                    None => (usize::MAX, "General".to_string()),
+                };
+                (key, v)
+            })
+            .collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
         let per = per.max(1);
         let total = refs.len().div_ceil(per).clamp(1, pages.max(1));
         let mut out: Vec<BenefitListPage> = (0..total)
@@ -1430,13 +1437,22 @@ impl<'a> Renderer<'a> {
         let mut arts: Vec<usize> = (0..pages.len())
             .filter(|&i| pages[i].is_article())
             .collect();
-        arts.sort_by(|&a, &b| {
-            let (a, b) = (&pages[a], &pages[b]);
-            b.fm.date
-                .cmp(&a.fm.date)
-                .then_with(|| a.title().cmp(b.title()))
-        });
-        arts.truncate(6);
+        // Newest first, then title, then source order (a total order, so
+        // selecting the first six and sorting them is sorting them all;
+        // sorting every article took milliseconds of a `serve` rebuild).
+        let newest = |&a: &usize, &b: &usize| {
+            let (pa, pb) = (&pages[a], &pages[b]);
+            pb.fm
+                .date
+                .cmp(&pa.fm.date)
+                .then_with(|| pa.title().cmp(pb.title()))
+                .then(a.cmp(&b))
+        };
+        if arts.len() > 6 {
+            arts.select_nth_unstable_by(6, newest);
+            arts.truncate(6);
+        }
+        arts.sort_by(newest);
         arts
     }
 
