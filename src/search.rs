@@ -6,7 +6,8 @@
 //! published. [`build_index`] takes `(output path, HTML)` pairs and returns
 //! the bundle as in-memory files without touching disk, so `build` and
 //! `serve` can both use it; [`reuse_previous`] hands the last build's bundle
-//! to the staging folder when a rebuild skips indexing. It writes nothing
+//! to the staging folder when a rebuild skips indexing; [`Refresher`] keeps
+//! `serve`'s index in step with edits, in the background. It writes nothing
 //! itself: every write goes through `output::Staging`. The browser side is the theme's
 //! `static/js/search.js`, which imports `pagefind/pagefind.js` relative to the
 //! site's base path.
@@ -495,6 +496,291 @@ pub fn write_bundle(staging: &Staging, files: &[OutputFile]) -> Result<usize, Er
         .with_max_len(64)
         .try_for_each(|f| staging.write(&f.path, &f.bytes))?;
     Ok(files.len())
+}
+
+/// A search bundle as `serve` serves it: path (under [`BUNDLE_DIR`]) ->
+/// bytes.
+pub type Served = Arc<HashMap<String, Arc<[u8]>>>;
+
+/// What a [`Refresher`] hands its `publish` callback.
+#[derive(Debug)]
+pub enum Refreshed {
+    /// A new bundle, complete: serve it instead of the last one.
+    Ready {
+        /// The bundle's files, and the content-addressed files (`.pf_*`)
+        /// of the bundle before it, for searches begun before the swap.
+        files: Served,
+        /// Pages in the index.
+        pages: usize,
+        /// Seconds from the request to the bundle.
+        seconds: f64,
+        /// True for the first bundle of this refresher.
+        first: bool,
+    },
+    /// The index could not be built; the last bundle stays.
+    Failed(Error),
+}
+
+/// How long the refresher waits after a request for the next one, so a
+/// burst of saves gives one index build.
+const REFRESH_QUIET: Duration = Duration::from_millis(250);
+
+/// Never wait longer than this for a burst to end.
+const REFRESH_MAX_WAIT: Duration = Duration::from_secs(2);
+
+/// Returns the served HTML of the page at an output path.
+type HtmlOf = Box<dyn Fn(&str) -> Option<Arc<[u8]>> + Send + Sync>;
+
+/// A request: the pages to index and where their HTML is.
+struct RefreshRequest {
+    paths: Arc<Vec<String>>,
+    language: String,
+    html_of: HtmlOf,
+}
+
+/// The refresher's inbox: only the latest request is kept.
+#[derive(Default)]
+struct RefreshInbox {
+    next: Option<RefreshRequest>,
+    stop: bool,
+}
+
+/// Keeps `serve`'s search index in step with the site it serves (issue 5:
+/// the preview must never lie, also in search results).
+///
+/// `serve` calls [`Refresher::request`] after every good rebuild; a thread
+/// of its own builds the index from the served pages in the background, at
+/// low priority on a thread pool of its own, so a rebuild (and the reload
+/// it signals) never waits for it. Requests that come while an index is
+/// being built are coalesced: only the latest is built next. A request
+/// whose pages are all the same as the last built one's (a change to the
+/// CSS, a static file, a page the index does not cover) builds nothing.
+/// Each new bundle is handed over whole to the `publish` callback, which
+/// swaps it in: a half-built bundle is never served.
+pub struct Refresher {
+    inbox: Arc<(std::sync::Mutex<RefreshInbox>, std::sync::Condvar)>,
+    /// Set on drop: an index being built stops at its next batch.
+    stopping: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Refresher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refresher").finish_non_exhaustive()
+    }
+}
+
+impl Refresher {
+    /// Starts the refresher's thread; `publish` is called on it with each
+    /// new bundle (or error).
+    pub fn start(publish: impl Fn(Refreshed) + Send + 'static) -> Result<Refresher, Error> {
+        let inbox = Arc::new((
+            std::sync::Mutex::new(RefreshInbox::default()),
+            std::sync::Condvar::new(),
+        ));
+        let stopping = Arc::new(AtomicBool::new(false));
+        let (thread_inbox, thread_stopping) = (Arc::clone(&inbox), Arc::clone(&stopping));
+        std::thread::Builder::new()
+            .name("careleaf-search".into())
+            .spawn(move || refresh_loop(&thread_inbox, &thread_stopping, &publish))
+            .map_err(|e| Error::Other(format!("cannot start the search indexer: {e}")))?;
+        Ok(Refresher { inbox, stopping })
+    }
+
+    /// Asks for the index of the pages at `paths` (output paths such as
+    /// `articles/x/index.html`, as [`indexable_paths`] gives them), whose
+    /// HTML `html_of` returns. Replaces a request not yet started; returns
+    /// at once.
+    pub fn request(
+        &self,
+        paths: Arc<Vec<String>>,
+        language: &str,
+        html_of: impl Fn(&str) -> Option<Arc<[u8]>> + Send + Sync + 'static,
+    ) {
+        let (lock, wake) = &*self.inbox;
+        let mut inbox = lock.lock().unwrap_or_else(|p| p.into_inner());
+        inbox.next = Some(RefreshRequest {
+            paths,
+            language: language.to_string(),
+            html_of: Box::new(html_of),
+        });
+        wake.notify_all();
+    }
+}
+
+impl Drop for Refresher {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        let (lock, wake) = &*self.inbox;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
+        wake.notify_all();
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (Linux: per thread), so
+/// the index is built with the CPU time rebuilds leave.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority takes plain integers; on Linux `who` 0 with
+    // PRIO_PROCESS is the calling thread. A failure leaves the priority as
+    // it was, which is only slower.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+/// The refresher's thread: waits for requests, builds, publishes.
+fn refresh_loop(
+    inbox: &(std::sync::Mutex<RefreshInbox>, std::sync::Condvar),
+    stopping: &AtomicBool,
+    publish: &dyn Fn(Refreshed),
+) {
+    lower_priority();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("careleaf-search-{i}"))
+        .start_handler(|_| lower_priority())
+        .build();
+    let pool = match pool {
+        Ok(pool) => pool,
+        Err(e) => {
+            publish(Refreshed::Failed(Error::Other(format!(
+                "cannot start the search indexer's threads: {e}"
+            ))));
+            return;
+        }
+    };
+    let (lock, wake) = inbox;
+    // The last built request (its pages are compared with the next one's),
+    // the key of its index, and its content-addressed files.
+    let mut last: Option<RefreshRequest> = None;
+    let mut last_key: Option<String> = None;
+    let mut last_hashed: Vec<(String, Arc<[u8]>)> = Vec::new();
+    loop {
+        let mut request = {
+            let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = wake
+                .wait_while(guard, |i| i.next.is_none() && !i.stop)
+                .unwrap_or_else(|p| p.into_inner());
+            match guard.next.take() {
+                Some(r) if !guard.stop => r,
+                _ => return,
+            }
+        };
+        let start = Instant::now();
+        // A burst of saves: build once it is over.
+        loop {
+            let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            let (mut guard, _) = wake
+                .wait_timeout_while(guard, REFRESH_QUIET, |i| i.next.is_none() && !i.stop)
+                .unwrap_or_else(|p| p.into_inner());
+            if guard.stop {
+                return;
+            }
+            match guard.next.take() {
+                Some(newer) => request = newer,
+                None => break,
+            }
+            if start.elapsed() > REFRESH_MAX_WAIT {
+                break;
+            }
+        }
+        if !request.paths.is_sorted_by(|a, b| a < b) {
+            let mut paths = Arc::unwrap_or_clone(std::mem::take(&mut request.paths));
+            paths.sort();
+            paths.dedup();
+            request.paths = Arc::new(paths);
+        }
+        if last.as_ref().is_some_and(|l| same_pages(l, &request)) {
+            continue;
+        }
+        let built = pool.install(|| index_served(&request, last_key.clone(), stopping));
+        if stopping.load(Ordering::Relaxed) {
+            return;
+        }
+        match built {
+            Ok((Indexed::Built(files), _)) => {
+                let key_path = format!("{BUNDLE_DIR}{INPUT_KEY}");
+                last_key = files
+                    .iter()
+                    .find(|f| f.path == key_path)
+                    .map(|f| String::from_utf8_lossy(&f.bytes).into_owned());
+                let mut map: HashMap<String, Arc<[u8]>> = files
+                    .into_iter()
+                    .map(|f| (f.path, Arc::from(f.bytes)))
+                    .collect();
+                let hashed: Vec<(String, Arc<[u8]>)> = map
+                    .iter()
+                    .filter(|(p, _)| p.contains(".pf_"))
+                    .map(|(p, b)| (p.clone(), Arc::clone(b)))
+                    .collect();
+                // A search begun on the last bundle (its entry file already
+                // read) still finds that bundle's files; names are content
+                // hashes, so they never clash with the new ones.
+                for (p, b) in std::mem::replace(&mut last_hashed, hashed) {
+                    map.entry(p).or_insert(b);
+                }
+                let pages = request.paths.len();
+                let first = last.is_none();
+                last = Some(request);
+                publish(Refreshed::Ready {
+                    files: Arc::new(map),
+                    pages,
+                    seconds: start.elapsed().as_secs_f64(),
+                    first,
+                });
+            }
+            Ok((Indexed::Unchanged, _)) => last = Some(request),
+            Err(e) => publish(Refreshed::Failed(e)),
+        }
+    }
+}
+
+/// True when `b` asks for the same pages, with the same HTML, as `a`.
+fn same_pages(a: &RefreshRequest, b: &RefreshRequest) -> bool {
+    a.language == b.language
+        && a.paths == b.paths
+        && a.paths
+            .iter()
+            .all(|p| match ((a.html_of)(p), (b.html_of)(p)) {
+                (Some(x), Some(y)) => Arc::ptr_eq(&x, &y) || x == y,
+                (None, None) => true,
+                _ => false,
+            })
+}
+
+/// Builds the index for a request on the current thread (inside the
+/// refresher's pool), while a second thread cuts out the indexed part of
+/// each page and feeds it in.
+fn index_served(
+    request: &RefreshRequest,
+    previous_key: Option<String>,
+    stopping: &AtomicBool,
+) -> Result<Bundle, Error> {
+    let paths = &request.paths;
+    // Bounded: pages wait in memory only a few batches ahead of the parser.
+    let (sender, receiver) = mpsc::sync_channel::<(usize, String)>(2 * BATCH);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            lower_priority();
+            for (i, path) in paths.iter().enumerate() {
+                if let Some(html) = (request.html_of)(path)
+                    && sender.send((i, indexed_part(&html))).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let built = index_in_order(
+            paths,
+            &receiver,
+            index_language(&request.language),
+            stopping,
+            &AtomicBool::new(false),
+            previous_key,
+        );
+        // Unblocks the feeder if the build stopped early.
+        drop(receiver);
+        built
+    })
 }
 
 /// Copies the previous output's search bundle into `staging` unchanged

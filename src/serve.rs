@@ -91,8 +91,8 @@ struct Snapshot {
 #[derive(Debug)]
 struct Shared {
     snapshot: RwLock<Arc<Snapshot>>,
-    /// The search index, built once in the background after the first good
-    /// build (Pagefind takes seconds on a large site; see issue 5).
+    /// The search index, rebuilt in the background after good builds
+    /// (`search::Refresher`) and swapped in whole (issue 5).
     search: RwLock<Arc<HashMap<String, Arc<[u8]>>>>,
     reload: broadcast::Sender<u64>,
     builds: std::sync::atomic::AtomicU64,
@@ -142,7 +142,9 @@ struct Builder {
     failing: bool,
     /// After a good build of a site with search on: the pages to index and
     /// the language.
-    search_input: Option<(Vec<String>, String)>,
+    search_input: Option<(Arc<Vec<String>>, String)>,
+    /// Rebuilds the search index in the background (see `search.rs`).
+    search: Option<crate::search::Refresher>,
     /// The configuration and theme of the last build, reused while only
     /// content files change.
     env: Option<(Config, crate::theme::Theme)>,
@@ -211,15 +213,15 @@ impl Builder {
             });
         }
         let update = self.outputs.update_view(&view, config, theme)?;
-        // The search index is built once, after the first build.
-        if changes.is_empty() {
-            self.search_input = config.site.search.then(|| {
-                let mut paths: Vec<String> = crate::search::indexable_paths(&loaded.site)
-                    .into_iter()
-                    .collect();
-                paths.sort();
-                (paths, config.site.language.clone())
-            });
+        // The pages the search index covers; a patch adds or removes none.
+        if !config.site.search {
+            self.search_input = None;
+        } else if view.patch.is_none() || self.search_input.is_none() {
+            let mut paths: Vec<String> = crate::search::indexable_paths(&loaded.site)
+                .into_iter()
+                .collect();
+            paths.sort();
+            self.search_input = Some((Arc::new(paths), config.site.language.clone()));
         }
         // A patch adds or removes no file: the list of the load it patched
         // still holds.
@@ -249,6 +251,22 @@ impl Builder {
             base_path: config.base_path.clone(),
             warnings,
         })
+    }
+
+    /// Asks for the search index of the site just published; with search
+    /// off, serves none.
+    fn refresh_search(&self, shared: &Shared) {
+        match (&self.search_input, &self.search) {
+            (Some((paths, language)), Some(search)) => {
+                let files = self.outputs.files().clone();
+                search.request(Arc::clone(paths), language, move |p| files.get(p).cloned());
+            }
+            (None, _) => match shared.search.write() {
+                Ok(mut s) => *s = Arc::default(),
+                Err(poisoned) => *poisoned.into_inner() = Arc::default(),
+            },
+            (Some(_), None) => {}
+        }
     }
 
     /// Rebuilds and publishes the result (or the error) to `shared`.
@@ -294,6 +312,8 @@ impl Builder {
                 if changed || was_failing {
                     shared.signal();
                 }
+                // After the signal: the reload never waits for the index.
+                self.refresh_search(shared);
             }
             Err(e) => {
                 self.failing = true;
@@ -654,52 +674,40 @@ fn events(shared: &Shared) -> Response {
     r
 }
 
-/// Builds the search index from the served pages on a separate thread, so
-/// the server starts at once; search works once it is ready. It reflects the
-/// site as it was at startup (rebuilding it on every edit would cost seconds).
-fn index_in_background(shared: Arc<Shared>, paths: Vec<String>, language: String, verbose: bool) {
-    let spawned = std::thread::Builder::new()
-        .name("careleaf-search".into())
-        .spawn(move || {
-            let snap = shared.snapshot();
-            let pages: Vec<(String, String)> = paths
-                .into_iter()
-                .filter_map(|p| {
-                    let html = String::from_utf8_lossy(snap.files.get(&p)?).into_owned();
-                    Some((p, html))
-                })
-                .collect();
-            drop(snap);
-            let start = Instant::now();
-            match crate::search::build_index(pages, &language) {
-                Ok(files) => {
-                    let n = files.len();
-                    let map = files
-                        .into_iter()
-                        .map(|f| (f.path, Arc::from(f.bytes)))
-                        .collect();
-                    match shared.search.write() {
-                        Ok(mut s) => *s = Arc::new(map),
-                        Err(poisoned) => *poisoned.into_inner() = Arc::new(map),
-                    }
-                    if verbose {
-                        eprintln!(
-                            "Search index ready ({n} files, {:.1} s); it shows the site as it was at startup.",
-                            start.elapsed().as_secs_f64()
-                        );
-                    }
-                }
-                Err(e) => {
-                    if verbose {
-                        eprintln!("warning: the search index could not be built: {e}");
-                    }
-                }
+/// Starts the search index's refresher, which swaps each new bundle into
+/// `shared` whole. Search works once the first bundle is ready.
+fn start_search(shared: &Arc<Shared>, verbose: bool) -> Option<crate::search::Refresher> {
+    let shared = Arc::clone(shared);
+    let started = crate::search::Refresher::start(move |refreshed| match refreshed {
+        crate::search::Refreshed::Ready {
+            files,
+            pages,
+            seconds,
+            first,
+        } => {
+            match shared.search.write() {
+                Ok(mut s) => *s = files,
+                Err(poisoned) => *poisoned.into_inner() = files,
             }
-        });
-    if let Err(e) = spawned
-        && verbose
-    {
-        eprintln!("warning: cannot start the search indexer: {e}");
+            if verbose {
+                let what = if first { "ready" } else { "updated" };
+                eprintln!("Search index {what} ({pages} pages, {seconds:.1} s).");
+            }
+        }
+        crate::search::Refreshed::Failed(e) => {
+            if verbose {
+                eprintln!("warning: the search index could not be built: {e}");
+            }
+        }
+    });
+    match started {
+        Ok(r) => Some(r),
+        Err(e) => {
+            if verbose {
+                eprintln!("warning: {e}");
+            }
+            None
+        }
     }
 }
 
@@ -778,13 +786,11 @@ impl Server {
             verbose: options.verbose,
             failing: false,
             search_input: None,
+            search: start_search(&shared, options.verbose),
             env: None,
             statics: None,
         };
         builder.rebuild(&shared, &[]);
-        if let Some((paths, language)) = builder.search_input.take() {
-            index_in_background(shared.clone(), paths, language, options.verbose);
-        }
         let base_path = {
             let s = shared.snapshot();
             if s.base_path.is_empty() {

@@ -16,4 +16,6 @@ mod errors;
 mod publish;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod serve_search;
 mod theme;
