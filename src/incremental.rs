@@ -275,10 +275,24 @@ impl Cache {
                     if first_other(after).is_some() || first_other(before).is_some_and(|j| j > i) {
                         return None;
                     }
+                    // Diagnostics are sorted by path: look at this file's
+                    // only (the list holds every FAQ duplicate warning of a
+                    // large site).
                     let path = std::path::Path::new(rel.as_str());
-                    last.loaded.diagnostics.retain(|d| {
-                        d.code != "structure.duplicate-title" || d.location.path != path
-                    });
+                    let diags = &mut last.loaded.diagnostics;
+                    let a = diags.partition_point(|d| d.location.path.as_path() < path);
+                    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+                    if diags[a..b]
+                        .iter()
+                        .any(|d| d.code == "structure.duplicate-title")
+                    {
+                        let keep: Vec<Diagnostic> = diags[a..b]
+                            .iter()
+                            .filter(|d| d.code != "structure.duplicate-title")
+                            .cloned()
+                            .collect();
+                        diags.splice(a..b, keep);
+                    }
                 }
                 front = true;
             }
