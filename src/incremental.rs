@@ -887,17 +887,39 @@ impl Outputs {
             if count(&prev.tags) != count(&site.tags) {
                 dirty.extend([other(Job::TagsIndex)]);
             }
+            // A list whose members are the same, reordered (a title or
+            // weight breaks ties): only its list pages whose articles
+            // changed; a list that gained or lost one (its count and every
+            // later list page change) is rendered whole.
+            let mut reordered = |(key, job): (Key, Job),
+                                 old: Option<&Vec<usize>>,
+                                 new: &[usize]| {
+                match (old, renderer.list_page_size(&job)) {
+                    (Some(old), Some(per)) if old.len() == new.len() => {
+                        for (n, (a, b)) in old.chunks(per).zip(new.chunks(per)).enumerate() {
+                            if a != b {
+                                list_pages.insert((key.clone(), job.clone(), n));
+                            }
+                        }
+                    }
+                    _ => {
+                        dirty.insert(key, job);
+                    }
+                }
+            };
             for (t, pages) in &site.tags {
                 if prev.tags.get(t) != Some(pages) {
-                    dirty.extend([other(Job::Tag(t.clone()))]);
+                    reordered(other(Job::Tag(t.clone())), prev.tags.get(t), pages);
+                    prev.tags.insert(t.clone(), pages.clone());
                 }
             }
-            prev.tags = site.tags.clone();
             for &i in &changed {
                 if let Some(parent) = site.pages[i].parent {
                     let kids = site.children.get(&parent);
                     if kids != prev.children.get(&parent) {
-                        dirty.extend([page(parent)]);
+                        let section = site.pages[parent].kind == PageKind::Section;
+                        let old = prev.children.get(&parent).filter(|_| section);
+                        reordered(page(parent), old, kids.map_or(&[][..], Vec::as_slice));
                         if let Some(kids) = kids {
                             prev.children.insert(parent, kids.clone());
                         }

@@ -1227,6 +1227,18 @@ impl<'a> Renderer<'a> {
         list.iter().position(|&k| k == kid).map(|at| at / per)
     }
 
+    /// Articles per list page of a section's `Job::Page` or a `Job::Tag`;
+    /// `None` for other jobs.
+    pub fn list_page_size(&self, job: &Job) -> Option<usize> {
+        match job {
+            Job::Page(i) if self.site.pages.get(*i)?.kind == PageKind::Section => {
+                Some(self.section_pages(*i).0)
+            }
+            Job::Tag(t) => Some(self.tag_pages(t).0),
+            _ => None,
+        }
+    }
+
     /// Renders only list page `n` (0-based) of a section's `Job::Page`, of
     /// a `Job::Tag` or of a `Job::Benefit`: the file `render_job` writes for
     /// that list page. `serve` uses it when an edit changes what one list

@@ -996,6 +996,12 @@ fn paginated_benefit_pages_are_patched_and_equal_clean_builds() {
     edit(&t, "site.yaml", |x| {
         x.replace("paginate_by: 10", "paginate_by: 2")
     });
+    // The article and devices-and-needle-depth.md (tagged `safety` both)
+    // share a date: titles order them on the tag's second and third list
+    // pages.
+    edit(&t, ARTICLE, |x| {
+        x.replacen("date: 2026-03-02", "date: 2026-05-11", 1)
+    });
     let mut s = Session::new();
     s.rebuild(&t, &[]).expect("the example site builds");
     assert_same(&t, &s, "the first build");
@@ -1030,6 +1036,16 @@ fn paginated_benefit_pages_are_patched_and_equal_clean_builds() {
                 x.replace(
                     "title: \"Fine lines, texture and laxity\"",
                     "title: \"Zz fine lines\"",
+                )
+            }),
+        ),
+        (
+            "a title that moves it to the next list page of a tag",
+            ARTICLE,
+            Box::new(|x: &str| {
+                x.replace(
+                    "title: \"Aftercare: looking after your skin after microneedling\"",
+                    "title: \"Zz aftercare\"",
                 )
             }),
         ),
@@ -1099,6 +1115,24 @@ fn paginated_benefit_pages_are_patched_and_equal_clean_builds() {
         assert_same(&t, &s, name);
         assert!(s.patched, "after {name}: patched");
         assert!(!u.full, "after {name}: everything was rendered again");
+        if name.starts_with("a title that moves it to the next list page") {
+            // The tag's list is reordered: its list pages that changed are
+            // rendered, the first is not.
+            let safety: Vec<&String> = u
+                .changed
+                .iter()
+                .filter(|p| p.starts_with("tags/safety/"))
+                .collect();
+            assert_eq!(
+                safety,
+                [
+                    "tags/safety/page/2/index.html",
+                    "tags/safety/page/3/index.html"
+                ],
+                "{:?}",
+                u.changed
+            );
+        }
         if name.starts_with("a title on three") {
             // The benefit list pages that changed are those that show the
             // article: one per benefit, not every list page of its benefits.
