@@ -22,8 +22,9 @@
 //! diagnostics (front matter references, links, the per-page checks) are
 //! replaced in the sorted diagnostic list, `faq.duplicate` warnings at or
 //! quoting its questions move with them, and its `structure.duplicate-title`
-//! warning goes when a title edit ends it (an edit that would change
-//! another page's warning takes the general path). No folder walk, no stat
+//! warning goes when a title edit ends it (when it was the first of its old
+//! title's holders, the next one's goes and the later ones quote that one;
+//! a new title another page has takes the general path). No folder walk, no stat
 //! of every file, no model assembly. Any other change (a new, removed,
 //! renamed or unreadable file, data, configuration, theme, another day)
 //! takes the general path; so does an edit that fails a check half way,
@@ -148,6 +149,26 @@ fn splice_diagnostics(
     diags.splice(a..b, mine);
 }
 
+/// Removes the `structure.duplicate-title` warning of the file `rel` from
+/// `diags` (sorted by place: only that file's are looked at; the list holds
+/// every warning of a large site).
+fn drop_duplicate_title(diags: &mut Vec<Diagnostic>, rel: &str) {
+    let path = std::path::Path::new(rel);
+    let a = diags.partition_point(|d| d.location.path.as_path() < path);
+    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+    if diags[a..b]
+        .iter()
+        .any(|d| d.code == "structure.duplicate-title")
+    {
+        let keep: Vec<Diagnostic> = diags[a..b]
+            .iter()
+            .filter(|d| d.code != "structure.duplicate-title")
+            .cloned()
+            .collect();
+        diags.splice(a..b, keep);
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Stamped {
     text: Result<Arc<str>, Diagnostic>,
@@ -262,36 +283,46 @@ impl Cache {
             if let Some(old_fm) = &patched.old_front {
                 // `structure.duplicate-title` warns on every article whose
                 // title an earlier article has, quoting the first one. A new
-                // title nobody else has, leaving a title whose first holder
-                // comes before this page, changes only this page's warning:
-                // it goes. Anything else changes other pages' warnings.
+                // title nobody else has changes this page's warning (it
+                // goes) and, when this page was the first of the old title's
+                // holders, the next one's (it goes: that page is first now)
+                // and the later ones' (they quote that page). A new title
+                // another page has adds warnings: that loads everything.
                 let (before, after) = (old_fm.title.as_deref(), site.pages[i].fm.title.as_deref());
                 if before != after {
-                    let first_other = |t: Option<&str>| {
-                        site.pages.iter().enumerate().position(|(j, p)| {
-                            j != i && p.kind == PageKind::Page && Some(p.title()) == t
-                        })
+                    let holders = |t: Option<&str>| -> Vec<usize> {
+                        site.pages
+                            .iter()
+                            .enumerate()
+                            .filter(|&(j, p)| {
+                                j != i && p.kind == PageKind::Page && Some(p.title()) == t
+                            })
+                            .map(|(j, _)| j)
+                            .collect()
                     };
-                    if first_other(after).is_some() || first_other(before).is_some_and(|j| j > i) {
+                    if !holders(after).is_empty() {
                         return None;
                     }
-                    // Diagnostics are sorted by path: look at this file's
-                    // only (the list holds every FAQ duplicate warning of a
-                    // large site).
-                    let path = std::path::Path::new(rel.as_str());
                     let diags = &mut last.loaded.diagnostics;
-                    let a = diags.partition_point(|d| d.location.path.as_path() < path);
-                    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
-                    if diags[a..b]
-                        .iter()
-                        .any(|d| d.code == "structure.duplicate-title")
+                    drop_duplicate_title(diags, rel);
+                    let others = holders(before);
+                    if let Some(&next) = others.first()
+                        && next > i
                     {
-                        let keep: Vec<Diagnostic> = diags[a..b]
-                            .iter()
-                            .filter(|d| d.code != "structure.duplicate-title")
-                            .cloned()
-                            .collect();
-                        diags.splice(a..b, keep);
+                        let quote =
+                            |j: usize| format!("`{}` has the same title", site.pages[j].rel);
+                        let (from, to) = (quote(i), quote(next));
+                        drop_duplicate_title(diags, &site.pages[next].rel);
+                        for &k in &others[1..] {
+                            let path = std::path::Path::new(site.pages[k].rel.as_str());
+                            let a = diags.partition_point(|d| d.location.path.as_path() < path);
+                            let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+                            for d in &mut diags[a..b] {
+                                if d.code == "structure.duplicate-title" && d.message == from {
+                                    d.message.clone_from(&to);
+                                }
+                            }
+                        }
                     }
                 }
                 front = true;
