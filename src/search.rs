@@ -616,15 +616,20 @@ impl Drop for Refresher {
     }
 }
 
-/// Lowers the calling thread's scheduling priority (Linux: per thread), so
-/// the index is built with the CPU time rebuilds leave.
+/// Lowers the calling thread's scheduling priority (Linux, per thread) to
+/// SCHED_IDLE, so the index is built only with CPU time nothing else wants:
+/// a rebuild that wakes up takes the core at once. Where that policy is
+/// refused, the lowest nice value.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: setpriority takes plain integers; on Linux `who` 0 with
-    // PRIO_PROCESS is the calling thread. A failure leaves the priority as
-    // it was, which is only slower.
+    // SAFETY: both calls take plain values and a pointer to a local; on
+    // Linux, pid/`who` 0 is the calling thread. A failure leaves the
+    // priority as it was, which is only slower.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+        }
     }
 }
 
