@@ -13,8 +13,9 @@
 //!    does it (re-read the file, re-parse it, re-assemble the model, re-render
 //!    the affected pages), median and worst of EDITS edits to different
 //!    articles; then the same for front matter edits, by kind (description,
-//!    title, a title typo, a tag added or removed, a benefit, a FAQ answer:
-//!    up to 10 each), with how many were patched and the load/render split;
+//!    title, a title typo, a tag added or removed, a benefit, a date, a FAQ
+//!    answer: up to 10 each), with how many were patched and the load/render
+//!    split;
 //! 3. end to end through a running server: file write -> `event: reload` on
 //!    the Server-Sent Events stream, which includes the watcher's debounce
 //!    window (`watch::DEBOUNCE`): body edits, then description and title
@@ -170,7 +171,8 @@ fn main() {
     );
 
     // 2b. Front matter edits of one article: the description, the title,
-    // a tag replaced by another, a benefit added, a FAQ entry's answer.
+    // a tag replaced by another, a benefit added, a year earlier, a FAQ
+    // entry's answer.
     // (what, the edit of an article's text, given the edit's number)
     type FrontEdit = (&'static str, fn(&str, usize) -> Option<String>);
     let fm_edits: &[FrontEdit] = &[
@@ -207,6 +209,18 @@ fn main() {
                     1,
                 )
             })
+        }),
+        ("date (reorders its tags' and section's lists)", |t, _| {
+            let start = t.find("\ndate: ")? + "\ndate: ".len();
+            let end = start + t[start..].find('\n')?;
+            let year: u32 = t.get(start..start + 4)?.parse().ok()?;
+            Some(format!(
+                "{}{}{}",
+                &t[..start],
+                year.checked_sub(1)?,
+                &t[start + 4..]
+            ))
+            .filter(|_| end > start + 4)
         }),
         ("faq answer", |t, _| {
             t.contains("\n    answer: \"")

@@ -4,7 +4,7 @@
 //! Owns URL assignment, duplicate detection, link and anchor validation,
 //! treatment inheritance, and the indexes built from tagged content; and
 //! `patch_page`, which applies an edit of an article (its body, and front
-//! matter that moves no URL, date or anchor) to a built site, updating the
+//! matter that moves no URL or anchor) to a built site, updating the
 //! indexes in place (`serve`'s fast path, issue 5). Pure: it takes file
 //! texts and returns values and diagnostics; no IO.
 
@@ -845,8 +845,6 @@ fn front_patchable(old: &FrontMatter, new: &FrontMatter) -> bool {
         && old.slug == new.slug
         && old.aliases.is_empty()
         && new.aliases.is_empty()
-        && old.date == new.date
-        && old.weight == new.weight
         && old.treatment.as_ref().map(|t| &t.value) == new.treatment.as_ref().map(|t| &t.value)
         && old.question.is_none()
         && new.question.is_none()
@@ -1075,7 +1073,9 @@ pub fn patch_page(
     page.faq_rendered = faq.clone();
     page.lines = Arc::new(lines);
     if front {
-        if old_fm.tags != fm.tags || old_fm.title != fm.title {
+        // Tag lists are ordered by date, then title; section lists by
+        // weight, date, then title.
+        if old_fm.tags != fm.tags || old_fm.title != fm.title || old_fm.date != fm.date {
             patch_tags(site, i, &old_fm.tags)?;
         }
         if old_fm
@@ -1086,7 +1086,7 @@ pub fn patch_page(
         {
             patch_benefits(site, i);
         }
-        if old_fm.title != fm.title
+        if (old_fm.title != fm.title || old_fm.date != fm.date || old_fm.weight != fm.weight)
             && let Some(parent) = site.pages[i].parent
         {
             sort_children(site, parent);
