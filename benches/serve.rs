@@ -226,6 +226,11 @@ fn main() {
             t.contains("\n    answer: \"")
                 .then(|| t.replacen("\n    answer: \"", "\n    answer: \"Edited. ", 1))
         }),
+        // Not patched: a question's anchor is one other pages may link to.
+        ("faq question (the general path)", |t, _| {
+            t.contains("\n  - question: \"")
+                .then(|| t.replacen("\n  - question: \"", "\n  - question: \"Edited: ", 1))
+        }),
     ];
     let fm_reps = edits.clamp(1, 10);
     for (what, edit) in fm_edits {

@@ -1403,18 +1403,104 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
     site.tags = tags;
 
     // FAQ: front matter lists, tagged headings, standalone files.
-    let mut faq: Vec<Question> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut ids: HashMap<String, usize> = HashMap::new();
-    let mut push = |q: Question, faq: &mut Vec<Question>, diags: &mut Vec<Diagnostic>| {
-        let key = normalize_question(&q.question);
-        if let Some(&first) = seen.get(&key) {
-            let first: &Question = &faq[first];
+    let mut faq = FaqIndex::default();
+    for (i, p) in site.pages.iter().enumerate() {
+        let topic_default = || {
+            p.fm.topic
+                .clone()
+                .or_else(|| p.fm.tags.first().cloned())
+                .unwrap_or_else(|| "general".into())
+        };
+        for (e, r) in p.fm.faq.iter().zip(p.faq_rendered.iter()) {
+            faq.push(
+                &e.question.value,
+                p.yaml_location(&e.question),
+                diags,
+                |location| Question {
+                    question: e.question.value.clone(),
+                    answer_html: r.html.clone(),
+                    answer_text: r.text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    id: String::new(),
+                    topic: e.topic.clone().unwrap_or_else(topic_default),
+                    treatment: p.treatment.clone(),
+                    source: Some((i, format!("q-{}", markdown::anchor_id(&e.question.value)))),
+                    location,
+                },
+            );
+        }
+        for h in p.rendered.headings.iter().filter(|h| h.faq) {
+            faq.push(&h.title, p.body_location(h.offset), diags, |location| {
+                Question {
+                    question: h.title.clone(),
+                    answer_html: h.section_html.clone(),
+                    answer_text: h.section_text.clone(),
+                    id: String::new(),
+                    topic: h.topic.clone().unwrap_or_else(topic_default),
+                    treatment: p.treatment.clone(),
+                    source: Some((i, h.id.clone())),
+                    location,
+                }
+            });
+        }
+    }
+    for q in &site.questions_files {
+        let Some(question) = &q.fm.question else {
+            continue;
+        };
+        let location = Location::new(
+            &q.rel,
+            usize::try_from(question.referenced.line()).unwrap_or(1) + 1,
+            usize::try_from(question.referenced.column()).unwrap_or(1),
+        );
+        faq.push(&question.value, location, diags, |location| Question {
+            question: question.value.clone(),
+            answer_html: q.rendered.html.clone(),
+            answer_text: q
+                .rendered
+                .text
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            id: String::new(),
+            topic: q.fm.topic.clone().unwrap_or_else(|| "general".into()),
+            treatment: q.fm.treatment.as_ref().map(|t| t.value.clone()),
+            source: None,
+            location,
+        });
+    }
+    let faq = faq.questions;
+    site.faq = faq;
+}
+
+/// The FAQ as `build_indexes` gathers it: each question once, in source
+/// order, with an anchor unique on the page.
+#[derive(Default)]
+struct FaqIndex {
+    questions: Vec<Question>,
+    /// Normalized question -> its index in `questions`.
+    seen: HashMap<String, usize>,
+    /// Anchor -> how many questions took it.
+    ids: HashMap<String, usize>,
+}
+
+impl FaqIndex {
+    /// Adds the question `question` asked at `location` (`make` gives the
+    /// rest), or warns that an earlier one asks it. A large site repeats
+    /// thousands of questions: a repeat's answer is never made.
+    fn push(
+        &mut self,
+        question: &str,
+        location: Location,
+        diags: &mut Vec<Diagnostic>,
+        make: impl FnOnce(Location) -> Question,
+    ) {
+        let key = normalize_question(question);
+        if let Some(&first) = self.seen.get(&key) {
             diags.push(
                 Diagnostic::warning(
-                    q.location.clone(),
+                    location,
                     "faq.duplicate",
-                    duplicate_message(&first.location),
+                    duplicate_message(&self.questions[first].location),
                 )
                 .with_help(
                     "the FAQ shows it once; merge the answers or reword one of the questions",
@@ -1422,83 +1508,14 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
             );
             return;
         }
+        let mut q = make(location);
         let base = format!("q-{}", markdown::anchor_id(&q.question));
-        let n = ids.entry(base.clone()).or_insert(0);
-        let mut q = q;
+        let n = self.ids.entry(base.clone()).or_insert(0);
         q.id = if *n == 0 { base } else { format!("{base}-{n}") };
         *n += 1;
-        seen.insert(key, faq.len());
-        faq.push(q);
-    };
-    for (i, p) in site.pages.iter().enumerate() {
-        let topic_default =
-            p.fm.topic
-                .clone()
-                .or_else(|| p.fm.tags.first().cloned())
-                .unwrap_or_else(|| "general".into());
-        for (e, r) in p.fm.faq.iter().zip(p.faq_rendered.iter()) {
-            let anchor = format!("q-{}", markdown::anchor_id(&e.question.value));
-            push(
-                Question {
-                    question: e.question.value.clone(),
-                    answer_html: r.html.clone(),
-                    answer_text: r.text.split_whitespace().collect::<Vec<_>>().join(" "),
-                    id: String::new(),
-                    topic: e.topic.clone().unwrap_or_else(|| topic_default.clone()),
-                    treatment: p.treatment.clone(),
-                    source: Some((i, anchor)),
-                    location: p.yaml_location(&e.question),
-                },
-                &mut faq,
-                diags,
-            );
-        }
-        for h in p.rendered.headings.iter().filter(|h| h.faq) {
-            push(
-                Question {
-                    question: h.title.clone(),
-                    answer_html: h.section_html.clone(),
-                    answer_text: h.section_text.clone(),
-                    id: String::new(),
-                    topic: h.topic.clone().unwrap_or_else(|| topic_default.clone()),
-                    treatment: p.treatment.clone(),
-                    source: Some((i, h.id.clone())),
-                    location: p.body_location(h.offset),
-                },
-                &mut faq,
-                diags,
-            );
-        }
+        self.seen.insert(key, self.questions.len());
+        self.questions.push(q);
     }
-    for q in &site.questions_files {
-        let Some(question) = &q.fm.question else {
-            continue;
-        };
-        push(
-            Question {
-                question: question.value.clone(),
-                answer_html: q.rendered.html.clone(),
-                answer_text: q
-                    .rendered
-                    .text
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                id: String::new(),
-                topic: q.fm.topic.clone().unwrap_or_else(|| "general".into()),
-                treatment: q.fm.treatment.as_ref().map(|t| t.value.clone()),
-                source: None,
-                location: Location::new(
-                    &q.rel,
-                    usize::try_from(question.referenced.line()).unwrap_or(1) + 1,
-                    usize::try_from(question.referenced.column()).unwrap_or(1),
-                ),
-            },
-            &mut faq,
-            diags,
-        );
-    }
-    site.faq = faq;
 }
 
 fn known_urls(site: &Site, statics: &[String]) -> BTreeSet<String> {
