@@ -1216,6 +1216,18 @@ fn paginated_benefit_pages_are_patched_and_equal_clean_builds() {
             assert!(shown.len() < all, "{shown:?} of {all}");
         }
     }
+    // A new article with a benefit (the general path) adds a list page to
+    // it; deleting the article removes that list page again.
+    let before = list_pages(&s, "acne-scars");
+    t.change_file(NEW, &new_guide());
+    s.rebuild(&t, &[NEW]).expect("builds");
+    assert_same(&t, &s, "a new article on a paginated benefit");
+    let grown = list_pages(&s, "acne-scars");
+    t.remove_file(NEW);
+    s.rebuild(&t, &[NEW]).expect("builds");
+    assert_same(&t, &s, "the article deleted");
+    assert_eq!(list_pages(&s, "acne-scars"), before);
+    assert!(grown > before, "{grown} list pages, {before} before");
 }
 
 /// An edit that changes what a list shows of an article (its reading time)
