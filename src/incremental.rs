@@ -800,7 +800,7 @@ impl Outputs {
         // Until this update completes, the next one renders everything.
         self.generation = None;
         let related = if rerank {
-            crate::related::Related::of_site(site)
+            crate::related::Related::of_site_after(site, &prev.related, &changed)
         } else {
             std::mem::take(&mut prev.related)
         };

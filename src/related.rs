@@ -9,7 +9,7 @@
 //! fewer groups than pages (a corpus of 50,000 articles tagged with 2-5 of 12
 //! benefits has at most 1,573). Pure: no IO, no rendering.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use rayon::prelude::*;
 
@@ -22,7 +22,7 @@ pub const LIMIT: usize = 4;
 #[derive(Debug, Clone)]
 pub struct Candidate<'a> {
     /// Benefit ids the page discusses (any order, duplicates allowed).
-    pub benefits: Vec<u32>,
+    pub benefits: Cow<'a, [u32]>,
     /// Whether the page may be listed as related (articles, not sections).
     pub listable: bool,
     /// Title, the tie-breaker between equally related pages.
@@ -37,12 +37,32 @@ pub struct Related {
     /// Group -> the best `LIMIT + 1` pages for a member of that group (one
     /// more than shown, because a page is never related to itself).
     best: Vec<Vec<usize>>,
+    /// Page -> its benefit ids, sorted, each once (`of_site_after` reuses
+    /// them for the pages that did not change).
+    sets: Vec<Vec<u32>>,
+    /// The benefit vocabulary the ids number, in order.
+    vocabulary: Vec<String>,
 }
 
 impl Related {
     /// Ranks the site's pages by shared benefits: front matter `benefits` and
     /// benefits tagged on headings, counted once each.
     pub fn of_site(site: &Site) -> Related {
+        Related::of_site_reusing(site, None)
+    }
+
+    /// `of_site` for a site in which only the pages in `changed` differ
+    /// from the one `prev` ranked (the same pages in the same order: what
+    /// `serve` patches in place): the other pages' benefits are not read
+    /// again, which was half of a title or benefit edit's re-ranking at
+    /// 10,000 articles. Titles are always read anew.
+    pub fn of_site_after(site: &Site, prev: &Related, changed: &[usize]) -> Related {
+        let same_pages =
+            prev.sets.len() == site.pages.len() && prev.vocabulary.iter().eq(site.benefits.keys());
+        Related::of_site_reusing(site, same_pages.then_some((prev, changed)))
+    }
+
+    fn of_site_reusing(site: &Site, reuse: Option<(&Related, &[usize])>) -> Related {
         let ids: rustc_hash::FxHashMap<&str, u32> = site
             .benefits
             .keys()
@@ -52,46 +72,59 @@ impl Related {
         let candidates: Vec<Candidate<'_>> = site
             .pages
             .par_iter()
-            .map(|p| Candidate {
-                benefits: p
-                    .fm
-                    .benefits
-                    .iter()
-                    .map(|b| b.value.as_str())
-                    .chain(
-                        p.rendered
-                            .headings
+            .enumerate()
+            .map(|(i, p)| Candidate {
+                benefits: match reuse {
+                    Some((prev, changed)) if !changed.contains(&i) => {
+                        Cow::Borrowed(prev.sets[i].as_slice())
+                    }
+                    _ => Cow::Owned(
+                        p.fm.benefits
                             .iter()
-                            .flat_map(|h| h.benefits.iter().map(|(b, _)| b.as_str())),
-                    )
-                    .filter_map(|b| ids.get(b).copied())
-                    .collect(),
+                            .map(|b| b.value.as_str())
+                            .chain(
+                                p.rendered
+                                    .headings
+                                    .iter()
+                                    .flat_map(|h| h.benefits.iter().map(|(b, _)| b.as_str())),
+                            )
+                            .filter_map(|b| ids.get(b).copied())
+                            .collect(),
+                    ),
+                },
                 listable: p.kind == PageKind::Page,
                 title: p.title(),
             })
             .collect();
-        Related::new(&candidates)
+        let mut related = Related::new(&candidates);
+        related.vocabulary = site.benefits.keys().cloned().collect();
+        related
     }
 
     /// Ranks `pages` (indexes into the slice are page indexes).
     pub fn new(pages: &[Candidate<'_>]) -> Related {
-        let mut group_ids: HashMap<Vec<u32>, usize> = HashMap::new();
+        let mut group_ids: rustc_hash::FxHashMap<Vec<u32>, usize> = Default::default();
         let mut keys: Vec<Vec<u32>> = Vec::new();
         let mut members: Vec<Vec<usize>> = Vec::new();
         let mut group_of = Vec::with_capacity(pages.len());
+        let mut sets: Vec<Vec<u32>> = Vec::with_capacity(pages.len());
+        // One buffer for every page's key: only a new group keeps a copy.
+        let mut key: Vec<u32> = Vec::new();
         for (i, p) in pages.iter().enumerate() {
-            let mut key = p.benefits.clone();
+            key.clear();
+            key.extend_from_slice(&p.benefits);
             key.sort_unstable();
             key.dedup();
+            sets.push(key.clone());
             if key.is_empty() {
                 group_of.push(None);
                 continue;
             }
-            let g = match group_ids.get(&key) {
+            let g = match group_ids.get(key.as_slice()) {
                 Some(&g) => g,
                 None => {
                     group_ids.insert(key.clone(), keys.len());
-                    keys.push(key);
+                    keys.push(key.clone());
                     members.push(Vec::new());
                     keys.len() - 1
                 }
@@ -121,7 +154,12 @@ impl Related {
             })
             .collect();
         if let Some(best) = by_superset_table(&keys, &ranked) {
-            return Related { group_of, best };
+            return Related {
+                group_of,
+                best,
+                sets,
+                vocabulary: Vec::new(),
+            };
         }
         // Groups with listable pages, largest benefit sets first: once a list
         // is full, a group with fewer benefits than its last entry shares
@@ -187,7 +225,12 @@ impl Related {
                 top.into_iter().map(|(_, j)| j).collect()
             })
             .collect();
-        Related { group_of, best }
+        Related {
+            group_of,
+            best,
+            sets,
+            vocabulary: Vec::new(),
+        }
     }
 
     /// The pages related to page `i`, best first, at most `LIMIT`.
@@ -202,6 +245,63 @@ impl Related {
             .copied()
             .filter(move |&j| j != i)
             .take(LIMIT)
+    }
+}
+
+/// The first `LIMIT + 1` pages of a set of pages by title: (rank, page),
+/// in rank order, held in place.
+#[derive(Debug, Clone, Copy, Default)]
+struct Top {
+    len: usize,
+    items: [(u32, usize); LIMIT + 1],
+}
+
+impl Top {
+    /// The first `LIMIT + 1` of `m` (sorted by rank).
+    fn of(m: &[(u32, usize)]) -> Top {
+        let mut t = Top::default();
+        for &e in m.iter().take(LIMIT + 1) {
+            t.items[t.len] = e;
+            t.len += 1;
+        }
+        t
+    }
+
+    fn as_slice(&self) -> &[(u32, usize)] {
+        &self.items[..self.len]
+    }
+
+    /// The first `LIMIT + 1` of both, each page once (a page has one rank,
+    /// so a page in both is the same entry twice).
+    fn merge(&self, other: &Top) -> Top {
+        let (a, b) = (self.as_slice(), other.as_slice());
+        let (mut i, mut j) = (0, 0);
+        let mut out = Top::default();
+        while out.len <= LIMIT && (i < a.len() || j < b.len()) {
+            let next = match (a.get(i), b.get(j)) {
+                (Some(&x), Some(&y)) if x == y => {
+                    i += 1;
+                    j += 1;
+                    x
+                }
+                (Some(&x), Some(&y)) if x < y => {
+                    i += 1;
+                    x
+                }
+                (Some(_), Some(&y)) | (None, Some(&y)) => {
+                    j += 1;
+                    y
+                }
+                (Some(&x), None) => {
+                    i += 1;
+                    x
+                }
+                (None, None) => break,
+            };
+            out.items[out.len] = next;
+            out.len += 1;
+        }
+        out
     }
 }
 
@@ -228,30 +328,24 @@ fn by_superset_table(keys: &[Vec<u32>], ranked: &[Vec<(u32, usize)>]) -> Option<
     }
     let mask_of = |key: &[u32]| key.iter().fold(0usize, |m, &b| m | 1 << b);
     let sets = 1usize << width;
-    // table[S]: (rank, page), earliest title first, at most LIMIT + 1.
-    let mut table: Vec<Vec<(u32, usize)>> = vec![Vec::new(); sets];
-    let mut page_mask: HashMap<usize, usize> = HashMap::new();
+    // table[S]: (rank, page), earliest title first, at most LIMIT + 1, in
+    // place (no allocation for each of up to 65,536 sets).
+    let mut table: Vec<Top> = vec![Top::default(); sets];
+    let mut page_mask: rustc_hash::FxHashMap<usize, usize> = Default::default();
     for (key, m) in keys.iter().zip(ranked) {
         let mask = mask_of(key);
-        table[mask] = m.clone();
+        table[mask] = Top::of(m);
         for &(_, j) in m {
             page_mask.insert(j, mask);
         }
     }
-    let merge = |a: &[(u32, usize)], b: &[(u32, usize)]| -> Vec<(u32, usize)> {
-        let mut out: Vec<(u32, usize)> = a.iter().chain(b).copied().collect();
-        out.sort_unstable();
-        out.dedup();
-        out.truncate(LIMIT + 1);
-        out
-    };
     // Sum over supersets, one benefit at a time: every superset of `S`
     // reaches `S` exactly once.
     for b in 0..width {
         let bit = 1usize << b;
         for s in 0..sets {
-            if s & bit == 0 && !table[s | bit].is_empty() {
-                table[s] = merge(&table[s], &table[s | bit]);
+            if s & bit == 0 && table[s | bit].len > 0 {
+                table[s] = table[s].merge(&table[s | bit]);
             }
         }
     }
@@ -271,7 +365,7 @@ fn by_superset_table(keys: &[Vec<u32>], ranked: &[Vec<(u32, usize)>]) -> Option<
                     let s = (0..k)
                         .filter(|i| pick & 1 << i != 0)
                         .fold(0, |s, i| s | bits[i]);
-                    for &(r, j) in &table[s] {
+                    for &(r, j) in table[s].as_slice() {
                         if !seen.iter().any(|e| e.2 == j) {
                             let theirs = page_mask.get(&j).copied().unwrap_or(0);
                             seen.push(((mask & theirs).count_ones() as usize, r, j));
@@ -316,7 +410,7 @@ mod tests {
     /// The obvious quadratic ranking, as the renderer did it before.
     fn brute(pages: &[Candidate<'_>], i: usize) -> Vec<usize> {
         let set = |p: &Candidate<'_>| {
-            let mut v = p.benefits.clone();
+            let mut v = p.benefits.to_vec();
             v.sort_unstable();
             v.dedup();
             v
@@ -339,7 +433,7 @@ mod tests {
 
     fn page(benefits: &[u32], title: &'static str) -> Candidate<'static> {
         Candidate {
-            benefits: benefits.to_vec(),
+            benefits: benefits.to_vec().into(),
             listable: true,
             title,
         }
@@ -423,7 +517,8 @@ mod tests {
                 Candidate {
                     benefits: (0..k)
                         .map(|_| u32::try_from(next(vocabulary)).unwrap_or(0))
-                        .collect(),
+                        .collect::<Vec<u32>>()
+                        .into(),
                     listable: next(10) != 0,
                     title: TITLES[usize::try_from(next(7)).unwrap_or(0)],
                 }
