@@ -506,19 +506,11 @@ pub fn run_cached(
     }
     out.reserve(per_page.iter().map(Vec::len).sum::<usize>() + repeats.len());
     out.extend(per_page.into_iter().flatten());
-    out.par_extend(repeats.par_iter().map(|(p, first)| {
-        fm_key_diag(
-            &p.rel,
-            &p.text,
-            "title",
-            Severity::Warning,
-            "structure.duplicate-title",
-            &format!("`{}` has the same title", first.rel),
-        )
-        .with_help(
-            "give each page a distinct title so patients and search engines can tell them apart",
-        )
-    }));
+    out.par_extend(
+        repeats
+            .par_iter()
+            .map(|(p, first)| duplicate_title(p, first)),
+    );
     for q in &site.questions_files {
         let lines = LineIndex::new(&q.text);
         let body_offset = crate::frontmatter::split(&q.text, &q.rel).map_or(0, |s| s.body_offset);
@@ -531,6 +523,25 @@ pub fn run_cached(
         draft_date(rel, text, *date, today, &mut out);
     }
     out
+}
+
+/// The `structure.duplicate-title` warning of article `p`, whose title
+/// the earlier article `first` has (`serve` patches these one by one).
+pub fn duplicate_title(p: &Page, first: &Page) -> Diagnostic {
+    fm_key_diag(
+        &p.rel,
+        &p.text,
+        "title",
+        Severity::Warning,
+        "structure.duplicate-title",
+        &duplicate_title_message(first),
+    )
+    .with_help("give each page a distinct title so patients and search engines can tell them apart")
+}
+
+/// The message of a `structure.duplicate-title` warning quoting `first`.
+pub fn duplicate_title_message(first: &Page) -> String {
+    format!("`{}` has the same title", first.rel)
 }
 
 /// Checks `site.yaml`'s `check.severity` keys name real rules. `site_yaml` is

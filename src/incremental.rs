@@ -170,6 +170,19 @@ fn drop_duplicate_title(diags: &mut Vec<Diagnostic>, rel: &str) {
     }
 }
 
+/// Makes the `structure.duplicate-title` warning of the file `rel` that
+/// says `from` say `to` (the first holder of its title changed).
+fn requote_duplicate_title(diags: &mut [Diagnostic], rel: &str, from: &str, to: &str) {
+    let path = std::path::Path::new(rel);
+    let a = diags.partition_point(|d| d.location.path.as_path() < path);
+    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+    for d in &mut diags[a..b] {
+        if d.code == "structure.duplicate-title" && d.message == from {
+            d.message = to.to_string();
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Stamped {
     text: Result<Arc<str>, Diagnostic>,
@@ -283,12 +296,14 @@ impl Cache {
             let i = patched.page;
             if let Some(old_fm) = &patched.old_front {
                 // `structure.duplicate-title` warns on every article whose
-                // title an earlier article has, quoting the first one. A new
-                // title nobody else has changes this page's warning (it
-                // goes) and, when this page was the first of the old title's
-                // holders, the next one's (it goes: that page is first now)
-                // and the later ones' (they quote that page). A new title
-                // another page has adds warnings: that loads everything.
+                // title an earlier article has, quoting the first one. Leaving
+                // a title drops this page's warning and, when this page was
+                // the first of the old title's holders, the next one's (that
+                // page is first now) and re-quotes the later ones. Taking a
+                // title other articles have warns here when one of them is
+                // earlier; otherwise this page is the first holder now: the
+                // previous first gets a warning and the later ones quote
+                // this page.
                 let (before, after) = (old_fm.title.as_deref(), site.pages[i].fm.title.as_deref());
                 if before != after {
                     let holders = |t: Option<&str>| -> Vec<usize> {
@@ -301,9 +316,6 @@ impl Cache {
                             .map(|(j, _)| j)
                             .collect()
                     };
-                    if !holders(after).is_empty() {
-                        return None;
-                    }
                     let diags = &mut last.loaded.diagnostics;
                     drop_duplicate_title(diags, rel);
                     let others = holders(before);
@@ -311,17 +323,32 @@ impl Cache {
                         && next > i
                     {
                         let quote =
-                            |j: usize| format!("`{}` has the same title", site.pages[j].rel);
+                            |j: usize| crate::check::duplicate_title_message(&site.pages[j]);
                         let (from, to) = (quote(i), quote(next));
                         drop_duplicate_title(diags, &site.pages[next].rel);
                         for &k in &others[1..] {
-                            let path = std::path::Path::new(site.pages[k].rel.as_str());
-                            let a = diags.partition_point(|d| d.location.path.as_path() < path);
-                            let b = diags.partition_point(|d| d.location.path.as_path() <= path);
-                            for d in &mut diags[a..b] {
-                                if d.code == "structure.duplicate-title" && d.message == from {
-                                    d.message.clone_from(&to);
-                                }
+                            requote_duplicate_title(diags, &site.pages[k].rel, &from, &to);
+                        }
+                    }
+                    let shared = holders(after);
+                    if site.pages[i].kind == PageKind::Page
+                        && let Some(&first) = shared.first()
+                    {
+                        let pages = &site.pages;
+                        let warn = |p: usize, first: usize| {
+                            crate::check::apply_levels(
+                                vec![crate::check::duplicate_title(&pages[p], &pages[first])],
+                                config,
+                            )
+                        };
+                        if first < i {
+                            splice_diagnostics(diags, rel, &[], warn(i, first));
+                        } else {
+                            splice_diagnostics(diags, &pages[first].rel, &[], warn(first, i));
+                            let from = crate::check::duplicate_title_message(&pages[first]);
+                            let to = crate::check::duplicate_title_message(&pages[i]);
+                            for &k in &shared[1..] {
+                                requote_duplicate_title(diags, &pages[k].rel, &from, &to);
                             }
                         }
                     }
