@@ -1317,8 +1317,9 @@ impl Reply {
     }
 }
 
-/// A minimal HTTP/1.1 GET; `path` is sent exactly as given.
-fn get(addr: SocketAddr, path: &str) -> Reply {
+/// A minimal HTTP/1.1 GET; `path` is sent exactly as given. Returns the
+/// whole response, head and body, as sent.
+pub(crate) fn get_raw(addr: SocketAddr, path: &str) -> Vec<u8> {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(WAIT)).expect("timeout");
     write!(
@@ -1328,6 +1329,12 @@ fn get(addr: SocketAddr, path: &str) -> Reply {
     .expect("send");
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).expect("read");
+    raw
+}
+
+/// `get_raw`, the response parsed.
+fn get(addr: SocketAddr, path: &str) -> Reply {
+    let raw = get_raw(addr, path);
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
     let mut lines = head.lines();

@@ -7,8 +7,8 @@
 //! index chunks and page fragments (all gzipped behind `pagefind_dcd`).
 //! Waits are poll loops with generous limits; nothing depends on speed.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Read;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use careleaf::config::Overrides;
@@ -20,15 +20,7 @@ const WAIT: Duration = Duration::from_secs(120);
 
 /// A GET; returns the status and the body's bytes.
 fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(WAIT)).expect("timeout");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read");
+    let raw = crate::serve::get_raw(addr, path);
     let end = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
