@@ -601,6 +601,66 @@ pub fn parse<'a>(text: &'a str, path: &str) -> Result<(FrontMatter, Split<'a>), 
     Ok((fm, split))
 }
 
+/// Most further problems `further_problems` looks for in one file.
+const MORE_PROBLEMS: usize = 20;
+
+/// The front matter problems after `first`, the one `parse` reported for
+/// `text`: YAML stops at its first error, so an editor with three typos
+/// would fix them one run at a time. The top-level field holding the last
+/// error is blanked out (its lines kept, empty, so every line number
+/// stays) and the rest parsed again, up to `MORE_PROBLEMS` times; this
+/// stops at an error outside any top-level field (bad indentation, a broken
+/// fence) and leaves out a missing field that was blanked.
+pub fn further_problems(text: &str, path: &str, first: &Diagnostic) -> Vec<Diagnostic> {
+    let Ok(split) = split(text, path) else {
+        return Vec::new();
+    };
+    let mut lines: Vec<&str> = split.yaml.split_inclusive('\n').collect();
+    let top_level = |l: &str| {
+        !l.starts_with([' ', '\t', '#', '-']) && l.trim_end() != "..." && line_key(l).is_some()
+    };
+    let mut blanked: Vec<String> = Vec::new();
+    let mut found = Vec::new();
+    let mut last = first.location.line;
+    while found.len() < MORE_PROBLEMS {
+        // The top-level field holding line `last` of the file.
+        let Some(at) = last.checked_sub(split.yaml_line) else {
+            break;
+        };
+        let Some(start) = (0..=at.min(lines.len().saturating_sub(1)))
+            .rev()
+            .find(|&i| at < lines.len() && top_level(lines[i]))
+        else {
+            break;
+        };
+        let end = (start + 1..lines.len())
+            .find(|&i| top_level(lines[i]))
+            .unwrap_or(lines.len());
+        if let Some(key) = line_key(lines[start]) {
+            blanked.push(key);
+        }
+        for l in &mut lines[start..end] {
+            *l = if l.ends_with('\n') { "\n" } else { "" };
+        }
+        let yaml: String = lines.concat();
+        match parse_yaml::<FrontMatter>(&yaml, text, path, split.yaml_line, FIELDS) {
+            Ok(_) => break,
+            Err(d) => {
+                let missing_blanked = d.code == "frontmatter.missing-field"
+                    && blanked
+                        .iter()
+                        .any(|k| d.message.contains(&format!("`{k}`")));
+                if missing_blanked || d.location.line == last {
+                    break;
+                }
+                last = d.location.line;
+                found.push(d);
+            }
+        }
+    }
+    found
+}
+
 /// Removes a UTF-8 byte-order mark and returns the text and the byte count removed.
 pub fn strip_bom(text: &str) -> (&str, usize) {
     match text.strip_prefix('\u{feff}') {
@@ -636,6 +696,42 @@ mod tests {
             err("---\ntitle: A\nreviwed_by: x\n---\n"),
             "content/a.md:3:1: error[frontmatter.unknown-field]: unknown field `reviwed_by`\n  |\n3 | reviwed_by: x\n  | ^^^^^^^^^^\n  = help: did you mean `reviewed_by`?\n"
         );
+    }
+
+    #[test]
+    fn every_front_matter_problem_is_reported_not_only_the_first() {
+        let text = "---\ntitel: A\ndescripton: x\ndate: 2024-13-01\ntags: [a]\nfaq:\n  - question: \"Q?\"\n    answr: \"A\"\n---\nBody\n";
+        let Err(first) = parse(text, "content/a.md") else {
+            panic!("the front matter has errors");
+        };
+        assert_eq!(
+            (first.location.line, first.code),
+            (2, "frontmatter.unknown-field")
+        );
+        let more: Vec<(usize, usize, &str)> = further_problems(text, "content/a.md", &first)
+            .iter()
+            .map(|d| (d.location.line, d.location.col, d.code))
+            .collect();
+        assert_eq!(
+            more,
+            [
+                (3, 1, "frontmatter.unknown-field"),
+                (4, 7, "frontmatter.bad-date"),
+                (8, 5, "frontmatter.unknown-field"),
+            ]
+        );
+        // One problem: nothing more. A problem outside any top-level
+        // field (the YAML itself broken) stops the search.
+        let one = "---\ntitle: A\nreviwed_by: x\n---\n";
+        let Err(d) = parse(one, "content/a.md") else {
+            panic!("unknown field");
+        };
+        assert!(further_problems(one, "content/a.md", &d).is_empty());
+        let broken = "---\n  title: A\n bad\n---\n";
+        let Err(d) = parse(broken, "content/a.md") else {
+            panic!("broken YAML");
+        };
+        assert_eq!(further_problems(broken, "content/a.md", &d), []);
     }
 
     #[test]

@@ -427,7 +427,11 @@ pub fn build_cached(
                 );
                 match &*result {
                     Ok((fm, off)) => parsed.push(Ok((input.file, fm.clone(), text, *off))),
-                    Err(d) => parsed.push(Err((rel, d.clone()))),
+                    Err(d) => {
+                        // Every problem of the front matter, not only the first.
+                        diags.extend(frontmatter::further_problems(&text, &input.file.rel, d));
+                        parsed.push(Err((rel, d.clone())));
+                    }
                 }
             }
             // `fronts` is `None` only for texts that are `Err`.
