@@ -1354,7 +1354,8 @@ fn get(addr: SocketAddr, path: &str) -> Reply {
     }
 }
 
-fn start(t: &SiteTest) -> Server {
+/// A server on a free port over the site of `t`, quiet.
+pub(crate) fn start(t: &SiteTest) -> Server {
     Server::start(
         Overrides {
             root: Some(t.root().to_path_buf()),

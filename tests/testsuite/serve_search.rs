@@ -11,9 +11,6 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use careleaf::config::Overrides;
-use careleaf::serve::{Options, Server};
-
 use crate::harness::SiteTest;
 
 const WAIT: Duration = Duration::from_secs(120);
@@ -120,18 +117,7 @@ fn in_index(b: &Bundle, word: &str) -> bool {
 #[test]
 fn an_edited_word_becomes_findable_in_the_served_index() {
     let t = SiteTest::from_fixture("minimal");
-    let server = Server::start(
-        Overrides {
-            root: Some(t.root().to_path_buf()),
-            ..Overrides::default()
-        },
-        &Options {
-            host: "127.0.0.1".into(),
-            port: 0,
-            verbose: false,
-        },
-    )
-    .expect("server starts");
+    let server = crate::serve::start(&t);
     let addr = server.addr();
     let first = wait_for_bundle(addr, "the first search index", |_| true);
     assert!(in_index(&first, "done"), "the page's last word is indexed");
