@@ -536,14 +536,34 @@ pub fn build_cached(
             continue;
         }
         if let Some(other) = url_owner.get(&path) {
-            diags.push(
-                Diagnostic::error(
+            let message = format!("this page has the URL `/{path}`, which `{other}` already has");
+            // Point at the slug that makes the URL, or at the fence when
+            // the URL comes from the file's name.
+            let slug_value = text[..off].lines().enumerate().find_map(|(n, l)| {
+                let value = l.strip_prefix("slug:")?;
+                let v = value.trim();
+                let col = l.len() - value.trim_start().len();
+                Some((n + 1, l[..col].chars().count() + 1, v.chars().count()))
+            });
+            let d = match slug_value {
+                Some((line, col, width)) => Diagnostic::error(
+                    Location::new(&file.rel, line, col),
+                    "content.duplicate-url",
+                    message,
+                )
+                .with_help("give one of them a different `slug`")
+                .with_source(&text, width.max(1)),
+                None => Diagnostic::error(
                     Location::new(&file.rel, 1, 1),
                     "content.duplicate-url",
-                    format!("this page has the URL `/{path}`, which `{other}` already has"),
+                    message,
                 )
-                .with_help("give one of them a different `slug`"),
-            );
+                .with_help(format!(
+                    "this page's URL comes from its file name: add a line `slug: ...` to its front matter, or give `{other}` a different `slug`"
+                ))
+                .with_source(&text, 3),
+            };
+            diags.push(d);
             continue;
         }
         url_owner.insert(path.clone(), file.rel.clone());

@@ -351,8 +351,16 @@ fn duplicate_url() {
     assert_eq!(
         errors("error-duplicate-url"),
         "\
-content/peels.md:1:1: error[content.duplicate-url]: this page has the URL `/peels/`, which `content/chemical-peels.md` already has
+content/peels-again.md:3:8: error[content.duplicate-url]: this page has the URL `/peels/`, which `content/chemical-peels.md` already has
+  |
+3 | slug:  peels
+  |        ^^^^^
   = help: give one of them a different `slug`
+content/peels.md:1:1: error[content.duplicate-url]: this page has the URL `/peels/`, which `content/chemical-peels.md` already has
+  |
+1 | ---
+  | ^^^
+  = help: this page's URL comes from its file name: add a line `slug: ...` to its front matter, or give `content/chemical-peels.md` a different `slug`
 "
     );
 }
