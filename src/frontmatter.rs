@@ -624,13 +624,13 @@ pub fn further_problems(text: &str, path: &str, first: &Diagnostic) -> Vec<Diagn
     let mut last = first.location.line;
     while found.len() < MORE_PROBLEMS {
         // The top-level field holding line `last` of the file.
-        let Some(at) = last.checked_sub(split.yaml_line) else {
+        let Some(at) = last
+            .checked_sub(split.yaml_line)
+            .filter(|&at| at < lines.len())
+        else {
             break;
         };
-        let Some(start) = (0..=at.min(lines.len().saturating_sub(1)))
-            .rev()
-            .find(|&i| at < lines.len() && top_level(lines[i]))
-        else {
+        let Some(start) = (0..=at).rev().find(|&i| top_level(lines[i])) else {
             break;
         };
         let end = (start + 1..lines.len())

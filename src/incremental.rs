@@ -127,6 +127,16 @@ fn read_text(path: &std::path::Path) -> Option<Arc<str>> {
     Some(Arc::from(s))
 }
 
+/// Where the diagnostics of the file `rel` are in `diags`, which is sorted
+/// by place (the list holds every warning of a large site: only that file's
+/// are looked at).
+fn file_range(diags: &[Diagnostic], rel: &str) -> (usize, usize) {
+    let path = std::path::Path::new(rel);
+    let a = diags.partition_point(|d| d.location.path.as_path() < path);
+    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+    (a, b)
+}
+
 /// Replaces `old` with `new` among the diagnostics of the file `rel` in
 /// `diags` (sorted and deduplicated as `crate::load_cached` leaves them), so
 /// the list is what a full load would give.
@@ -136,9 +146,7 @@ fn splice_diagnostics(
     old: &[Diagnostic],
     new: Vec<Diagnostic>,
 ) {
-    let path = std::path::Path::new(rel);
-    let a = diags.partition_point(|d| d.location.path.as_path() < path);
-    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+    let (a, b) = file_range(diags, rel);
     let mut mine: Vec<Diagnostic> = diags[a..b]
         .iter()
         .filter(|d| !old.contains(d))
@@ -151,12 +159,9 @@ fn splice_diagnostics(
 }
 
 /// Removes the `structure.duplicate-title` warning of the file `rel` from
-/// `diags` (sorted by place: only that file's are looked at; the list holds
-/// every warning of a large site).
+/// `diags` (sorted by place).
 fn drop_duplicate_title(diags: &mut Vec<Diagnostic>, rel: &str) {
-    let path = std::path::Path::new(rel);
-    let a = diags.partition_point(|d| d.location.path.as_path() < path);
-    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+    let (a, b) = file_range(diags, rel);
     if diags[a..b]
         .iter()
         .any(|d| d.code == "structure.duplicate-title")
@@ -173,9 +178,7 @@ fn drop_duplicate_title(diags: &mut Vec<Diagnostic>, rel: &str) {
 /// Makes the `structure.duplicate-title` warning of the file `rel` that
 /// says `from` say `to` (the first holder of its title changed).
 fn requote_duplicate_title(diags: &mut [Diagnostic], rel: &str, from: &str, to: &str) {
-    let path = std::path::Path::new(rel);
-    let a = diags.partition_point(|d| d.location.path.as_path() < path);
-    let b = diags.partition_point(|d| d.location.path.as_path() <= path);
+    let (a, b) = file_range(diags, rel);
     for d in &mut diags[a..b] {
         if d.code == "structure.duplicate-title" && d.message == from {
             d.message = to.to_string();

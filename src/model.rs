@@ -475,14 +475,10 @@ pub fn build_cached(
         let path = url_path_of(&file, &fm);
         if fm.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
             // `title:` written but left empty: point at it rather than at the fence.
-            let written = text[..off]
-                .lines()
-                .enumerate()
-                .skip(1)
-                .find(|(_, l)| l.starts_with("title:"));
+            let written = front_line(&text[..off], "title");
             let d = match written {
                 Some((n, _)) => Diagnostic::error(
-                    Location::new(&file.rel, n + 1, 1),
+                    Location::new(&file.rel, n, 1),
                     "frontmatter.missing-field",
                     "field `title` is empty",
                 )
@@ -502,12 +498,9 @@ pub fn build_cached(
         }
         if path.starts_with('/') || path.contains("//") {
             // A slug or file name with no letters or digits slugifies to "".
-            let slug_line = text[..off]
-                .lines()
-                .enumerate()
-                .find(|(_, l)| l.starts_with("slug:"));
+            let slug_line = front_line(&text[..off], "slug");
             let (loc, width) = match slug_line {
-                Some((n, l)) => (Location::new(&file.rel, n + 1, 1), l.chars().count()),
+                Some((n, l)) => (Location::new(&file.rel, n, 1), l.chars().count()),
                 None => (Location::new(&file.rel, 1, 1), 3),
             };
             diags.push(
@@ -539,11 +532,14 @@ pub fn build_cached(
             let message = format!("this page has the URL `/{path}`, which `{other}` already has");
             // Point at the slug that makes the URL, or at the fence when
             // the URL comes from the file's name.
-            let slug_value = text[..off].lines().enumerate().find_map(|(n, l)| {
-                let value = l.strip_prefix("slug:")?;
-                let v = value.trim();
-                let col = l.len() - value.trim_start().len();
-                Some((n + 1, l[..col].chars().count() + 1, v.chars().count()))
+            let slug_value = front_line(&text[..off], "slug").map(|(n, l)| {
+                let value = l["slug:".len()..].trim_start();
+                let col = l.len() - value.len();
+                (
+                    n,
+                    l[..col].chars().count() + 1,
+                    value.trim_end().chars().count(),
+                )
             });
             let d = match slug_value {
                 Some((line, col, width)) => Diagnostic::error(
@@ -784,6 +780,17 @@ pub fn build_cached(
         targets,
     }));
     (site, diags)
+}
+
+/// The 1-based line number and text of the top-level `key:` line in a
+/// file's front matter `front` (fences included), if written.
+fn front_line<'t>(front: &'t str, key: &str) -> Option<(usize, &'t str)> {
+    front
+        .lines()
+        .enumerate()
+        .skip(1)
+        .find(|(_, l)| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')))
+        .map(|(n, l)| (n + 1, l))
 }
 
 /// Renders a page's body: the one place `build_cached` and `patch_page`
