@@ -399,16 +399,24 @@ struct PageCheck {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// The per-page rules' findings on `p`.
-fn page_findings(p: &Page, config: &Config, today: Date, phrases: &Phrases) -> Vec<Diagnostic> {
+/// The per-page rules' findings on `p`. The prose rules' findings come
+/// from where its body was rendered, when they were worked out there.
+fn page_findings(p: &Page, config: &Config, today: Date, rules: &ProseRules) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let prose = Prose::of_page(p);
     trust(p, config, today, &mut out);
-    phrases.claims(&p.rel, &p.text, &p.lines, &prose, &mut out);
-    spam(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
+    let computed;
+    let prose = match &p.rendered.prose {
+        Some(found) => found,
+        None => {
+            let prose = Prose::of_text(&p.text, p.body_offset);
+            computed = rules.findings_of(&p.rel, &p.text, &p.lines, &prose);
+            &computed
+        }
+    };
+    out.extend_from_slice(&prose.claims_spam);
     structure(p, today, &mut out);
     media_and_links(p, &mut out);
-    privacy_content(&p.rel, &p.text, &p.lines, &prose, config, &mut out);
+    out.extend_from_slice(&prose.privacy);
     out
 }
 
@@ -429,7 +437,7 @@ impl PageChecks {
             return None;
         }
         let entry = self.pages.get_mut(&p.rel)?;
-        let new = page_findings(p, config, today, &Phrases::new(config));
+        let new = page_findings(p, config, today, &ProseRules::new(config));
         entry.rendered = p.rendered.clone();
         entry.kind = p.kind;
         entry.treatment = p.treatment.clone();
@@ -455,7 +463,7 @@ pub fn run_cached(
         };
     }
     let mut out = Vec::new();
-    let phrases = Phrases::new(config);
+    let rules = ProseRules::new(config);
     let mut titles: HashMap<&str, &Page> = HashMap::new();
     let old = &cache.pages;
     // The per-page rules are independent: run them on every core (they were
@@ -471,7 +479,7 @@ pub fn run_cached(
             {
                 return c.diagnostics.clone();
             }
-            page_findings(p, config, today, &phrases)
+            page_findings(p, config, today, &rules)
         })
         .collect();
     cache.pages = site
@@ -515,7 +523,9 @@ pub fn run_cached(
         let lines = LineIndex::new(&q.text);
         let body_offset = crate::frontmatter::split(&q.text, &q.rel).map_or(0, |s| s.body_offset);
         let prose = Prose::of_text(&q.text, body_offset);
-        phrases.claims(&q.rel, &q.text, &lines, &prose, &mut out);
+        rules
+            .phrases
+            .claims(&q.rel, &q.text, &lines, &prose, &mut out);
         spam(&q.rel, &q.text, &lines, &prose, config, &mut out);
         privacy_content(&q.rel, &q.text, &lines, &prose, config, &mut out);
     }
@@ -741,7 +751,7 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
 
 /// Text a reader sees, in blocks (a paragraph, a heading, a list item, a
 /// front matter value), each byte mapped back to its offset in the file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Prose {
     blocks: Vec<Block>,
     /// Raw HTML in the body: (html, file offset).
@@ -750,7 +760,7 @@ struct Prose {
     external_images: Vec<(String, usize)>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Block {
     text: String,
     /// Where the pieces of `text` come from: (offset in `text`, file offset,
@@ -853,77 +863,174 @@ fn fm_prose_blocks(text: &str) -> Vec<Block> {
 }
 
 impl Prose {
-    fn of_page(p: &Page) -> Prose {
-        Prose::of_text(&p.text, p.body_offset)
+    fn of_text(text: &str, body_offset: usize) -> Prose {
+        let body = text.get(body_offset..).unwrap_or("");
+        let mut builder = ProseBuilder::new(text, body_offset);
+        for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
+            builder.event(&event, range);
+        }
+        builder.finish()
+    }
+}
+
+/// Builds a page's `Prose` from the Markdown events of its body, fed in
+/// order with their ranges in the body: by `Prose::of_text`, or by the
+/// renderer's own parse (`model`, through `ProseRules::findings`), so a
+/// page's Markdown is parsed once per build (the second parse was a tenth
+/// of a large build's instructions, issue 8).
+pub struct ProseBuilder<'t> {
+    body: &'t str,
+    body_offset: usize,
+    prose: Prose,
+    block: Block,
+    in_code: usize,
+}
+
+impl<'t> ProseBuilder<'t> {
+    /// A builder for the file `text` whose body starts at `body_offset`;
+    /// the front matter's prose is read here.
+    pub fn new(text: &'t str, body_offset: usize) -> ProseBuilder<'t> {
+        ProseBuilder {
+            body: text.get(body_offset..).unwrap_or(""),
+            body_offset,
+            prose: Prose {
+                blocks: fm_prose_blocks(text),
+                html: Vec::new(),
+                external_images: Vec::new(),
+            },
+            block: Block::default(),
+            in_code: 0,
+        }
     }
 
-    fn of_text(text: &str, body_offset: usize) -> Prose {
-        let mut prose = Prose {
-            blocks: fm_prose_blocks(text),
-            html: Vec::new(),
-            external_images: Vec::new(),
-        };
-        let body = text.get(body_offset..).unwrap_or("");
-        let mut block = Block::default();
-        let mut in_code = 0usize;
-        let flush = |b: &mut Block, blocks: &mut Vec<Block>| {
-            if !b.text.trim().is_empty() {
-                blocks.push(std::mem::take(b));
-            } else {
-                *b = Block::default();
-            }
-        };
-        for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
-            let at = body_offset + range.start;
-            match event {
-                Event::Start(Tag::CodeBlock(_)) => in_code += 1,
-                Event::End(TagEnd::CodeBlock) => in_code = in_code.saturating_sub(1),
-                Event::Text(_) if in_code > 0 => {}
-                Event::Text(t) => {
-                    // The source slice, so offsets are exact; fall back to the
-                    // event text where they differ in length (entities).
-                    let src = body.get(range.clone()).unwrap_or("");
-                    if src.len() == t.len() {
-                        block.push(src, at);
-                    } else {
-                        block.push_at(&t, at);
-                    }
-                }
-                Event::Code(_) => block.push_gap(at),
-                Event::Start(Tag::Image { dest_url, .. }) if origin_of(&dest_url).is_some() => {
-                    let src = body.get(range.clone()).unwrap_or("");
-                    let off = src.find(dest_url.as_ref()).map_or(at, |i| at + i);
-                    prose.external_images.push((dest_url.to_string(), off));
-                }
-                Event::SoftBreak => block.push(" ", at),
-                // A hard break ends a line of an address or a list-like
-                // paragraph: a new "sentence" for the spam rules.
-                Event::HardBreak => block.push_gap(at),
-                Event::Html(h) | Event::InlineHtml(h) => {
-                    prose.html.push((h.to_string(), at));
-                    block.push_gap(at);
-                }
-                Event::Start(
-                    Tag::Paragraph
-                    | Tag::Heading { .. }
-                    | Tag::Item
-                    | Tag::TableCell
-                    | Tag::BlockQuote(_)
-                    | Tag::FootnoteDefinition(_),
-                )
-                | Event::End(
-                    TagEnd::Paragraph
-                    | TagEnd::Heading(_)
-                    | TagEnd::Item
-                    | TagEnd::TableCell
-                    | TagEnd::BlockQuote(_)
-                    | TagEnd::FootnoteDefinition,
-                ) => flush(&mut block, &mut prose.blocks),
-                _ => {}
-            }
+    fn flush(&mut self) {
+        let b = std::mem::take(&mut self.block);
+        if !b.text.trim().is_empty() {
+            self.prose.blocks.push(b);
         }
-        flush(&mut block, &mut prose.blocks);
-        prose
+    }
+
+    /// The next event of the body, with its byte range in the body.
+    pub fn event(&mut self, event: &Event<'_>, range: std::ops::Range<usize>) {
+        let at = self.body_offset + range.start;
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => self.in_code += 1,
+            Event::End(TagEnd::CodeBlock) => self.in_code = self.in_code.saturating_sub(1),
+            Event::Text(_) if self.in_code > 0 => {}
+            Event::Text(t) => {
+                // The source slice, so offsets are exact; fall back to the
+                // event text where they differ in length (entities).
+                let src = self.body.get(range).unwrap_or("");
+                if src.len() == t.len() {
+                    self.block.push(src, at);
+                } else {
+                    self.block.push_at(t, at);
+                }
+            }
+            Event::Code(_) => self.block.push_gap(at),
+            Event::Start(Tag::Image { dest_url, .. }) if origin_of(dest_url).is_some() => {
+                let src = self.body.get(range).unwrap_or("");
+                let off = src.find(dest_url.as_ref()).map_or(at, |i| at + i);
+                self.prose.external_images.push((dest_url.to_string(), off));
+            }
+            Event::SoftBreak => self.block.push(" ", at),
+            // A hard break ends a line of an address or a list-like
+            // paragraph: a new "sentence" for the spam rules.
+            Event::HardBreak => self.block.push_gap(at),
+            Event::Html(h) | Event::InlineHtml(h) => {
+                self.prose.html.push((h.to_string(), at));
+                self.block.push_gap(at);
+            }
+            Event::Start(
+                Tag::Paragraph
+                | Tag::Heading { .. }
+                | Tag::Item
+                | Tag::TableCell
+                | Tag::BlockQuote(_)
+                | Tag::FootnoteDefinition(_),
+            )
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_)
+                | TagEnd::FootnoteDefinition,
+            ) => self.flush(),
+            _ => {}
+        }
+    }
+
+    fn finish(mut self) -> Prose {
+        self.flush();
+        self.prose
+    }
+}
+
+/// The prose rules (claims, spam, external content in the body) with the
+/// settings they read, made once per build.
+pub struct ProseRules<'c> {
+    config: &'c Config,
+    phrases: Phrases,
+}
+
+/// What the prose rules found on one page, worked out where its body is
+/// rendered (`markdown::Rendered::prose`) and read by `page_findings`.
+#[derive(Debug, Clone, Default)]
+pub struct ProseFindings {
+    /// `claims.*` then `spam.*`.
+    claims_spam: Vec<Diagnostic>,
+    /// `privacy.external-resource` in the body.
+    privacy: Vec<Diagnostic>,
+}
+
+impl<'c> ProseRules<'c> {
+    /// The rules with `config`'s settings.
+    pub fn new(config: &'c Config) -> ProseRules<'c> {
+        ProseRules {
+            config,
+            phrases: Phrases::new(config),
+        }
+    }
+
+    /// A hash of every setting the prose rules read: findings made under
+    /// another key are stale (`model::ParseCache` renders the page again).
+    pub fn key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        format!("{:?}", self.config.site.check).hash(&mut h);
+        self.config.site.base_url.hash(&mut h);
+        h.finish()
+    }
+
+    /// The findings on the file `rel` (text `text`) from its prose.
+    pub fn findings(
+        &self,
+        rel: &str,
+        text: &str,
+        lines: &LineIndex,
+        prose: ProseBuilder<'_>,
+    ) -> ProseFindings {
+        self.findings_of(rel, text, lines, &prose.finish())
+    }
+
+    fn findings_of(
+        &self,
+        rel: &str,
+        text: &str,
+        lines: &LineIndex,
+        prose: &Prose,
+    ) -> ProseFindings {
+        let mut claims_spam = Vec::new();
+        self.phrases
+            .claims(rel, text, lines, prose, &mut claims_spam);
+        spam(rel, text, lines, prose, self.config, &mut claims_spam);
+        let mut privacy = Vec::new();
+        privacy_content(rel, text, lines, prose, self.config, &mut privacy);
+        ProseFindings {
+            claims_spam,
+            privacy,
+        }
     }
 }
 
@@ -1759,6 +1866,29 @@ mod tests {
         assert!(words_before(hay, 16, 3).contains(&"not"));
         let hay = "it is not great. guaranteed";
         assert!(!words_before(hay, 17, 3).contains(&"not"));
+    }
+
+    #[test]
+    /// The renderer's parse, shown to a `ProseBuilder`, gives the same prose
+    /// as a parse of its own (`page_findings` reads either).
+    fn prose_from_the_render_parse_is_the_prose_of_the_text() {
+        let text = "---\ntitle: Always safe\ndescription: \"A &amp; B\"\n---\n# Heading {#own .benefit}\n\nText with `code`, an entity &amp; a [link](other.md) and<br>\ninline HTML.  \nA hard break.\n\n![alt](https://cdn.example/x.png)\n\n```\nguaranteed\n```\n\n| a | b |\n|---|---|\n| 100% safe | no risk |\n\n> quoted *permanent* results[^1]\n\n- item one\n- item two\n\n[^1]: A note.\n\n<iframe src=\"https://video.example/e\"></iframe>\n";
+        let body_offset = text.find("# Heading").unwrap();
+        let pages = HashMap::new();
+        let assets = HashMap::new();
+        let ctx = crate::markdown::LinkContext {
+            base_path: "/",
+            dir: "",
+            pages: &pages,
+            assets: &assets,
+        };
+        let mut builder = ProseBuilder::new(text, body_offset);
+        crate::markdown::render_page(&text[body_offset..], &ctx, &mut |e, r| builder.event(e, r));
+        let observed = builder.finish();
+        assert_eq!(observed, Prose::of_text(text, body_offset));
+        assert!(observed.blocks.len() > 8, "{observed:?}");
+        assert_eq!(observed.external_images.len(), 1);
+        assert_eq!(observed.html.len(), 2, "{:?}", observed.html);
     }
 
     #[test]

@@ -101,6 +101,9 @@ pub struct Rendered {
     /// Plain text of the body: all of it from `render`; from `render_page`
     /// only the first `TEXT_WORDS` words, which is what excerpts use.
     pub text: String,
+    /// What the content checks' prose rules found, when the caller worked
+    /// it out from this parse (`model` does for page bodies).
+    pub prose: Option<crate::check::ProseFindings>,
 }
 
 /// What `render` needs to resolve links.
@@ -347,6 +350,16 @@ fn number_footnotes(events: &mut [(Event<'_>, usize, usize)]) {
 
 /// Renders a Markdown body. Offsets in the result are byte offsets into `body`.
 pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
+    render_observed(body, ctx, &mut |_, _| {})
+}
+
+/// `render`, showing `observe` every event of the parse as it comes, with
+/// its byte range in `body` (the content checks read the prose from it).
+pub fn render_observed(
+    body: &str,
+    ctx: &LinkContext<'_>,
+    observe: &mut dyn FnMut(&Event<'_>, std::ops::Range<usize>),
+) -> Rendered {
     let parser = Parser::new_ext(body, options()).into_offset_iter();
     // Sized for a typical page (an event per 20-30 bytes of Markdown), so
     // the event list and the text are not copied as they grow.
@@ -363,6 +376,7 @@ pub fn render(body: &str, ctx: &LinkContext<'_>) -> Rendered {
     let mut link_stack: Vec<usize> = Vec::new(); // indices into out.links for text capture
     let mut image_alt: Option<(usize, String, String, bool)> = None; // (links idx, alt, src, decorative)
     for (event, range) in parser {
+        observe(&event, range.clone());
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -654,8 +668,12 @@ pub const TEXT_WORDS: usize = 31;
 /// `render` for a page's body, which stays in memory until the site is
 /// written: its plain text is cut to the first `TEXT_WORDS` words (a page's
 /// whole text was a quarter of a 10,000-article build's memory, issue 8).
-pub fn render_page(body: &str, ctx: &LinkContext<'_>) -> Rendered {
-    let mut r = render(body, ctx);
+pub fn render_page(
+    body: &str,
+    ctx: &LinkContext<'_>,
+    observe: &mut dyn FnMut(&Event<'_>, std::ops::Range<usize>),
+) -> Rendered {
+    let mut r = render_observed(body, ctx, observe);
     if let Some((at, _)) = r
         .text
         .split_whitespace()
@@ -755,7 +773,7 @@ mod tests {
         let long: String = (1..=100).map(|i| format!("w{i} ")).collect();
         let md = format!("# Title\n\n{long}\n");
         let full = render(&md, &ctx(&pages, &assets));
-        let page = render_page(&md, &ctx(&pages, &assets));
+        let page = render_page(&md, &ctx(&pages, &assets), &mut |_, _| {});
         assert_eq!(page.html, full.html);
         assert_eq!(page.words, full.words);
         assert_eq!(page.text.split_whitespace().count(), TEXT_WORDS);
@@ -764,7 +782,7 @@ mod tests {
         }
         assert!(excerpt(&page.text, 30).ends_with('…'));
         // Short bodies are kept whole.
-        let short = render_page("Just a few words.\n", &ctx(&pages, &assets));
+        let short = render_page("Just a few words.\n", &ctx(&pages, &assets), &mut |_, _| {});
         assert_eq!(excerpt(&short.text, 30), "Just a few words.");
     }
 

@@ -5,14 +5,17 @@
 //! treatment inheritance, and the indexes built from tagged content; and
 //! `patch_page`, which applies an edit of an article (its body, and front
 //! matter that moves no URL or anchor) to a built site, updating the
-//! indexes in place (`serve`'s fast path, issue 5). Pure: it takes file
-//! texts and returns values and diagnostics; no IO.
+//! indexes in place (`serve`'s fast path, issue 5). A page body's Markdown
+//! is parsed once: the parse that renders it also feeds `check`'s prose
+//! rules (`render_body`). Pure: it takes file texts and returns values and
+//! diagnostics; no IO.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::check;
 use crate::config::{Config, Data};
 use crate::diag::{Diagnostic, Location, did_you_mean};
 use crate::frontmatter::{self, FrontMatter};
@@ -306,8 +309,9 @@ pub fn build(
 }
 
 /// Per-file results that `build_cached` reuses between builds (`serve`):
-/// parsed front matter keyed by the file's text, and rendered Markdown keyed
-/// by the text and every URL a link could resolve to. Reusing an entry gives
+/// parsed front matter keyed by the file's text, and rendered Markdown
+/// (with the prose rules' findings of the same parse) keyed by the text,
+/// every URL a link could resolve to and the prose rules' settings. Reusing an entry gives
 /// exactly what parsing again would, so a cached build equals a clean one.
 #[derive(Debug, Default, Clone)]
 pub struct ParseCache {
@@ -363,15 +367,18 @@ fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
     Arc::ptr_eq(a, b) || a == b
 }
 
-/// A fingerprint of everything a link in Markdown can resolve to.
+/// A fingerprint of everything a rendered body depends on besides its text:
+/// what a link in Markdown can resolve to, and the prose rules' settings.
 fn link_key(
     base_path: &str,
     pages: &HashMap<String, String>,
     assets: &HashMap<String, String>,
+    prose_rules: u64,
 ) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     base_path.hash(&mut h);
+    prose_rules.hash(&mut h);
     for map in [pages, assets] {
         let mut v: Vec<(&String, &String)> = map.iter().collect();
         v.sort_unstable();
@@ -600,7 +607,8 @@ pub fn build_cached(
 
     // Render Markdown in parallel.
     let base_path = config.base_path.as_str();
-    let links = link_key(base_path, &page_urls, &asset_urls);
+    let rules = check::ProseRules::new(config);
+    let links = link_key(base_path, &page_urls, &asset_urls, rules.key());
     let rendered: Vec<(Page, CachedMarkdown)> = keep
         .into_par_iter()
         .map(|(file, fm, text, off, path)| {
@@ -613,18 +621,23 @@ pub fn build_cached(
             };
             let cached = match cache.markdown.get(&file.rel) {
                 Some(c) if c.links == links && same_text(&c.text, &text) => c.clone(),
-                _ => CachedMarkdown {
-                    text: text.clone(),
-                    links,
-                    rendered: Arc::new(render_body(&text[off..], &ctx)),
-                    faq: Arc::new(
-                        fm.faq
-                            .iter()
-                            .map(|e| markdown::render(&e.answer, &ctx))
-                            .collect(),
-                    ),
-                    lines: Arc::new(LineIndex::new(&text)),
-                },
+                _ => {
+                    let lines = LineIndex::new(&text);
+                    CachedMarkdown {
+                        text: text.clone(),
+                        links,
+                        rendered: Arc::new(render_body(
+                            &file.rel, &text, off, &lines, &ctx, &rules,
+                        )),
+                        faq: Arc::new(
+                            fm.faq
+                                .iter()
+                                .map(|e| markdown::render(&e.answer, &ctx))
+                                .collect(),
+                        ),
+                        lines: Arc::new(lines),
+                    }
+                }
             };
             let rendered = cached.rendered.clone();
             let faq_rendered = cached.faq.clone();
@@ -793,10 +806,23 @@ fn front_line<'t>(front: &'t str, key: &str) -> Option<(usize, &'t str)> {
         .map(|(n, l)| (n + 1, l))
 }
 
-/// Renders a page's body: the one place `build_cached` and `patch_page`
-/// share, so a patched page is rendered exactly as a full build renders it.
-fn render_body(body: &str, ctx: &LinkContext<'_>) -> Rendered {
-    markdown::render_page(body, ctx)
+/// Renders a page's body and runs the content checks' prose rules on the
+/// same parse: the one place `build_cached` and `patch_page` share, so a
+/// patched page is rendered and checked exactly as a full build does it.
+fn render_body(
+    rel: &str,
+    text: &str,
+    body_offset: usize,
+    lines: &LineIndex,
+    ctx: &LinkContext<'_>,
+    rules: &check::ProseRules<'_>,
+) -> Rendered {
+    let mut prose = check::ProseBuilder::new(text, body_offset);
+    let mut rendered = markdown::render_page(&text[body_offset..], ctx, &mut |event, range| {
+        prose.event(event, range);
+    });
+    rendered.prose = Some(rules.findings(rel, text, lines, prose));
+    rendered
 }
 
 /// The message of a `faq.duplicate` warning about a question first asked
@@ -1056,8 +1082,15 @@ pub fn patch_page(
         pages: &state.pages,
         assets: &state.assets,
     };
-    let rendered = render_body(&text[off..], &ctx);
     let lines = LineIndex::new(&text);
+    let rendered = render_body(
+        rel,
+        &text,
+        off,
+        &lines,
+        &ctx,
+        &check::ProseRules::new(config),
+    );
     let (old_heads, new_heads) = (&old.rendered.headings, &rendered.headings);
     if old_heads.len() != new_heads.len() {
         return None;

@@ -463,6 +463,21 @@ fn incremental_rebuilds_equal_clean_builds_after_every_step() {
             &[],
         ),
         (
+            // The prose rules' findings are worked out where a page is
+            // rendered; new settings must not reuse the cached ones.
+            "a claims phrase added in site.yaml",
+            Box::new(|t: &SiteTest| {
+                edit(t, "site.yaml", |x| {
+                    x.replacen(
+                        "check:\n",
+                        "check:\n  claims:\n    phrases: [sunscreen]\n",
+                        1,
+                    )
+                })
+            }),
+            &[],
+        ),
+        (
             "a theme override",
             Box::new(|t: &SiteTest| {
                 let page = include_str!("../../themes/default/templates/404.html");
@@ -485,6 +500,22 @@ fn incremental_rebuilds_equal_clean_builds_after_every_step() {
         }
         assert_same(&t, &s, name);
     }
+    let flagged = |code: &str, word: &str| {
+        s.cache
+            .last_loaded()
+            .expect("a load")
+            .diagnostics
+            .iter()
+            .any(|d| {
+                d.code == code
+                    && d.message.contains(word)
+                    && d.location.path.ends_with("aftercare.md")
+            })
+    };
+    assert!(
+        flagged("claims.absolute", "sunscreen"),
+        "the phrase added in site.yaml is flagged in an unchanged page"
+    );
     let not_found = s.outputs.files().get("404.html").expect("a 404 page");
     assert!(
         String::from_utf8_lossy(not_found).contains("<p>Overridden.</p>"),
