@@ -647,7 +647,15 @@ fn fm_key_diag(
 }
 
 fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
-    if p.kind == PageKind::Page && p.fm.authors.is_empty() && p.fm.question.is_none() {
+    // A site without review data turns these rules off: their findings,
+    // each located by scanning the front matter, would only be dropped by
+    // `apply_levels` (3% of such a site's build, issue 8).
+    let on = |code: &str| !matches!(config.site.check.severity.get(code), Some(Level::Off));
+    if p.kind == PageKind::Page
+        && p.fm.authors.is_empty()
+        && p.fm.question.is_none()
+        && on("trust.no-author")
+    {
         out.push(
             fm_key_diag(
                 &p.rel,
@@ -663,7 +671,7 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
     if !p.is_article() {
         return;
     }
-    if p.fm.reviewed_by.is_none() {
+    if p.fm.reviewed_by.is_none() && on("trust.no-reviewer") {
         out.push(
             fm_key_diag(
                 &p.rel,
@@ -677,6 +685,7 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
         );
     }
     match &p.fm.last_reviewed {
+        None if !on("trust.no-review-date") => {}
         None => out.push(
             fm_key_diag(
                 &p.rel,
@@ -732,7 +741,7 @@ fn trust(p: &Page, config: &Config, today: Date, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    if p.fm.sources.is_empty() {
+    if p.fm.sources.is_empty() && on("trust.no-sources") {
         out.push(
             fm_key_diag(
                 &p.rel,
@@ -1264,6 +1273,16 @@ fn words_of(block: &str) -> Vec<(usize, usize)> {
     words
 }
 
+/// A word of at most 8 bytes as a number: its bytes, zero-padded.
+fn packed_word(w: &str) -> Option<u64> {
+    let b = w.as_bytes();
+    (b.len() <= 8).then(|| {
+        let mut key = [0u8; 8];
+        key[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(key)
+    })
+}
+
 fn spam(
     rel: &str,
     text: &str,
@@ -1355,8 +1374,15 @@ fn spam(
     // frequent enough reach the phrase map (most windows of a page do not).
     // Each distinct word gets a number, so what is known of a word (its
     // count, whether a phrase may start or end with it) is worked out once.
-    let mut ids: rustc_hash::FxHashMap<&str, u32> =
+    // Words of up to 8 bytes, most of a page's, are looked up by their bytes
+    // packed into a `u64` (one-to-one: no word holds a zero byte), longer
+    // ones by their text; hashing and comparing a `&str` for every word of
+    // every page was a third of this rule (issue 8).
+    let mut short: rustc_hash::FxHashMap<u64, u32> =
         rustc_hash::FxHashMap::with_capacity_and_hasher(total_words / 3, Default::default());
+    let mut long: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    // Per distinct word, numbered in order of appearance: its text and count.
+    let mut distinct: Vec<&str> = Vec::new();
     let mut counts: Vec<usize> = Vec::new();
     let block_ids: Vec<Vec<u32>> = lowered
         .iter()
@@ -1365,11 +1391,16 @@ fn spam(
             words
                 .iter()
                 .map(|&(a, b)| {
+                    let w = &lower[a..b];
                     let next = u32::try_from(counts.len()).unwrap_or(u32::MAX);
-                    let id = *ids.entry(&lower[a..b]).or_insert_with(|| {
+                    let id = match packed_word(w) {
+                        Some(key) => *short.entry(key).or_insert(next),
+                        None => *long.entry(w).or_insert(next),
+                    };
+                    if id == next {
+                        distinct.push(w);
                         counts.push(0);
-                        next
-                    });
+                    }
                     if let Some(c) = counts.get_mut(id as usize) {
                         *c += 1;
                     }
@@ -1384,13 +1415,17 @@ fn spam(
     // Per distinct word: how often it appears on the page when a phrase may
     // start or end with it (not a stopword, not a bare number, frequent
     // enough), else 0.
-    let mut edge_count = vec![0usize; counts.len()];
-    for (w, &id) in &ids {
-        let count = counts[id as usize];
-        if count >= least && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()) {
-            edge_count[id as usize] = count;
-        }
-    }
+    let edge_count: Vec<usize> = distinct
+        .iter()
+        .zip(&counts)
+        .map(|(w, &count)| {
+            if count >= least && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()) {
+                count
+            } else {
+                0
+            }
+        })
+        .collect();
     // phrase as written (lowercase) -> (count, words, block, first start and
     // end in the block). A fast hash: this map sees every candidate window.
     let mut grams: rustc_hash::FxHashMap<&str, (usize, usize, usize, usize, usize)> =
