@@ -1694,9 +1694,16 @@ fn validate_links(
     diags: &mut Vec<Diagnostic>,
 ) {
     let anchors = Anchors::new(site);
-    for i in 0..site.pages.len() {
-        validate_page_links(site, i, unpublished, targets, &anchors, diags);
-    }
+    // Pages are checked on every core, their findings kept in page order.
+    let found: Vec<Vec<Diagnostic>> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut found = Vec::new();
+            validate_page_links(site, i, unpublished, targets, &anchors, &mut found);
+            found
+        })
+        .collect();
+    diags.extend(found.into_iter().flatten());
 }
 
 /// The link and image diagnostics of page `i`.
