@@ -12,5 +12,20 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    no_huge_pages();
     careleaf::run(careleaf::cli::Cli::parse())
+}
+
+/// Small pages for the allocator's memory. mimalloc asks the kernel for
+/// transparent huge pages, and each 2 MiB page it touches is resident whole:
+/// a 10,000-article build peaked at 387 MB with them and 346 MB without, in
+/// the same time (issue 8). Must run before the build allocates much; pages
+/// already faulted in stay as they are.
+fn no_huge_pages() {
+    #[cfg(all(feature = "mimalloc", target_os = "linux"))]
+    // SAFETY: prctl with integer arguments only; a failure (an old kernel)
+    // leaves huge pages on, which only costs memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
