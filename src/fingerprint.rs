@@ -116,6 +116,11 @@ pub fn of_inputs(config: &Config, today: Date) -> Option<u64> {
     Some(h.finish())
 }
 
+/// Whether `output` holds a build's record (what `current` compares with).
+pub fn recorded(output: &Path) -> bool {
+    output.join(crate::output::MARKER).is_file() && output.join(RECORD).is_file()
+}
+
 /// The record of `output` when it says the output was built from inputs
 /// with `fingerprint` and the folder still holds as many bytes as it did.
 pub fn current(output: &Path, fingerprint: u64) -> Option<Record> {

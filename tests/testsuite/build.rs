@@ -580,6 +580,29 @@ fn a_warm_build_keeps_unchanged_files() {
     );
 }
 
+/// See: issue 8. A build with nothing changed since the last one leaves
+/// the output as it was; the first build, which has no record to compare
+/// with, works out the fingerprint beside the load and records it.
+#[test]
+fn a_second_build_with_nothing_changed_is_skipped() {
+    let t = SiteTest::from_fixture("sections");
+    let build = || careleaf::build(&t.config(), today()).expect("builds");
+    let first = build();
+    assert!(first.unchanged.is_none(), "the first build is a build");
+    let second = build();
+    assert_eq!(
+        second.unchanged,
+        Some(first.diagnostics.len()),
+        "nothing changed: the output is left as it was"
+    );
+    t.change_file(
+        "content/treatments/peels.md",
+        "---\ntitle: Peels\nweight: 2\n---\nChanged text.\n",
+    );
+    assert!(build().unchanged.is_none(), "a change is built");
+    assert!(build().unchanged.is_some(), "and recorded again");
+}
+
 #[test]
 fn building_twice_gives_the_same_bytes() {
     let a = SiteTest::example_site();
