@@ -362,7 +362,7 @@ fn phrase_min_per_mille(words: usize) -> usize {
 }
 
 /// Runs every content rule. `today` is passed in so tests are
-/// deterministic. Severity overrides are applied by `apply_levels`.
+/// deterministic. Severity overrides are applied (`apply_levels`).
 pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
     run_cached(site, config, today, &mut PageChecks::default())
 }
@@ -396,7 +396,10 @@ struct PageCheck {
     rendered: std::sync::Arc<crate::markdown::Rendered>,
     kind: PageKind,
     treatment: Option<String>,
-    diagnostics: Vec<Diagnostic>,
+    /// The page's findings as `run_cached` reports them (`reported`):
+    /// shared, so reusing them copies each once, into the result, and a
+    /// rule a site turned off costs nothing after the first run.
+    diagnostics: std::sync::Arc<[Diagnostic]>,
 }
 
 /// The per-page rules' findings on `p`. The prose rules' findings come
@@ -420,6 +423,16 @@ fn page_findings(p: &Page, config: &Config, today: Date, rules: &ProseRules) -> 
     out
 }
 
+/// Findings as `run_cached` reports them: severity overrides applied
+/// (`apply_levels`, so an "off" rule's findings are not kept) and sorted by
+/// place the way `load` sorts every diagnostic (stable: equal places keep
+/// their order), so the sort of a large site's list finds them in order.
+fn reported(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
+    let mut diags = apply_levels(diags, config);
+    diags.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.code.cmp(b.code)));
+    diags
+}
+
 impl PageChecks {
     /// Re-runs the per-page rules on `p` alone (`serve`, after
     /// `model::patch_page` changed only that page; the whole-site rules read
@@ -437,17 +450,21 @@ impl PageChecks {
             return None;
         }
         let entry = self.pages.get_mut(&p.rel)?;
-        let new = page_findings(p, config, today, &ProseRules::new(config));
+        let new = reported(
+            page_findings(p, config, today, &ProseRules::new(config)),
+            config,
+        );
         entry.rendered = p.rendered.clone();
         entry.kind = p.kind;
         entry.treatment = p.treatment.clone();
-        let old = std::mem::replace(&mut entry.diagnostics, new.clone());
-        Some((old, new))
+        let old = std::mem::replace(&mut entry.diagnostics, new.clone().into());
+        Some((old.to_vec(), new))
     }
 }
 
 /// `run`, reusing the per-page findings in `cache` where a page's inputs did
-/// not change (the whole-site rules always run).
+/// not change (the whole-site rules always run). Severity overrides are
+/// applied (`apply_levels`; applying them again changes nothing).
 pub fn run_cached(
     site: &Site,
     config: &Config,
@@ -462,13 +479,18 @@ pub fn run_cached(
             one_shot: cache.one_shot,
         };
     }
+    /// A page's findings: the cached ones, or found now.
+    enum Found {
+        Cached(std::sync::Arc<[Diagnostic]>),
+        New(Vec<Diagnostic>),
+    }
     let mut out = Vec::new();
     let rules = ProseRules::new(config);
     let mut titles: HashMap<&str, &Page> = HashMap::new();
     let old = &cache.pages;
     // The per-page rules are independent: run them on every core (they were
     // most of a large site's build), keeping the page order.
-    let per_page: Vec<Vec<Diagnostic>> = site
+    let per_page: Vec<Found> = site
         .pages
         .par_iter()
         .map(|p| {
@@ -477,28 +499,33 @@ pub fn run_cached(
                 && c.kind == p.kind
                 && c.treatment == p.treatment
             {
-                return c.diagnostics.clone();
+                return Found::Cached(c.diagnostics.clone());
             }
-            page_findings(p, config, today, &rules)
+            Found::New(reported(page_findings(p, config, today, &rules), config))
         })
         .collect();
-    cache.pages = site
-        .pages
-        .iter()
-        .zip(&per_page)
-        .filter(|_| !cache.one_shot)
-        .map(|(p, diags)| {
-            (
-                p.rel.clone(),
-                PageCheck {
-                    rendered: p.rendered.clone(),
-                    kind: p.kind,
-                    treatment: p.treatment.clone(),
-                    diagnostics: diags.clone(),
-                },
-            )
-        })
-        .collect();
+    if !cache.one_shot {
+        // Entries of unchanged pages stay as they are; those of pages that
+        // are gone are dropped.
+        for (p, found) in site.pages.iter().zip(&per_page) {
+            if let Found::New(diags) = found {
+                cache.pages.insert(
+                    p.rel.clone(),
+                    PageCheck {
+                        rendered: p.rendered.clone(),
+                        kind: p.kind,
+                        treatment: p.treatment.clone(),
+                        diagnostics: diags.clone().into(),
+                    },
+                );
+            }
+        }
+        if cache.pages.len() != site.pages.len() {
+            let live: std::collections::HashSet<&str> =
+                site.pages.iter().map(|p| p.rel.as_str()).collect();
+            cache.pages.retain(|rel, _| live.contains(rel.as_str()));
+        }
+    }
     // Which pages repeat an earlier page's title is decided in page order;
     // their warnings (each finds the `title:` line) are written on every
     // core. `load` sorts all diagnostics by place afterwards.
@@ -512,26 +539,35 @@ pub fn run_cached(
             }
         }
     }
-    out.reserve(per_page.iter().map(Vec::len).sum::<usize>() + repeats.len());
-    out.extend(per_page.into_iter().flatten());
-    out.par_extend(
-        repeats
-            .par_iter()
-            .map(|(p, first)| duplicate_title(p, first)),
-    );
+    let found = |f: &Found| match f {
+        Found::Cached(d) => d.len(),
+        Found::New(d) => d.len(),
+    };
+    out.reserve(per_page.iter().map(found).sum::<usize>() + repeats.len());
+    for f in per_page {
+        match f {
+            Found::Cached(d) => out.extend(d.iter().cloned()),
+            Found::New(d) => out.extend(d),
+        }
+    }
+    let mut site_wide: Vec<Diagnostic> = repeats
+        .par_iter()
+        .map(|(p, first)| duplicate_title(p, first))
+        .collect();
     for q in &site.questions_files {
         let lines = LineIndex::new(&q.text);
         let body_offset = crate::frontmatter::split(&q.text, &q.rel).map_or(0, |s| s.body_offset);
         let prose = Prose::of_text(&q.text, body_offset);
         rules
             .phrases
-            .claims(&q.rel, &q.text, &lines, &prose, &mut out);
-        spam(&q.rel, &q.text, &lines, &prose, config, &mut out);
-        privacy_content(&q.rel, &q.text, &lines, &prose, config, &mut out);
+            .claims(&q.rel, &q.text, &lines, &prose, &mut site_wide);
+        spam(&q.rel, &q.text, &lines, &prose, config, &mut site_wide);
+        privacy_content(&q.rel, &q.text, &lines, &prose, config, &mut site_wide);
     }
     for (rel, date, text) in &site.skipped_drafts {
-        draft_date(rel, text, *date, today, &mut out);
+        draft_date(rel, text, *date, today, &mut site_wide);
     }
+    out.extend(apply_levels(site_wide, config));
     out
 }
 

@@ -138,16 +138,20 @@ pub fn load_cached(
         &mut cache.parse,
     );
     diagnostics.extend(model_diags);
+    // Severity overrides (`site.yaml` `check.severity`) apply to every
+    // diagnostic; the content checks' come with them applied, and their
+    // cached findings need no second pass (issue 5).
+    let mut diagnostics = check::apply_levels(diagnostics, config);
     diagnostics.extend(check::run_cached(&site, config, today, &mut cache.checks));
-    diagnostics.extend(pages::check_names(&site, &static_names));
-    diagnostics.extend(check::privacy_files(
+    let mut more = pages::check_names(&site, &static_names);
+    more.extend(check::privacy_files(
         &theme::site_text_files(&config.root, &config.site.theme)?,
         config,
     ));
     if let Ok(text) = std::fs::read_to_string(config.root.join("site.yaml")) {
-        diagnostics.extend(check::validate_config(config, &text));
+        more.extend(check::validate_config(config, &text));
     }
-    let mut diagnostics = check::apply_levels(diagnostics, config);
+    diagnostics.extend(check::apply_levels(more, config));
     // Assets are published at the URL the model gave them.
     let url_of: std::collections::HashMap<&str, &str> = site
         .assets
