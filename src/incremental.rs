@@ -15,9 +15,10 @@
 //! the last site in place, but only if it is an existing article whose
 //! headings keep their level, id, title, benefit tags, FAQ flag and topic,
 //! and whose front matter is the same or changes nothing another page's
-//! links or URLs read (no new URL, draft state, slug, alias, treatment, FAQ
-//! question; no tag page appears or disappears; a date or weight only
-//! reorders lists). Then the
+//! links or URLs read (no new URL, draft state, slug, alias, treatment; no
+//! tag page appears or disappears; a date or weight only reorders lists; a
+//! reworded FAQ question neither was nor becomes a duplicate, and no other
+//! page links to its old or new anchor, see `model::reworded_questions`). Then the
 //! model updates in place the page, its place in its tags' and section's
 //! lists, the benefits index and its FAQ entries; the page's own
 //! diagnostics (front matter references, links, the per-page checks) are

@@ -4,11 +4,11 @@
 //! Owns URL assignment, duplicate detection, link and anchor validation,
 //! treatment inheritance, and the indexes built from tagged content; and
 //! `patch_page`, which applies an edit of an article (its body, and front
-//! matter that moves no URL or anchor) to a built site, updating the
-//! indexes in place (`serve`'s fast path, issue 5). A page body's Markdown
-//! is parsed once: the parse that renders it also feeds `check`'s prose
-//! rules (`render_body`). Pure: it takes file texts and returns values and
-//! diagnostics; no IO.
+//! matter that moves no URL, and no anchor another page's links or FAQ
+//! entries read) to a built site, updating the indexes in place (`serve`'s
+//! fast path, issue 5). A page body's Markdown is parsed once: the parse
+//! that renders it also feeds `check`'s prose rules (`render_body`). Pure:
+//! it takes file texts and returns values and diagnostics; no IO.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -319,6 +319,10 @@ pub struct ParseCache {
     markdown: HashMap<String, CachedMarkdown>,
     /// What the last build resolved links against (for `patch_page`).
     links: Option<Arc<LinkState>>,
+    /// Every question the last build (or `patch_page`) saw, normalized
+    /// (`normalize_question`): how many ask it, for `patch_page` to tell
+    /// whether a reworded question was or becomes a duplicate.
+    asked: HashMap<String, usize>,
 }
 
 /// What `build_cached` resolved links against: `patch_page` renders an
@@ -761,7 +765,7 @@ pub fn build_cached(
     }
 
     validate_references(&site, &mut diags);
-    build_indexes(&mut site, &mut diags);
+    cache.asked = build_indexes(&mut site, &mut diags);
     site.known_urls = known_urls(&site, statics);
     // `static/` is copied after the pages are written, so a static file at a
     // page's address silently replaces that page.
@@ -892,10 +896,11 @@ fn local_diagnostics(site: &Site, i: usize, state: &LinkState) -> Vec<Diagnostic
 }
 
 /// Whether an edit of an article's front matter from `old` to `new` leaves
-/// every URL, draft state, ordering key but the title, treatment and FAQ
-/// anchor as it was, so `patch_page` can apply it without assembling the
-/// site again. Titles, descriptions, tags, benefits, people, sources, FAQ
-/// answers and topics may change.
+/// every URL, draft state, ordering key but the title, treatment and the
+/// number of FAQ entries as it was, so `patch_page` can apply it without
+/// assembling the site again. Titles, descriptions, tags, benefits, people,
+/// sources, FAQ questions (see `reworded_questions`), answers and topics
+/// may change.
 fn front_patchable(old: &FrontMatter, new: &FrontMatter) -> bool {
     new.title.as_deref().is_some_and(|t| !t.trim().is_empty())
         && old.draft == new.draft
@@ -906,11 +911,113 @@ fn front_patchable(old: &FrontMatter, new: &FrontMatter) -> bool {
         && old.question.is_none()
         && new.question.is_none()
         && old.faq.len() == new.faq.len()
-        && old
-            .faq
-            .iter()
-            .zip(&new.faq)
-            .all(|(a, b)| a.question.value == b.question.value)
+}
+
+/// A front matter FAQ question an edit reworded (`reworded_questions`).
+#[derive(Debug)]
+struct Reworded {
+    /// Its place in the page's `faq` list.
+    entry: usize,
+    /// The question before and after, normalized (`normalize_question`).
+    old_key: String,
+    new_key: String,
+    /// Its anchor after the edit, on the page and on the FAQ.
+    id: String,
+}
+
+/// The FAQ questions of page `i` that an edit of its front matter from
+/// `old` to `new` rewords, when `patch_page` can apply that: each was asked
+/// by no other question before and is asked by none after (no
+/// `faq.duplicate` warning stands at or quotes it, before or after), so it
+/// keeps its entry in `Site::faq`; and when its anchor changes, no other
+/// FAQ entry's anchor is numbered from the old or the new one (`q-x`,
+/// `q-x-1`: every other entry keeps its anchor), and no other page links to
+/// either anchor, or to page `i` with an anchor it does not have (that
+/// finding's "did you mean" reads the page's anchors), so every other page's
+/// link findings stay as they are. `None` otherwise (the caller assembles the
+/// site again). `asked` is `ParseCache::asked`.
+fn reworded_questions(
+    site: &Site,
+    i: usize,
+    old: &FrontMatter,
+    new: &FrontMatter,
+    asked: &HashMap<String, usize>,
+) -> Option<Vec<Reworded>> {
+    let page = &site.pages[i];
+    let mut out: Vec<Reworded> = Vec::new();
+    // (the entry in `Site::faq`, its anchor before, after)
+    let mut anchors: Vec<(usize, &str, String)> = Vec::new();
+    for (k, (a, b)) in old.faq.iter().zip(&new.faq).enumerate() {
+        let (a, b) = (&a.question.value, &b.question.value);
+        if a == b {
+            continue;
+        }
+        let (old_key, new_key) = (normalize_question(a), normalize_question(b));
+        let taken = asked.contains_key(&new_key) || out.iter().any(|r| r.new_key == new_key);
+        if asked.get(&old_key) != Some(&1) || (new_key != old_key && taken) {
+            return None;
+        }
+        let location = page.yaml_location(&old.faq[k].question);
+        let entry = site.faq.iter().position(|q| {
+            q.source.as_ref().is_some_and(|(s, _)| *s == i) && q.location == location
+        })?;
+        let (before, id) = (&site.faq[entry].id, format!("q-{}", markdown::anchor_id(b)));
+        if *before != format!("q-{}", markdown::anchor_id(a)) {
+            return None;
+        }
+        if *before != id {
+            anchors.push((entry, before.as_str(), id.clone()));
+        }
+        out.push(Reworded {
+            entry: k,
+            old_key,
+            new_key,
+            id,
+        });
+    }
+    if anchors.is_empty() {
+        return Some(out);
+    }
+    // `q-x` and the anchors numbered from it (`q-x-1`, `q-x-2`).
+    let from = |id: &str, base: &str| {
+        id.strip_prefix(base).is_some_and(|rest| {
+            rest.is_empty()
+                || rest
+                    .strip_prefix('-')
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    for (n, (entry, before, after)) in anchors.iter().enumerate() {
+        let others = site.faq.iter().enumerate().filter(|(m, _)| m != entry);
+        if others
+            .map(|(_, q)| q.id.as_str())
+            .chain(anchors[..n].iter().map(|(_, _, a)| a.as_str()))
+            .any(|id| from(id, before) || from(id, after))
+        {
+            return None;
+        }
+    }
+    let has = page_anchors(page);
+    let linked: std::collections::HashSet<&str> = anchors
+        .iter()
+        .flat_map(|(_, before, after)| [*before, after.as_str()])
+        .collect();
+    for (j, p) in site.pages.iter().enumerate() {
+        if j == i {
+            continue;
+        }
+        for l in &p.rendered.links {
+            let Some(anchor) = &l.anchor else { continue };
+            let to_page = l.target_page.as_deref() == Some(page.content_rel.as_str())
+                || l.target_url
+                    .as_deref()
+                    .is_some_and(|u| u.split(['?', '#']).next() == Some(page.path.as_str()));
+            if (to_page && !has.contains(anchor)) || linked.contains(anchor.as_str()) {
+                return None;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Where page `p`'s FAQ questions stand, front matter entries first, as
@@ -1044,9 +1151,11 @@ fn sort_children(site: &mut Site, parent: usize) {
 /// or a link's target: the headings keep their level, id, title, benefit
 /// tags, FAQ flag and topic, and the front matter is the same byte for byte
 /// or changes only as `front_patchable` allows (no tag page appears or
-/// disappears). Then the site equals what `build_cached` would give for the
+/// disappears; a reworded FAQ question as `reworded_questions` allows).
+/// Then the site equals what `build_cached` would give for the
 /// edited files: the page, its place in its section's and tags' lists, the
-/// benefits index and its FAQ entries are updated, and the diagnostics that
+/// benefits index and its FAQ entries (questions and anchors too) are
+/// updated, and the diagnostics that
 /// change are the page's own (returned) and the `faq.duplicate` warnings
 /// at or quoting its questions' locations (`Patched::moved`). Otherwise
 /// returns `None`; the site may then be half patched, and the caller builds
@@ -1107,6 +1216,11 @@ pub fn patch_page(
             return None;
         }
     }
+    let reworded = if front {
+        reworded_questions(site, i, &old.fm, &fm, &cache.asked)?
+    } else {
+        Vec::new()
+    };
     let old_local = local_diagnostics(site, i, &state);
     let old_questions = question_locations(&site.pages[i]);
     let old_fm = site.pages[i].fm.clone();
@@ -1181,6 +1295,11 @@ pub fn patch_page(
         let k = old_questions.iter().position(|l| *l == q.location)?;
         if k < entries {
             let (e, r) = (&page.fm.faq[k], &page.faq_rendered[k]);
+            if let Some(w) = reworded.iter().find(|w| w.entry == k) {
+                q.question = e.question.value.clone();
+                q.id = w.id.clone();
+                q.source = Some((i, w.id.clone()));
+            }
             q.answer_html = r.html.clone();
             q.answer_text = r.text.split_whitespace().collect::<Vec<_>>().join(" ");
             q.topic = e.topic.clone().unwrap_or_else(|| topic_default.clone());
@@ -1191,6 +1310,12 @@ pub fn patch_page(
             q.topic = h.topic.clone().unwrap_or_else(|| topic_default.clone());
         }
         q.location = new_questions[k].clone();
+    }
+    for w in reworded {
+        if w.old_key != w.new_key {
+            cache.asked.remove(&w.old_key);
+            cache.asked.insert(w.new_key, 1);
+        }
     }
     let moved: Vec<(Location, Location)> = old_questions
         .into_iter()
@@ -1391,7 +1516,9 @@ fn heading_benefits(p: &Page, benefits: &[&str], diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
+/// Builds the benefits, tags and FAQ indexes; returns how many questions
+/// ask each normalized question (`ParseCache::asked`).
+fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) -> HashMap<String, usize> {
     let known: BTreeSet<&str> = site
         .data
         .benefits
@@ -1532,8 +1659,8 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
             location,
         });
     }
-    let faq = faq.questions;
-    site.faq = faq;
+    site.faq = faq.questions;
+    faq.seen.into_iter().map(|(k, (_, n))| (k, n)).collect()
 }
 
 /// The FAQ as `build_indexes` gathers it: each question once, in source
@@ -1541,8 +1668,9 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) {
 #[derive(Default)]
 struct FaqIndex {
     questions: Vec<Question>,
-    /// Normalized question -> its index in `questions`.
-    seen: HashMap<String, usize>,
+    /// Normalized question -> its index in `questions`, and how many
+    /// questions ask it.
+    seen: HashMap<String, (usize, usize)>,
     /// Anchor -> how many questions took it.
     ids: HashMap<String, usize>,
 }
@@ -1559,7 +1687,9 @@ impl FaqIndex {
         make: impl FnOnce(Location) -> Question,
     ) {
         let key = normalize_question(question);
-        if let Some(&first) = self.seen.get(&key) {
+        if let Some((first, asked)) = self.seen.get_mut(&key) {
+            *asked += 1;
+            let first = *first;
             diags.push(
                 Diagnostic::warning(
                     location,
@@ -1577,7 +1707,7 @@ impl FaqIndex {
         let n = self.ids.entry(base.clone()).or_insert(0);
         q.id = if *n == 0 { base } else { format!("{base}-{n}") };
         *n += 1;
-        self.seen.insert(key, self.questions.len());
+        self.seen.insert(key, (self.questions.len(), 1));
         self.questions.push(q);
     }
 }
