@@ -7,7 +7,9 @@
 //! `Cache` loads the site (`Cache::load`) and keeps the result. General path
 //! (`crate::load_cached`): discover every file, re-read those whose size,
 //! modification time or watcher report changed, reuse `model::ParseCache`'s
-//! front matter and Markdown results for unchanged texts and
+//! front matter and Markdown results for unchanged texts (a page's Markdown
+//! also when pages were added, removed or moved, unless its links looked
+//! one of those up) and
 //! `check::PageChecks`' per-page findings for unchanged pages, and assemble
 //! the model (URLs, indexes, link and anchor validation) from scratch. Fast
 //! path (`Cache::patch`), taken when the watcher reported only Markdown files

@@ -311,8 +311,10 @@ pub fn build(
 /// Per-file results that `build_cached` reuses between builds (`serve`):
 /// parsed front matter keyed by the file's text, and rendered Markdown
 /// (with the prose rules' findings of the same parse) keyed by the text,
-/// every URL a link could resolve to and the prose rules' settings. Reusing an entry gives
-/// exactly what parsing again would, so a cached build equals a clean one.
+/// every URL a link could resolve to and the prose rules' settings, or by
+/// the text, those settings and the URLs its own links looked up when only
+/// others moved (`MovedTargets`). Reusing an entry gives exactly what
+/// parsing again would, so a cached build equals a clean one.
 #[derive(Debug, Default, Clone)]
 pub struct ParseCache {
     front: HashMap<String, CachedFront>,
@@ -332,6 +334,8 @@ struct LinkState {
     base_path: String,
     drafts: bool,
     key: u64,
+    /// `check::ProseRules::key` of the rules the prose findings were made by.
+    prose: u64,
     pages: HashMap<String, String>,
     assets: HashMap<String, String>,
     unpublished: Unpublished,
@@ -389,6 +393,92 @@ fn link_key(
         v.hash(&mut h);
     }
     h.finish()
+}
+
+/// The link targets (`LinkContext::pages` and `assets`) that differ between
+/// the last build's (`LinkState`) and this one's: a slug, a draft, a new,
+/// removed or renamed file moves one or two, and a page whose links looked
+/// up none of them renders as before (serve's general path re-rendered every
+/// page's Markdown instead, seconds at 10,000 articles; issue 5).
+struct MovedTargets<'s> {
+    /// The `link_key` of the last build's targets.
+    from: u64,
+    /// Content paths of pages added, removed or given another URL.
+    pages: std::collections::HashSet<&'s str>,
+    /// Content paths of assets added, removed or given another URL...
+    assets: std::collections::HashSet<&'s str>,
+    /// ...the same, without a trailing `/`...
+    asset_dirs: std::collections::HashSet<&'s str>,
+    /// ...and the URLs the removed or moved ones had.
+    asset_urls: std::collections::HashSet<&'s str>,
+}
+
+impl<'s> MovedTargets<'s> {
+    fn between(
+        last: &'s LinkState,
+        pages: &'s HashMap<String, String>,
+        assets: &'s HashMap<String, String>,
+    ) -> Self {
+        fn moved<'m>(
+            old: &'m HashMap<String, String>,
+            new: &'m HashMap<String, String>,
+        ) -> Vec<(&'m str, Option<&'m str>)> {
+            let mut out: Vec<(&str, Option<&str>)> = old
+                .iter()
+                .filter(|(k, v)| new.get(*k) != Some(*v))
+                .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+                .collect();
+            out.extend(
+                new.keys()
+                    .filter(|k| !old.contains_key(*k))
+                    .map(|k| (k.as_str(), None)),
+            );
+            out
+        }
+        let moved_assets = moved(&last.assets, assets);
+        MovedTargets {
+            from: last.key,
+            pages: moved(&last.pages, pages)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect(),
+            assets: moved_assets.iter().map(|(k, _)| *k).collect(),
+            asset_dirs: moved_assets
+                .iter()
+                .map(|(k, _)| k.trim_end_matches('/'))
+                .collect(),
+            asset_urls: moved_assets.iter().filter_map(|(_, u)| *u).collect(),
+        }
+    }
+
+    /// Whether rendering `c` (its body and FAQ answers) looked up a target
+    /// that moved. What `markdown::render` looked up, it records in each
+    /// link: a page link's `.md` path (`target_page`, or `MissingPage`);
+    /// for any other relative path the asset, then the bundle `index.md` of
+    /// that folder (`target_page`, `MissingFile`, or an asset's
+    /// `target_url`). Site-relative and same-page links look nothing up.
+    fn read_by(&self, c: &CachedMarkdown) -> bool {
+        let bundle = |t: &str| format!("{}/index.md", t.trim_end_matches('/'));
+        std::iter::once(&*c.rendered)
+            .chain(c.faq.iter())
+            .flat_map(|r| &r.links)
+            .any(|l| match (&l.problem, &l.target_page, &l.target_url) {
+                (Some(LinkProblem::MissingPage(t)), _, _) => self.pages.contains(t.as_str()),
+                (Some(LinkProblem::MissingFile(t)), _, _) => {
+                    self.assets.contains(t.as_str()) || self.pages.contains(bundle(t).as_str())
+                }
+                (None, Some(page), _) => {
+                    self.pages.contains(page.as_str())
+                        || page
+                            .strip_suffix("/index.md")
+                            .is_some_and(|dir| self.asset_dirs.contains(dir))
+                }
+                (None, None, Some(url)) => {
+                    !l.raw.starts_with('/') && self.asset_urls.contains(url.as_str())
+                }
+                (None, None, None) => false,
+            })
+    }
 }
 
 /// `build` with a cache of per-file results (see `ParseCache`).
@@ -613,6 +703,11 @@ pub fn build_cached(
     let base_path = config.base_path.as_str();
     let rules = check::ProseRules::new(config);
     let links = link_key(base_path, &page_urls, &asset_urls, rules.key());
+    let moved = cache
+        .links
+        .as_ref()
+        .filter(|s| s.key != links && s.base_path == base_path && s.prose == rules.key())
+        .map(|s| MovedTargets::between(s, &page_urls, &asset_urls));
     let rendered: Vec<(Page, CachedMarkdown)> = keep
         .into_par_iter()
         .map(|(file, fm, text, off, path)| {
@@ -625,6 +720,16 @@ pub fn build_cached(
             };
             let cached = match cache.markdown.get(&file.rel) {
                 Some(c) if c.links == links && same_text(&c.text, &text) => c.clone(),
+                // Rendered against the last build's link targets, of which
+                // none it looked up moved.
+                Some(c)
+                    if same_text(&c.text, &text)
+                        && moved
+                            .as_ref()
+                            .is_some_and(|m| c.links == m.from && !m.read_by(c)) =>
+                {
+                    CachedMarkdown { links, ..c.clone() }
+                }
                 _ => {
                     let lines = LineIndex::new(&text);
                     CachedMarkdown {
@@ -791,6 +896,7 @@ pub fn build_cached(
         base_path: base_path.to_string(),
         drafts: config.drafts,
         key: links,
+        prose: rules.key(),
         pages: page_urls,
         assets: asset_urls,
         unpublished,

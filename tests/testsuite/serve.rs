@@ -1233,6 +1233,122 @@ fn reworded_faq_questions_are_patched_unless_other_pages_see_them() {
     }
 }
 
+/// See: issue 5. A file added, removed or renamed moves link targets, and
+/// the general path renders again the Markdown of exactly the pages whose
+/// links looked them up (an image of a renamed asset, a link to a folder
+/// that becomes a bundle, a link to a page that appears); every other page's
+/// rendering is reused. After each step every file and diagnostic equals a
+/// clean build's.
+#[test]
+fn moved_link_targets_rerender_the_pages_that_link_to_them() {
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the example site builds");
+    const SVG: &str = "content/microneedling/how-it-works/skin-layers.svg";
+    const SVG2: &str = "content/microneedling/how-it-works/skin-layers-2.svg";
+    const BUNDLE: &str = "content/microneedling/later-guide/index.md";
+    const PAGE: &str = "content/microneedling/later-page.md";
+    let svg = std::fs::read_to_string(t.root().join(SVG)).expect("the diagram");
+    let svg2 = svg.clone();
+    // A complete article (trust fields and all), under another title.
+    let page = |title: &str| {
+        new_guide()
+            .replace("A new guide to microneedling", title)
+            .replace("Is this a new question?", &format!("Is {title} new?"))
+    };
+    // (what, the change, the files changed, builds without errors, patched)
+    type Step = (
+        &'static str,
+        Box<dyn Fn(&SiteTest)>,
+        &'static [&'static str],
+        bool,
+        bool,
+    );
+    let steps: Vec<Step> = vec![
+        (
+            "an image's file renamed (the image breaks)",
+            Box::new(move |t: &SiteTest| {
+                t.remove_file(SVG);
+                t.change_file(SVG2, &svg2);
+            }),
+            &[SVG, SVG2],
+            false,
+            false,
+        ),
+        (
+            "renamed back (the image works again)",
+            Box::new(move |t: &SiteTest| {
+                t.remove_file(SVG2);
+                t.change_file(SVG, &svg);
+            }),
+            &[SVG, SVG2],
+            true,
+            false,
+        ),
+        (
+            "links to a folder and a page that do not exist yet",
+            Box::new(|t: &SiteTest| {
+                edit(t, ARTICLE, |x| {
+                    x + "\nSee [the later guide](later-guide/) and [the later page](later-page.md).\n"
+                })
+            }),
+            &[ARTICLE],
+            false,
+            true,
+        ),
+        (
+            "the folder becomes a bundle (its link works)",
+            Box::new(move |t: &SiteTest| {
+                // A bundle's links start in its own folder.
+                let text = page("A later guide").replace("](aftercare.md", "](../aftercare.md");
+                t.change_file(BUNDLE, &text);
+            }),
+            &[BUNDLE],
+            false,
+            false,
+        ),
+        (
+            "the page is added (its link works)",
+            Box::new(move |t: &SiteTest| {
+                t.change_file(PAGE, &page("A later page"));
+            }),
+            &[PAGE],
+            true,
+            false,
+        ),
+        (
+            "the bundle given a slug (the link follows its URL)",
+            Box::new(|t: &SiteTest| {
+                edit(t, BUNDLE, |x| {
+                    x.replacen("date: ", "slug: guide-later\ndate: ", 1)
+                })
+            }),
+            &[BUNDLE],
+            true,
+            false,
+        ),
+        (
+            "the page removed (its link breaks)",
+            Box::new(|t: &SiteTest| {
+                t.remove_file(PAGE);
+            }),
+            &[PAGE],
+            false,
+            false,
+        ),
+    ];
+    for (name, change, changed, builds, fast) in &steps {
+        change(&t);
+        let r = s.try_rebuild(&t, changed);
+        assert_eq!(r.is_ok(), *builds, "after {name}: {r:?}");
+        assert_same_diagnostics(&t, &s, name);
+        if r.is_ok() {
+            assert_same(&t, &s, name);
+        }
+        assert_eq!(s.patched, *fast, "after {name}: fast path taken");
+    }
+}
+
 /// See: issue 5. Benefit pages are paginated (`paginate_by: 2` here, so the
 /// example site's benefits have several list pages each): title,
 /// description, excerpt and benefit edits re-render only the benefit list
