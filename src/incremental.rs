@@ -85,6 +85,25 @@ pub struct Cache {
     /// The result of the last `load`, which the next one may patch.
     last: Option<Last>,
     generation: u64,
+    /// The files the last general-path load found (see `Walk`).
+    pub(crate) walk: Option<Walk>,
+    /// Set by `load` for `crate::load_cached` when the watcher reported
+    /// every change and each was an edit of a file the last load read: the
+    /// same files exist, so `walk` holds, and only the edited files need
+    /// reading (no folder walk, no stat of every file; issue 5).
+    pub(crate) hinted: bool,
+    /// A single build or check: keep no `walk`.
+    pub(crate) one_shot: bool,
+}
+
+/// What `crate::load_cached` found on disk besides the texts: the files
+/// under `content/` (with the diagnostics about their names) and under
+/// `static/`.
+#[derive(Debug, Clone)]
+pub(crate) struct Walk {
+    pub(crate) files: Vec<SourceFile>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) statics: Vec<(String, std::path::PathBuf)>,
 }
 
 #[derive(Debug)]
@@ -255,7 +274,13 @@ impl Cache {
                 // Dropping the old site while loading the new one would
                 // hold both in memory.
                 self.last = None;
-                let loaded = crate::load_cached(config, today, self)?;
+                self.hinted = edited.is_some_and(|rels| {
+                    rels.iter()
+                        .all(|rel| self.texts.contains_key(rel) && config.root.join(rel).is_file())
+                });
+                let loaded = crate::load_cached(config, today, self);
+                self.hinted = false;
+                let loaded = loaded?;
                 self.last = Some(Last {
                     loaded,
                     today,
@@ -386,12 +411,21 @@ impl Cache {
 
     /// Reads the files' texts, reusing the cached text of a file whose size
     /// and modification time are unchanged and that was not marked changed.
+    /// When `hinted`, only the files marked changed are looked at on disk.
     pub(crate) fn read_inputs(&mut self, files: Vec<SourceFile>) -> Vec<Input> {
         let texts = &self.texts;
         let dirty = &self.dirty;
+        let hinted = self.hinted;
         let read: Vec<(Input, Option<(SystemTime, u64)>)> = files
             .into_par_iter()
             .map(|file| {
+                if hinted
+                    && !dirty.contains(&file.rel)
+                    && let Some(c) = texts.get(&file.rel)
+                {
+                    let text = c.text.clone();
+                    return (Input { file, text }, c.stamp);
+                }
                 let now = stamp(&file.path);
                 if let Some(c) = texts.get(&file.rel)
                     && now.is_some()

@@ -100,6 +100,7 @@ pub(crate) fn read_input(file: source::SourceFile) -> Input {
 pub fn load(config: &Config, today: Date) -> Result<Loaded, Error> {
     let mut cache = incremental::Cache::default();
     cache.checks = check::PageChecks::one_shot();
+    cache.one_shot = true;
     load_cached(config, today, &mut cache)
 }
 
@@ -110,7 +111,28 @@ pub fn load_cached(
     today: Date,
     cache: &mut incremental::Cache,
 ) -> Result<Loaded, Error> {
-    let (files, mut diagnostics) = source::discover(&config.root)?;
+    // The files of the last load, when the watcher says no file came or
+    // went (see `incremental::Cache::hinted`).
+    let walk = match cache.walk.take().filter(|_| cache.hinted) {
+        Some(walk) => walk,
+        None => {
+            let (files, diagnostics) = source::discover(&config.root)?;
+            let statics = source::list_static(&config.root.join("static"))?;
+            incremental::Walk {
+                files,
+                diagnostics,
+                statics,
+            }
+        }
+    };
+    if !cache.one_shot {
+        cache.walk = Some(walk.clone());
+    }
+    let incremental::Walk {
+        files,
+        mut diagnostics,
+        statics,
+    } = walk;
     let (data, data_diags) = config::load_data(&config.root);
     diagnostics.extend(data_diags);
     let mut assets = Vec::new();
@@ -126,7 +148,6 @@ pub fn load_cached(
             _ => md.push(f),
         }
     }
-    let statics = source::list_static(&config.root.join("static"))?;
     let static_names: Vec<String> = statics.iter().map(|(r, _)| r.clone()).collect();
     let inputs: Vec<Input> = cache.read_inputs(md);
     let (site, model_diags) = model::build_cached(
