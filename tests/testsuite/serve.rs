@@ -998,22 +998,28 @@ fn front_matter_edits_are_patched_and_equal_clean_builds() {
     ];
     for (name, change, fast, builds) in &steps {
         edit(&t, ARTICLE, |x| change(&x));
-        let r = s.try_rebuild(&t, &[ARTICLE]);
-        // Results first, then the path: a wrongly patched edit shows as a
-        // wrong page or diagnostic.
-        assert_eq!(r.is_ok(), *builds, "after {name}: {r:?}");
-        assert_same_diagnostics(&t, &s, name);
-        if let Ok(u) = &r {
-            assert_same(&t, &s, name);
-            // A patched edit never re-renders everything (a new tag page
-            // or URL does, on the general path).
-            assert!(
-                !(*fast && u.full),
-                "after {name}: everything was rendered again"
-            );
-        }
-        assert_eq!(s.patched, *fast, "after {name}: fast path taken");
+        check_step(&t, &mut s, name, ARTICLE, *fast, *builds);
     }
+}
+
+/// Rebuilds after the edit of `file` named `name`, then checks the result
+/// and the path: whether it built (`builds`), that every file and diagnostic
+/// equals a clean build's, and whether it was patched (`fast`). Results
+/// first: a wrongly patched edit shows as a wrong page or diagnostic.
+fn check_step(t: &SiteTest, s: &mut Session, name: &str, file: &str, fast: bool, builds: bool) {
+    let r = s.try_rebuild(t, &[file]);
+    assert_eq!(r.is_ok(), builds, "after {name}: {r:?}");
+    assert_same_diagnostics(t, s, name);
+    if let Ok(u) = &r {
+        assert_same(t, s, name);
+        // A patched edit never re-renders everything (a new tag page or
+        // URL does, on the general path).
+        assert!(
+            !(fast && u.full),
+            "after {name}: everything was rendered again"
+        );
+    }
+    assert_eq!(s.patched, fast, "after {name}: fast path taken");
 }
 
 /// See: issue 5. A reworded FAQ question (front matter) changes its
@@ -1217,19 +1223,7 @@ fn reworded_faq_questions_are_patched_unless_other_pages_see_them() {
     ];
     for (name, file, change, fast, builds) in &steps {
         edit(&t, file, |x| change(&x));
-        let r = s.try_rebuild(&t, &[file]);
-        // Results first, then the path: a wrongly patched edit shows as a
-        // wrong page or diagnostic.
-        assert_eq!(r.is_ok(), *builds, "after {name}: {r:?}");
-        assert_same_diagnostics(&t, &s, name);
-        if let Ok(u) = &r {
-            assert_same(&t, &s, name);
-            assert!(
-                !(*fast && u.full),
-                "after {name}: everything was rendered again"
-            );
-        }
-        assert_eq!(s.patched, *fast, "after {name}: fast path taken");
+        check_step(&t, &mut s, name, file, *fast, *builds);
     }
 }
 
