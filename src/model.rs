@@ -1709,123 +1709,164 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) -> HashMap<String
     }
     site.tags = tags;
 
-    // FAQ: front matter lists, tagged headings, standalone files.
-    let mut faq = FaqIndex::default();
-    for (i, p) in site.pages.iter().enumerate() {
-        let topic_default = || {
-            p.fm.topic
-                .clone()
-                .or_else(|| p.fm.tags.first().cloned())
-                .unwrap_or_else(|| "general".into())
-        };
-        for (e, r) in p.fm.faq.iter().zip(p.faq_rendered.iter()) {
-            faq.push(
-                &e.question.value,
-                p.yaml_location(&e.question),
-                diags,
-                |location| Question {
-                    question: e.question.value.clone(),
-                    answer_html: r.html.clone(),
-                    answer_text: r.text.split_whitespace().collect::<Vec<_>>().join(" "),
-                    id: String::new(),
-                    topic: e.topic.clone().unwrap_or_else(topic_default),
-                    treatment: p.treatment.clone(),
-                    source: Some((i, format!("q-{}", markdown::anchor_id(&e.question.value)))),
-                    location,
-                },
-            );
-        }
-        for h in p.rendered.headings.iter().filter(|h| h.faq) {
-            faq.push(&h.title, p.body_location(h.offset), diags, |location| {
-                Question {
-                    question: h.title.clone(),
-                    answer_html: h.section_html.clone(),
-                    answer_text: h.section_text.clone(),
-                    id: String::new(),
-                    topic: h.topic.clone().unwrap_or_else(topic_default),
-                    treatment: p.treatment.clone(),
-                    source: Some((i, h.id.clone())),
-                    location,
-                }
+    // FAQ: front matter lists, tagged headings, standalone files. Each
+    // question's key and place are worked out on every core; which asking
+    // comes first is decided in order; the entries and the `faq.duplicate`
+    // warnings (tens of thousands on a large site) are made on every core
+    // again (this was 30-60 ms of one core at 10,000 articles, issue 8).
+    let mut asked: Vec<Asked> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let front = p.fm.faq.iter().enumerate().map(move |(k, e)| Asked {
+                key: normalize_question(&e.question.value),
+                location: p.yaml_location(&e.question),
+                from: AskedIn::Front(i, k),
+            });
+            let headings = p
+                .rendered
+                .headings
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.faq);
+            let headings = headings.map(move |(k, h)| Asked {
+                key: normalize_question(&h.title),
+                location: p.body_location(h.offset),
+                from: AskedIn::Heading(i, k),
+            });
+            front.chain(headings).collect::<Vec<_>>()
+        })
+        .flatten_iter()
+        .collect();
+    for (k, q) in site.questions_files.iter().enumerate() {
+        if let Some(question) = &q.fm.question {
+            asked.push(Asked {
+                key: normalize_question(&question.value),
+                location: Location::new(
+                    &q.rel,
+                    usize::try_from(question.referenced.line()).unwrap_or(1) + 1,
+                    usize::try_from(question.referenced.column()).unwrap_or(1),
+                ),
+                from: AskedIn::File(k),
             });
         }
     }
-    for q in &site.questions_files {
-        let Some(question) = &q.fm.question else {
-            continue;
-        };
-        let location = Location::new(
-            &q.rel,
-            usize::try_from(question.referenced.line()).unwrap_or(1) + 1,
-            usize::try_from(question.referenced.column()).unwrap_or(1),
-        );
-        faq.push(&question.value, location, diags, |location| Question {
-            question: question.value.clone(),
-            answer_html: q.rendered.html.clone(),
-            answer_text: q
-                .rendered
-                .text
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-            id: String::new(),
-            topic: q.fm.topic.clone().unwrap_or_else(|| "general".into()),
-            treatment: q.fm.treatment.as_ref().map(|t| t.value.clone()),
-            source: None,
-            location,
-        });
-    }
-    site.faq = faq.questions;
-    faq.seen.into_iter().map(|(k, (_, n))| (k, n)).collect()
-}
-
-/// The FAQ as `build_indexes` gathers it: each question once, in source
-/// order, with an anchor unique on the page.
-#[derive(Default)]
-struct FaqIndex {
-    questions: Vec<Question>,
-    /// Normalized question -> its index in `questions`, and how many
-    /// questions ask it.
-    seen: HashMap<String, (usize, usize)>,
-    /// Anchor -> how many questions took it.
-    ids: HashMap<String, usize>,
-}
-
-impl FaqIndex {
-    /// Adds the question `question` asked at `location` (`make` gives the
-    /// rest), or warns that an earlier one asks it. A large site repeats
-    /// thousands of questions: a repeat's answer is never made.
-    fn push(
-        &mut self,
-        question: &str,
-        location: Location,
-        diags: &mut Vec<Diagnostic>,
-        make: impl FnOnce(Location) -> Question,
-    ) {
-        let key = normalize_question(question);
-        if let Some((first, asked)) = self.seen.get_mut(&key) {
-            *asked += 1;
-            let first = *first;
-            diags.push(
-                Diagnostic::warning(
-                    location,
-                    "faq.duplicate",
-                    duplicate_message(&self.questions[first].location),
-                )
-                .with_help(
-                    "the FAQ shows it once; merge the answers or reword one of the questions",
-                ),
-            );
-            return;
+    // Normalized question -> (its entry, how many ask it).
+    let mut seen: HashMap<String, (usize, usize)> = HashMap::with_capacity(asked.len());
+    let mut first: Vec<Asked> = Vec::new();
+    let mut repeats: Vec<(Location, usize)> = Vec::new();
+    for a in asked {
+        if let Some((entry, count)) = seen.get_mut(&a.key) {
+            *count += 1;
+            repeats.push((a.location, *entry));
+        } else {
+            seen.insert(a.key.clone(), (first.len(), 1));
+            first.push(a);
         }
-        let mut q = make(location);
-        let base = format!("q-{}", markdown::anchor_id(&q.question));
-        let n = self.ids.entry(base.clone()).or_insert(0);
-        q.id = if *n == 0 { base } else { format!("{base}-{n}") };
-        *n += 1;
-        self.seen.insert(key, (self.questions.len(), 1));
-        self.questions.push(q);
     }
+    let mut questions: Vec<Question> = first
+        .into_par_iter()
+        .map(|a| question_of(site, a))
+        .collect();
+    // Anchors unique on the FAQ page, numbered in order.
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for q in &mut questions {
+        let n = ids.entry(q.id.clone()).or_insert(0);
+        if *n > 0 {
+            q.id = format!("{}-{n}", q.id);
+        }
+        *n += 1;
+    }
+    diags.par_extend(repeats.into_par_iter().map(|(location, entry)| {
+        Diagnostic::warning(
+            location,
+            "faq.duplicate",
+            duplicate_message(&questions[entry].location),
+        )
+        .with_help("the FAQ shows it once; merge the answers or reword one of the questions")
+    }));
+    site.faq = questions;
+    seen.into_iter().map(|(k, (_, n))| (k, n)).collect()
+}
+
+/// A question asked somewhere, as `build_indexes` gathers the FAQ.
+struct Asked {
+    /// `normalize_question` of it: equal keys ask the same question.
+    key: String,
+    location: Location,
+    from: AskedIn,
+}
+
+/// Where a question is asked: page and entry of its front matter `faq`,
+/// page and heading, or a standalone question file.
+#[derive(Clone, Copy)]
+enum AskedIn {
+    Front(usize, usize),
+    Heading(usize, usize),
+    File(usize),
+}
+
+/// The FAQ entry of the first asking of a question; its `id` is the
+/// anchor before numbering.
+fn question_of(site: &Site, a: Asked) -> Question {
+    let topic_default = |p: &Page| {
+        p.fm.topic
+            .clone()
+            .or_else(|| p.fm.tags.first().cloned())
+            .unwrap_or_else(|| "general".into())
+    };
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut q = match a.from {
+        AskedIn::Front(i, k) => {
+            let p = &site.pages[i];
+            let (e, r) = (&p.fm.faq[k], &p.faq_rendered[k]);
+            Question {
+                question: e.question.value.clone(),
+                answer_html: r.html.clone(),
+                answer_text: words(&r.text),
+                id: String::new(),
+                topic: e.topic.clone().unwrap_or_else(|| topic_default(p)),
+                treatment: p.treatment.clone(),
+                source: Some((i, format!("q-{}", markdown::anchor_id(&e.question.value)))),
+                location: a.location,
+            }
+        }
+        AskedIn::Heading(i, k) => {
+            let p = &site.pages[i];
+            let h = &p.rendered.headings[k];
+            Question {
+                question: h.title.clone(),
+                answer_html: h.section_html.clone(),
+                answer_text: h.section_text.clone(),
+                id: String::new(),
+                topic: h.topic.clone().unwrap_or_else(|| topic_default(p)),
+                treatment: p.treatment.clone(),
+                source: Some((i, h.id.clone())),
+                location: a.location,
+            }
+        }
+        AskedIn::File(k) => {
+            let q = &site.questions_files[k];
+            Question {
+                question: q
+                    .fm
+                    .question
+                    .as_ref()
+                    .map(|x| x.value.clone())
+                    .unwrap_or_default(),
+                answer_html: q.rendered.html.clone(),
+                answer_text: words(&q.rendered.text),
+                id: String::new(),
+                topic: q.fm.topic.clone().unwrap_or_else(|| "general".into()),
+                treatment: q.fm.treatment.as_ref().map(|t| t.value.clone()),
+                source: None,
+                location: a.location,
+            }
+        }
+    };
+    q.id = format!("q-{}", markdown::anchor_id(&q.question));
+    q
 }
 
 fn known_urls(site: &Site, statics: &[String]) -> BTreeSet<String> {

@@ -233,6 +233,25 @@ fn duplicate_question_is_a_warning_naming_both_places() {
     );
 }
 
+/// Two different questions whose anchors would be the same ("Is it
+/// safe?" and "Is it-safe?") keep both, numbered in order on the FAQ page.
+#[test]
+fn questions_sharing_an_anchor_are_numbered_on_the_faq_page() {
+    let t = SiteTest::from_fixture("benefits-faq");
+    for (file, question) in [("safe.md", "Is it safe?"), ("safe-2.md", "Is it-safe?")] {
+        t.change_file(
+            &format!("content/faq/{file}"),
+            &format!(
+                "---\nquestion: {question}\ntopic: safety\ntreatment: microneedling\n---\nAsk your clinician.\n"
+            ),
+        );
+    }
+    t.build();
+    let faq = t.read("faq/index.html");
+    let ids: Vec<&str> = between(&faq, "id=\"q-is-it-safe", "\"");
+    assert_eq!(ids, ["", "-1"], "both questions, the second numbered");
+}
+
 #[test]
 fn faq_jsonld_matches_the_visible_questions_and_answers() {
     let t = SiteTest::from_fixture("benefits-faq");
