@@ -558,11 +558,9 @@ pub fn run_cached(
         let lines = LineIndex::new(&q.text);
         let body_offset = crate::frontmatter::split(&q.text, &q.rel).map_or(0, |s| s.body_offset);
         let prose = Prose::of_text(&q.text, body_offset);
-        rules
-            .phrases
-            .claims(&q.rel, &q.text, &lines, &prose, &mut site_wide);
-        spam(&q.rel, &q.text, &lines, &prose, config, &mut site_wide);
-        privacy_content(&q.rel, &q.text, &lines, &prose, config, &mut site_wide);
+        let found = rules.findings_of(&q.rel, &q.text, &lines, &prose);
+        site_wide.extend(found.claims_spam);
+        site_wide.extend(found.privacy);
     }
     for (rel, date, text) in &site.skipped_drafts {
         draft_date(rel, text, *date, today, &mut site_wide);
@@ -1013,10 +1011,11 @@ impl<'t> ProseBuilder<'t> {
 }
 
 /// The prose rules (claims, spam, external content in the body) with the
-/// settings they read, made once per build.
+/// settings they read, made once per build. The phrase automata are built
+/// on first use: `serve`'s per-page refresh reads findings already made.
 pub struct ProseRules<'c> {
     config: &'c Config,
-    phrases: Phrases,
+    phrases: std::sync::OnceLock<Phrases>,
 }
 
 /// What the prose rules found on one page, worked out where its body is
@@ -1034,8 +1033,12 @@ impl<'c> ProseRules<'c> {
     pub fn new(config: &'c Config) -> ProseRules<'c> {
         ProseRules {
             config,
-            phrases: Phrases::new(config),
+            phrases: std::sync::OnceLock::new(),
         }
+    }
+
+    fn phrases(&self) -> &Phrases {
+        self.phrases.get_or_init(|| Phrases::new(self.config))
     }
 
     /// A hash of every setting the prose rules read: findings made under
@@ -1067,7 +1070,7 @@ impl<'c> ProseRules<'c> {
         prose: &Prose,
     ) -> ProseFindings {
         let mut claims_spam = Vec::new();
-        self.phrases
+        self.phrases()
             .claims(rel, text, lines, prose, &mut claims_spam);
         spam(rel, text, lines, prose, self.config, &mut claims_spam);
         let mut privacy = Vec::new();

@@ -20,8 +20,8 @@ fn main() -> ExitCode {
 /// transparent huge pages, and each 2 MiB page it touches is resident whole
 /// (and zeroed whole by the kernel): a 10,000-article build peaked at
 /// 371-384 MiB with them and 345-348 MiB without, with less system time and
-/// about 3% more user time (issue 8). Must run before the build allocates much; pages
-/// already faulted in stay as they are.
+/// about 3% more user time (issue 8). Must run before the build allocates
+/// much; pages already faulted in stay as they are.
 fn no_huge_pages() {
     #[cfg(all(feature = "mimalloc", target_os = "linux"))]
     // SAFETY: prctl with integer arguments only; a failure (an old kernel)

@@ -712,11 +712,12 @@ pub fn build_cached(
     // Render Markdown in parallel.
     let base_path = config.base_path.as_str();
     let rules = check::ProseRules::new(config);
-    let links = link_key(base_path, &page_urls, &asset_urls, rules.key());
+    let prose_key = rules.key();
+    let links = link_key(base_path, &page_urls, &asset_urls, prose_key);
     let moved = cache
         .links
         .as_ref()
-        .filter(|s| s.key != links && s.base_path == base_path && s.prose == rules.key())
+        .filter(|s| s.key != links && s.base_path == base_path && s.prose == prose_key)
         .map(|s| MovedTargets::between(s, &page_urls, &asset_urls));
     let rendered: Vec<(Page, CachedMarkdown)> = keep
         .into_par_iter()
@@ -906,7 +907,7 @@ pub fn build_cached(
         base_path: base_path.to_string(),
         drafts: config.drafts,
         key: links,
-        prose: rules.key(),
+        prose: prose_key,
         pages: page_urls,
         assets: asset_urls,
         unpublished,
@@ -1817,6 +1818,7 @@ fn question_of(site: &Site, a: Asked) -> Question {
             .unwrap_or_else(|| "general".into())
     };
     let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let anchor = |question: &str| format!("q-{}", markdown::anchor_id(question));
     let mut q = match a.from {
         AskedIn::Front(i, k) => {
             let p = &site.pages[i];
@@ -1828,7 +1830,7 @@ fn question_of(site: &Site, a: Asked) -> Question {
                 id: String::new(),
                 topic: e.topic.clone().unwrap_or_else(|| topic_default(p)),
                 treatment: p.treatment.clone(),
-                source: Some((i, format!("q-{}", markdown::anchor_id(&e.question.value)))),
+                source: Some((i, anchor(&e.question.value))),
                 location: a.location,
             }
         }
@@ -1865,7 +1867,11 @@ fn question_of(site: &Site, a: Asked) -> Question {
             }
         }
     };
-    q.id = format!("q-{}", markdown::anchor_id(&q.question));
+    q.id = match (a.from, &q.source) {
+        // A front matter question's anchor on its page is the FAQ's too.
+        (AskedIn::Front(..), Some((_, own))) => own.clone(),
+        _ => anchor(&q.question),
+    };
     q
 }
 
