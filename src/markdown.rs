@@ -123,8 +123,34 @@ pub struct LinkContext<'a> {
 /// hyphens become hyphens, other punctuation dropped. Editors expect the ids
 /// GitHub's preview shows, so this is deliberately not a general slugifier.
 pub fn anchor_id(text: &str) -> String {
+    let text = text.trim();
+    if text.is_ascii() {
+        // The same rules on bytes, for the usual ASCII heading: no char
+        // decoding or Unicode case tables (issue 8).
+        let mut out = Vec::with_capacity(text.len());
+        for &b in text.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(b.to_ascii_lowercase());
+            } else if matches!(b, b' ' | b'-' | b'_') && out.last() != Some(&b'-') {
+                out.push(b'-');
+            }
+        }
+        let end = out.iter().rposition(|&b| b != b'-').map_or(0, |i| i + 1);
+        out.truncate(end);
+        let start = out.iter().position(|&b| b != b'-').unwrap_or(out.len());
+        out.drain(..start);
+        return match String::from_utf8(out) {
+            Ok(s) if !s.is_empty() => s,
+            _ => "section".into(),
+        };
+    }
+    anchor_id_chars(text)
+}
+
+/// `anchor_id` of any trimmed text, character by character.
+fn anchor_id_chars(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.trim().chars() {
+    for c in text.chars() {
         if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
         } else if (c == ' ' || c == '-' || c == '_') && !out.ends_with('-') {
@@ -892,6 +918,26 @@ mod tests {
             "{}",
             r.html
         );
+    }
+
+    #[test]
+    fn ascii_anchor_ids_are_those_of_the_char_rules() {
+        for text in [
+            "What to expect",
+            "  --Hello  World__ -",
+            "---",
+            "",
+            "   ",
+            "?!",
+            "A_b-c d",
+            "What's new? (2024)",
+            "1. Step one: prepare",
+            "-lead and trail-",
+            "UPPER lower 123",
+            "a - b _ c",
+        ] {
+            assert_eq!(anchor_id(text), anchor_id_chars(text.trim()), "{text:?}");
+        }
     }
 
     #[test]

@@ -461,6 +461,14 @@ fn every_jsonld_block_parses_and_has_the_required_properties() {
         );
         let doc: Value = serde_json::from_str(&blocks[0])
             .unwrap_or_else(|e| panic!("{rel}: JSON-LD does not parse: {e}\n{}", blocks[0]));
+        // Written the way serde_json writes the parsed document back (keys
+        // in order, no spaces): careleaf's typed nodes must keep their
+        // fields in key order, so the bytes stay those of a sorted map.
+        assert_eq!(
+            serde_json::to_string(&doc).ok().as_deref(),
+            Some(blocks[0].as_str()),
+            "{rel}: JSON-LD keys out of order"
+        );
         assert_eq!(doc["@context"], "https://schema.org", "{rel}");
         let graph = doc["@graph"].as_array().expect("@graph");
         let types: BTreeSet<String> = graph
