@@ -675,9 +675,33 @@ fn count_words(text: &str) -> usize {
     if !text.is_ascii() {
         return text.split_whitespace().count();
     }
-    let mut words = 0;
+    // Eight bytes at a time: a word starts at each non-space byte whose
+    // previous byte is a space (or the start). Bytes are ASCII (< 0x80),
+    // so per-byte sums below never carry into the next byte.
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let bytes = text.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut words = 0usize;
     let mut in_word = false;
-    for &b in text.as_bytes() {
+    for chunk in &mut chunks {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(le);
+        // High bit of each byte: the byte is a space (0x20) ...
+        let t = x ^ (LOW * 0x20);
+        let is_20 = !(((t & !HIGH) + !HIGH) | t) & HIGH;
+        // ... or one of 0x09..=0x0D: at least 0x09 and not at least 0x0E.
+        let ge_09 = (x + LOW * (0x80 - 0x09)) & HIGH;
+        let ge_0e = (x + LOW * (0x80 - 0x0E)) & HIGH;
+        let space = is_20 | (ge_09 & !ge_0e);
+        let word = !space & HIGH;
+        // Non-space bytes whose previous byte (the next lower one) is not.
+        let before = (word << 8) | if in_word { 0x80 } else { 0 };
+        words += (word & !before).count_ones() as usize;
+        in_word = word >> 63 == 1;
+    }
+    for &b in chunks.remainder() {
         // ASCII White_Space: tab, line feed, vertical tab, form feed,
         // carriage return and space, as `char::is_whitespace`.
         let space = b == b' ' || (b'\t'..=b'\r').contains(&b);
@@ -789,6 +813,26 @@ mod tests {
             "\u{2003}em\u{2003}space",
         ] {
             assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
+        }
+        // Every ASCII byte, and words and spaces of every length across the
+        // eight-byte steps (a fixed pseudo-random sequence).
+        let all: String = (0u8..0x80).map(char::from).collect();
+        assert_eq!(count_words(&all), all.split_whitespace().count());
+        let alphabet = [
+            'a', 'Z', '0', ' ', '\t', '\n', '\x0b', '\x0c', '\r', '\x08', '\x0e', '\x1f', '!',
+            '\x7f', '\x00', '~',
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for len in 0..200 {
+            let s: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(count_words(&s), s.split_whitespace().count(), "{s:?}");
         }
     }
 
