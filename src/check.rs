@@ -1483,8 +1483,15 @@ fn spam(
     // end in the block). A fast hash: this map sees every candidate window.
     let mut grams: rustc_hash::FxHashMap<&str, (usize, usize, usize, usize, usize)> =
         rustc_hash::FxHashMap::default();
+    let needs = [min_count(2), min_count(3), min_count(4)];
     for (bi, ((lower, words), wids)) in lowered.iter().zip(&block_words).zip(&block_ids).enumerate()
     {
+        // A window starts with a word frequent enough to be an edge (every
+        // `need` is at least `least`): most blocks and most words have none
+        // (issue 8).
+        if !wids.iter().any(|&id| edge_count[id as usize] >= least) {
+            continue;
+        }
         // Per word: its sentence number and its edge count.
         let mut sentence = 0usize;
         let mut info: Vec<(usize, usize)> = Vec::with_capacity(words.len());
@@ -1499,16 +1506,25 @@ fn spam(
             prev_end = b;
             info.push((sentence, edge_count[id as usize]));
         }
-        for n in 2..=4 {
-            let need = min_count(n);
-            for (i, w) in words.windows(n).enumerate() {
-                let (first, last) = (info[i], info[i + n - 1]);
-                if first.0 != last.0 || first.1 < need || last.1 < need {
-                    continue;
-                }
-                let (s, e) = (w[0].0, w[n - 1].1);
-                grams.entry(&lower[s..e]).or_insert((0, n, bi, s, e)).0 += 1;
+        // Windows of n words at word i that reach the phrase map, in the
+        // order they always reached it: by length, then position.
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        for (i, &first) in info.iter().enumerate() {
+            if first.1 < least {
+                continue;
             }
+            for n in 2..=4.min(words.len() - i) {
+                let last = info[i + n - 1];
+                let need = needs[n - 2];
+                if first.0 == last.0 && first.1 >= need && last.1 >= need {
+                    windows.push((n, i));
+                }
+            }
+        }
+        windows.sort_unstable();
+        for (n, i) in windows {
+            let (s, e) = (words[i].0, words[i + n - 1].1);
+            grams.entry(&lower[s..e]).or_insert((0, n, bi, s, e)).0 += 1;
         }
     }
     let mut candidates: Vec<(usize, String, usize, usize, usize)> = grams
@@ -1937,6 +1953,42 @@ mod tests {
             &crate::config::Overrides::default(),
         )
         .expect("valid config")
+    }
+
+    #[test]
+    fn a_phrase_is_repeated_from_its_fifth_time_in_one_sentence_each() {
+        let config = config_from("title: T\nbase_url: https://example.org/\n");
+        let run = |body: &str| -> Vec<String> {
+            let text = format!("---\ntitle: T\n---\n{body}\n");
+            let off = text.find(body).unwrap_or(0);
+            let mut out = Vec::new();
+            let prose = Prose::of_text(&text, off);
+            spam(
+                "a.md",
+                &text,
+                &LineIndex::new(&text),
+                &prose,
+                &config,
+                &mut out,
+            );
+            out.into_iter().map(|d| d.message).collect()
+        };
+        // Five times, the fifth ending the page's last paragraph: flagged.
+        let five = format!("{}Try glow serum", "Glow serum works. ".repeat(4));
+        assert_eq!(
+            run(&five),
+            vec!["\"glow serum\" is repeated 5 times on this page (16 words)"]
+        );
+        // Four times: not yet.
+        assert!(run(&"Glow serum works. ".repeat(4)).is_empty());
+        // Split by a sentence break each time: never a phrase.
+        assert!(run(&"Glow. Serum. ".repeat(5)).is_empty());
+        // Across paragraphs: the windows of every block are counted.
+        let blocks = "Glow serum works.\n\nA glow serum.\n\n".repeat(3);
+        assert_eq!(
+            run(&blocks),
+            vec!["\"glow serum\" is repeated 6 times on this page (19 words)"]
+        );
     }
 
     #[test]
