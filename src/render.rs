@@ -278,7 +278,7 @@ pub struct PageCtx {
     /// The page's own questions (front matter `faq`).
     pub faq: Vec<QuestionCtx>,
     /// Related articles by shared benefits.
-    pub related: Vec<SummaryCtx>,
+    pub related: Vec<Summary>,
     /// Minutes to read.
     pub reading_time: usize,
     /// Word count.
@@ -429,9 +429,17 @@ pub struct Renderer<'a> {
     treatment_urls: HashMap<String, String>,
     benefit_names: HashMap<&'a str, &'a str>,
     related: crate::related::Related,
+    /// Per page, its `summary` as a template value, made the first time a
+    /// list shows the page: a page appears in several lists (related
+    /// articles of others, its section's, tags' and the home page's), and
+    /// a value made once is shared by reference (issue 8).
+    summaries: Vec<std::sync::OnceLock<tera::Value>>,
     /// Site context, shared.
     pub site_ctx: SiteCtx,
 }
+
+/// How a page appears in a list, as the templates see it (`SummaryCtx`).
+pub type Summary = tera::Value;
 
 fn template_error(name: &str, e: tera::Error) -> Error {
     Error::Template {
@@ -581,6 +589,9 @@ impl<'a> Renderer<'a> {
             treatment_urls,
             benefit_names,
             related,
+            summaries: (0..site.pages.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
             site_ctx,
         })
     }
@@ -604,6 +615,19 @@ impl<'a> Renderer<'a> {
             summary: t.summary.clone(),
             url: self.treatment_urls.get(slug).cloned().unwrap_or_default(),
         })
+    }
+
+    /// `summary` of page `i` as a template value, made once per renderer.
+    fn summary_of(&self, i: usize) -> Summary {
+        // Strings and numbers only: making the value cannot fail.
+        let make = || {
+            tera::Value::try_from_serializable(&self.summary(&self.site.pages[i]))
+                .unwrap_or_else(|_| tera::Value::none())
+        };
+        match self.summaries.get(i) {
+            Some(cell) => cell.get_or_init(make).clone(),
+            None => make(),
+        }
     }
 
     /// How page `p` appears in lists (sections, tags, related articles).
@@ -657,11 +681,8 @@ impl<'a> Renderer<'a> {
     }
 
     /// Articles sharing the most benefits with page `i` (see `related`).
-    fn related(&self, i: usize) -> Vec<SummaryCtx> {
-        self.related
-            .of(i)
-            .map(|j| self.summary(&self.site.pages[j]))
-            .collect()
+    fn related(&self, i: usize) -> Vec<Summary> {
+        self.related.of(i).map(|j| self.summary_of(j)).collect()
     }
 
     /// The context of one page.
@@ -1170,11 +1191,11 @@ impl<'a> Renderer<'a> {
         let kids = self.site.children.get(&i).map(Vec::as_slice).unwrap_or(&[]);
         let (per, total) = self.section_pages(i);
         let template = p.fm.template.as_deref().unwrap_or("section.html");
-        let pages: Vec<SummaryCtx> = kids
+        let pages: Vec<Summary> = kids
             .iter()
             .skip(n * per)
             .take(per)
-            .map(|&k| self.summary(&self.site.pages[k]))
+            .map(|&k| self.summary_of(k))
             .collect();
         let page_url = |k: usize| self.config.url(&list_path(&p.path, k));
         let paginator = PaginatorCtx::new(n, total, page_url);
@@ -1355,7 +1376,7 @@ impl<'a> Renderer<'a> {
                 .iter()
                 .skip(n * per)
                 .take(per)
-                .map(|&i| self.summary(&self.site.pages[i]))
+                .map(|&i| self.summary_of(i))
                 .collect(),
         };
         let paginator = PaginatorCtx::new(n, total, url_of);
@@ -1435,10 +1456,10 @@ impl<'a> Renderer<'a> {
     }
 
     /// The six newest articles, for the home page.
-    fn recent(&self) -> Vec<SummaryCtx> {
+    fn recent(&self) -> Vec<Summary> {
         self.recent_pages()
             .into_iter()
-            .map(|i| self.summary(&self.site.pages[i]))
+            .map(|i| self.summary_of(i))
             .collect()
     }
 
@@ -1815,14 +1836,14 @@ struct PageTemplate<'a> {
 #[derive(Serialize)]
 struct HomeTemplate<'a> {
     page: &'a PageCtx,
-    recent: Vec<SummaryCtx>,
+    recent: Vec<Summary>,
     benefits: Vec<BenefitCtx>,
 }
 
 #[derive(Serialize)]
 struct SectionTemplate<'a> {
     page: &'a PageCtx,
-    pages: Vec<SummaryCtx>,
+    pages: Vec<Summary>,
     paginator: PaginatorCtx,
 }
 
@@ -1894,7 +1915,7 @@ pub struct TagCtx {
     /// Number of pages.
     pub count: usize,
     /// Pages (only on the tag's own page).
-    pub pages: Vec<SummaryCtx>,
+    pub pages: Vec<Summary>,
 }
 
 #[derive(Serialize)]
