@@ -813,7 +813,17 @@ struct Block {
 }
 
 impl Block {
+    /// Room for a usual paragraph, taken with the first piece: growing
+    /// every block from nothing was 1.5% of a build's instructions (issue 8).
+    fn reserve_first(&mut self) {
+        if self.segs.capacity() == 0 {
+            self.text.reserve(192);
+            self.segs.reserve(8);
+        }
+    }
+
     fn push(&mut self, s: &str, file_offset: usize) {
+        self.reserve_first();
         self.segs.push((self.text.len(), file_offset, true));
         self.text.push_str(s);
     }
@@ -821,6 +831,7 @@ impl Block {
     /// Text that has no exact source (an entity's expansion): every byte
     /// maps to where it was written.
     fn push_at(&mut self, s: &str, file_offset: usize) {
+        self.reserve_first();
         self.segs.push((self.text.len(), file_offset, false));
         self.text.push_str(s);
     }
