@@ -82,7 +82,9 @@ pub fn of_inputs(config: &Config, today: Date) -> Option<u64> {
     let root = &config.root;
     let mut files = vec![root.join("site.yaml")];
     for dir in ["content", "static", "themes"] {
-        for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+        // Sorted once below, by the paths' bytes: walkdir's per-folder sort
+        // parses both names at every comparison (issue 8).
+        for entry in walkdir::WalkDir::new(root.join(dir)) {
             match entry {
                 Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
                 Ok(_) => {}
@@ -95,6 +97,7 @@ pub fn of_inputs(config: &Config, today: Date) -> Option<u64> {
             }
         }
     }
+    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     let hashes: Vec<Option<u64>> = files
         .par_iter()
         .map(|path| {
