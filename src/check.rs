@@ -1446,33 +1446,35 @@ fn spam(
         rustc_hash::FxHashMap::with_capacity_and_hasher(total_words / 3, Default::default());
     let mut long: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
     // Per distinct word, numbered in order of appearance: its text and count.
-    let mut distinct: Vec<&str> = Vec::new();
-    let mut counts: Vec<usize> = Vec::new();
-    let block_ids: Vec<Vec<u32>> = lowered
-        .iter()
-        .zip(&block_words)
-        .map(|(lower, words)| {
-            words
-                .iter()
-                .map(|&(a, b)| {
-                    let w = &lower[a..b];
-                    let next = u32::try_from(counts.len()).unwrap_or(u32::MAX);
-                    let id = match packed_word(w) {
-                        Some(key) => *short.entry(key).or_insert(next),
-                        None => *long.entry(w).or_insert(next),
-                    };
-                    if id == next {
-                        distinct.push(w);
-                        counts.push(0);
-                    }
-                    if let Some(c) = counts.get_mut(id as usize) {
-                        *c += 1;
-                    }
-                    id
-                })
-                .collect()
-        })
-        .collect();
+    let mut distinct: Vec<&str> = Vec::with_capacity(total_words / 3);
+    let mut counts: Vec<usize> = Vec::with_capacity(total_words / 3);
+    // Every word's number, block after block, in one vector.
+    let mut all_ids: Vec<u32> = Vec::with_capacity(total_words);
+    for (lower, words) in lowered.iter().zip(&block_words) {
+        all_ids.extend(words.iter().map(|&(a, b)| {
+            let w = &lower[a..b];
+            let next = u32::try_from(counts.len()).unwrap_or(u32::MAX);
+            let id = match packed_word(w) {
+                Some(key) => *short.entry(key).or_insert(next),
+                None => *long.entry(w).or_insert(next),
+            };
+            if id == next {
+                distinct.push(w);
+                counts.push(0);
+            }
+            if let Some(c) = counts.get_mut(id as usize) {
+                *c += 1;
+            }
+            id
+        }));
+    }
+    let mut block_ids: Vec<&[u32]> = Vec::with_capacity(block_words.len());
+    let mut rest = all_ids.as_slice();
+    for words in &block_words {
+        let (ids, more) = rest.split_at(words.len());
+        block_ids.push(ids);
+        rest = more;
+    }
     let min_count =
         |n: usize| PHRASE_MIN_COUNT.max((total_words * phrase_min_per_mille(n)).div_ceil(n * 1000));
     let least = min_count(4).min(min_count(3)).min(min_count(2));
@@ -1507,7 +1509,7 @@ fn spam(
         let mut sentence = 0usize;
         let mut info: Vec<(usize, usize)> = Vec::with_capacity(words.len());
         let mut prev_end = 0;
-        for (&(a, b), &id) in words.iter().zip(wids) {
+        for (&(a, b), &id) in words.iter().zip(wids.iter()) {
             if lower.as_bytes()[prev_end..a]
                 .iter()
                 .any(|c| matches!(c, b'.' | b'!' | b'?' | b';' | b':' | 1))
