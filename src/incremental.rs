@@ -35,13 +35,18 @@
 //! after which the last site is dropped.
 //!
 //! `Outputs` keeps the rendered site in memory with the render `Job` that
-//! produced each file. General path (`Outputs::update`): compare every page's
-//! render inputs with the last update's and re-run only the jobs whose inputs
-//! changed: the page itself, pages that list it (sections, tags, related
-//! articles) when its summary changed, benefit pages and the FAQ it feeds,
-//! the home page and the feeds; a change to the site's structure (pages
-//! added, removed or renamed, a slug, a section's treatment), the
-//! configuration, the data files or the theme re-renders everything. Fast
+//! produced each file. General path (`Outputs::update`): match every page
+//! with the last update's page of the same source path, compare its render
+//! inputs (text, rendered body, URL, parent, treatment) and re-run only the
+//! jobs whose inputs changed: the page itself, pages whose body links moved
+//! (the model renders their Markdown again), pages that list it (sections,
+//! tags, related articles) when its summary changed or the lists' members
+//! did (compared by source path, so a page added, removed, renamed, made a
+//! draft or given a slug re-renders only what shows it; issue 5), benefit
+//! pages and the FAQ it feeds, the home page and the feeds; the files of
+//! jobs that no longer exist go. A change to the home page or the sections
+//! (added, removed, a URL, a treatment: `shell`), the configuration, the
+//! data files or the theme re-renders everything. Fast
 //! path (`Outputs::update_patch`, through `update_view`), when the load
 //! patched exactly the site this last rendered: the same dependency rules,
 //! evaluated for the patched pages only, against the lists, indexes, ranking
@@ -466,9 +471,18 @@ enum Key {
 /// What one page looked like to the renderer at the last build.
 #[derive(Debug, Clone)]
 struct Facts {
+    /// Its source path: the general path matches the last update's pages
+    /// to this one's by it (issue 5).
+    rel: Arc<str>,
     text: Arc<str>,
+    /// Its rendered body and FAQ answers: a page whose text is the same
+    /// renders another body when a link target it looked up moved (a slug,
+    /// a draft, a page added or removed; `model::MovedTargets`).
+    rendered: Arc<crate::markdown::Rendered>,
+    faq_rendered: Arc<Vec<crate::markdown::Rendered>>,
     path: String,
     kind: PageKind,
+    /// Index of its parent in the site of the update that made these facts.
     parent: Option<usize>,
     treatment: Option<String>,
     /// Hash of how lists show the page (`Renderer::summary`).
@@ -480,6 +494,8 @@ struct Facts {
     title: u64,
     /// Its title, for `sorts_between`.
     title_text: Arc<str>,
+    /// Indexes (in the site of the update that made these facts) of its
+    /// related articles.
     related: Vec<usize>,
     /// Hash of what the related-articles ranking reads (`rank_key`).
     rank: u64,
@@ -490,7 +506,16 @@ struct Facts {
 #[derive(Debug, Clone, Default)]
 struct Previous {
     globals: u64,
-    structure: u64,
+    /// `shell`: home and sections, which decide every page's parent and
+    /// inherited treatment and the treatments' URLs every page shows.
+    shell: u64,
+    /// Whether `static/CNAME` exists (the feeds job writes `CNAME` when it
+    /// does not).
+    cname: bool,
+    /// Source path of the FAQ's intro page (`faq/`), whose text the FAQ shows.
+    faq_intro: Option<String>,
+    /// Per page, in the order of the site this update rendered (every index
+    /// below is one of that site).
     pages: Vec<Facts>,
     benefits: BTreeMap<String, Vec<BenefitRef>>,
     tags: BTreeMap<String, Vec<usize>>,
@@ -625,21 +650,20 @@ fn globals(site: &Site, config: &Config, theme: &Theme) -> u64 {
     h.finish()
 }
 
-/// The shape of the site: which pages exist at which URLs, what links can
-/// resolve to, which sections carry which treatment. When it is unchanged,
-/// page `i` of the old site is page `i` of the new one.
-fn structure(site: &Site) -> u64 {
+/// The frame of the site: the home page and the sections, with their URLs
+/// and treatments. They decide every page's parent (breadcrumbs) and
+/// inherited treatment, and the treatments' URLs that every page can show
+/// (`site.treatments`); a change re-renders everything. Articles added,
+/// removed, renamed or moved to another URL do not change it: the general
+/// path matches pages by source path (issue 5).
+fn shell(site: &Site) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for p in &site.pages {
+    for p in site.pages.iter().filter(|p| p.kind != PageKind::Page) {
         p.rel.hash(&mut h);
         p.path.hash(&mut h);
-        if p.kind != PageKind::Page {
-            p.fm.treatment.as_ref().map(|t| &t.value).hash(&mut h);
-        }
+        (p.kind == PageKind::Home).hash(&mut h);
+        p.fm.treatment.as_ref().map(|t| &t.value).hash(&mut h);
     }
-    site.assets.hash(&mut h);
-    site.known_urls.hash(&mut h);
-    site.home.hash(&mut h);
     h.finish()
 }
 
@@ -731,8 +755,10 @@ fn in_feed(site: &Site, i: usize, limit: usize) -> bool {
             < limit
 }
 
-/// What the FAQ page shows of question `q`.
-fn faq_entry_key(q: &crate::model::Question) -> u64 {
+/// What the FAQ page shows of question `q`, besides its source page's
+/// title: the source page by source path and URL, not by index (pages added
+/// before it shift indexes, issue 5).
+fn faq_entry_key(site: &Site, q: &crate::model::Question) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     q.question.hash(&mut h);
     q.answer_html.hash(&mut h);
@@ -740,16 +766,33 @@ fn faq_entry_key(q: &crate::model::Question) -> u64 {
     q.id.hash(&mut h);
     q.topic.hash(&mut h);
     q.treatment.hash(&mut h);
-    q.source.hash(&mut h);
+    q.source
+        .as_ref()
+        .map(|(i, anchor)| (&site.pages[*i].rel, &site.pages[*i].path, anchor))
+        .hash(&mut h);
     h.finish()
 }
 
 fn faq_keys(site: &Site) -> Vec<u64> {
-    site.faq.par_iter().map(faq_entry_key).collect()
+    site.faq
+        .par_iter()
+        .map(|q| faq_entry_key(site, q))
+        .collect()
 }
 
 fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
     Arc::ptr_eq(a, b) || a == b
+}
+
+/// Whether page `p` renders the body and FAQ answers it had when `f` was
+/// made (with the same text, a link to a target that moved renders anew).
+fn same_rendered(p: &crate::model::Page, f: &Facts) -> bool {
+    (Arc::ptr_eq(&p.rendered, &f.rendered) || p.rendered.html == f.rendered.html)
+        && (Arc::ptr_eq(&p.faq_rendered, &f.faq_rendered)
+            || p.faq_rendered
+                .iter()
+                .map(|r| &r.html)
+                .eq(f.faq_rendered.iter().map(|r| &r.html)))
 }
 
 impl Outputs {
@@ -898,6 +941,8 @@ impl Outputs {
             let title = hash_of(&p.title());
             let f = &mut prev.pages[i];
             f.text = p.text.clone();
+            f.rendered = p.rendered.clone();
+            f.faq_rendered = p.faq_rendered.clone();
             if f.summary != summary {
                 summary_changed.push(i);
             }
@@ -1060,7 +1105,7 @@ impl Outputs {
         for (k, q) in site.faq.iter().enumerate() {
             let Some((i, _)) = &q.source else { continue };
             if changed.binary_search(i).is_ok() {
-                let key = faq_entry_key(q);
+                let key = faq_entry_key(site, q);
                 if prev.faq.get(k) != Some(&key) {
                     faq_dirty = true;
                     if let Some(slot) = prev.faq.get_mut(k) {
@@ -1191,41 +1236,94 @@ impl Outputs {
 
     /// Renders what changed since the last update (everything the first
     /// time) and returns which files changed. On error nothing changes.
+    ///
+    /// Pages are matched to the last update's by source path, so a page
+    /// added, removed, renamed, made a draft or given another slug
+    /// re-renders only what shows it (issue 5): the index-based facts of
+    /// the last update (lists, related articles, newest articles, benefit
+    /// entries) are compared through that matching. A change of the
+    /// configuration, data, theme or `shell` (home and sections) renders
+    /// everything.
     pub fn update(&mut self, site: &Site, config: &Config, theme: &Theme) -> Result<Update, Error> {
         self.generation = None;
         let globals = globals(site, config, theme);
-        let structure = structure(site);
+        let shell = shell(site);
         let n = site.pages.len();
         let prev = self
             .previous
             .take()
-            .filter(|p| p.globals == globals && p.structure == structure && p.pages.len() == n);
+            .filter(|p| p.globals == globals && p.shell == shell);
         let full = prev.is_none();
+
+        // Per page: the last update's page with the same source path.
+        let old_of: Vec<Option<usize>> = match &prev {
+            None => vec![None; n],
+            Some(prev)
+                if prev.pages.len() == n
+                    && prev
+                        .pages
+                        .par_iter()
+                        .zip(&site.pages)
+                        .all(|(f, p)| *f.rel == *p.rel) =>
+            {
+                (0..n).map(Some).collect()
+            }
+            Some(prev) => {
+                let by_rel: HashMap<&str, usize> = prev
+                    .pages
+                    .iter()
+                    .enumerate()
+                    .map(|(o, f)| (&*f.rel, o))
+                    .collect();
+                site.pages
+                    .iter()
+                    .map(|p| by_rel.get(p.rel.as_str()).copied())
+                    .collect()
+            }
+        };
+        // Same pages in the same order: the last ranking's indexes hold.
+        let same_pages = prev.as_ref().is_some_and(|prev| {
+            prev.pages.len() == n && old_of.iter().enumerate().all(|(i, o)| *o == Some(i))
+        });
+        let kept = old_of.iter().flatten().count();
+        let removed_any = prev.as_ref().is_some_and(|prev| kept != prev.pages.len());
+        // `new` (indexes of this site) lists the same pages as `old` (of the
+        // last update's), in the same order.
+        let same_list = |new: &[usize], old: &[usize]| {
+            new.len() == old.len() && new.iter().zip(old).all(|(&i, &o)| old_of[i] == Some(o))
+        };
 
         // Per page: did anything the renderer reads about it change?
         let changed: Vec<bool> = (0..n)
             .into_par_iter()
             .map(|i| {
-                let Some(prev) = &prev else { return true };
-                let (p, f) = (&site.pages[i], &prev.pages[i]);
+                let (Some(prev), Some(o)) = (&prev, old_of[i]) else {
+                    return true;
+                };
+                let (p, f) = (&site.pages[i], &prev.pages[o]);
                 !same_text(&p.text, &f.text)
+                    || !same_rendered(p, f)
                     || p.path != f.path
                     || p.kind != f.kind
-                    || p.parent != f.parent
+                    || p.parent.map(|a| old_of[a]) != f.parent.map(Some)
                     || p.treatment != f.treatment
             })
             .collect();
         // The related-articles ranking depends on every page's benefits,
-        // title and kind: reuse the last one when none of those changed.
+        // title and kind, and on the page order: reuse the last one when
+        // none of those changed.
         let rank_keys: Vec<u64> = (0..n)
             .into_par_iter()
-            .map(|i| match &prev {
-                Some(prev) if !changed[i] => prev.pages[i].rank,
+            .map(|i| match (&prev, old_of[i]) {
+                (Some(prev), Some(o)) if !changed[i] => prev.pages[o].rank,
                 _ => rank_key(site, i),
             })
             .collect();
         let related = match &prev {
-            Some(prev) if (0..n).all(|i| !changed[i] || rank_keys[i] == prev.pages[i].rank) => {
+            Some(prev)
+                if same_pages
+                    && (0..n).all(|i| !changed[i] || rank_keys[i] == prev.pages[i].rank) =>
+            {
                 prev.related.clone()
             }
             _ => crate::related::Related::of_site(site),
@@ -1235,15 +1333,19 @@ impl Outputs {
             .into_par_iter()
             .map(|i| {
                 let p = &site.pages[i];
-                match &prev {
-                    Some(prev) if !changed[i] => {
-                        let mut f = prev.pages[i].clone();
+                match (&prev, old_of[i]) {
+                    (Some(prev), Some(o)) if !changed[i] => {
+                        let mut f = prev.pages[o].clone();
+                        f.parent = p.parent;
                         f.related = renderer.related_pages(i);
                         f.rank = rank_keys[i];
                         f
                     }
                     _ => Facts {
+                        rel: Arc::from(p.rel.as_str()),
                         text: p.text.clone(),
+                        rendered: p.rendered.clone(),
+                        faq_rendered: p.faq_rendered.clone(),
                         path: p.path.clone(),
                         kind: p.kind,
                         parent: p.parent,
@@ -1263,6 +1365,8 @@ impl Outputs {
         let tags = site.tags.clone();
         let faq = faq_keys(site);
         let recent = renderer.recent_pages();
+        let cname = site.known_urls.contains("CNAME");
+        let faq_intro = site.pages.iter().position(|p| p.path == "faq/");
 
         let mut dirty: BTreeSet<Key> = BTreeSet::new();
         let jobs = renderer.jobs();
@@ -1271,14 +1375,23 @@ impl Outputs {
                 dirty.extend(jobs.iter().map(|j| key_of(site, j)));
             }
             Some(prev) => {
-                let any = changed.iter().any(|c| *c);
-                let summary_changed =
-                    |i: usize| changed[i] && facts[i].summary != prev.pages[i].summary;
-                let benefit_changed =
-                    |i: usize| changed[i] && facts[i].benefit != prev.pages[i].benefit;
+                // A page that is new, or whose facts differ from its old ones.
+                let differs = |i: usize, what: fn(&Facts) -> u64| {
+                    changed[i] && old_of[i].is_none_or(|o| what(&facts[i]) != what(&prev.pages[o]))
+                };
+                let summary_changed = |i: usize| differs(i, |f| f.summary);
+                let benefit_changed = |i: usize| differs(i, |f| f.benefit);
+                let title_changed = |i: usize| differs(i, |f| f.title);
+                let same_refs = |new: &[BenefitRef], old: &[BenefitRef]| {
+                    new.len() == old.len()
+                        && new
+                            .iter()
+                            .zip(old)
+                            .all(|(r, s)| old_of[r.page] == Some(s.page) && r.heading == s.heading)
+                };
                 let mut benefits_dirty = false;
                 for (b, refs) in &benefits {
-                    if prev.benefits.get(b) != Some(refs)
+                    if !prev.benefits.get(b).is_some_and(|old| same_refs(refs, old))
                         || refs.iter().any(|r| benefit_changed(r.page))
                     {
                         dirty.insert(Key::Other(Job::Benefit(b.clone())));
@@ -1289,7 +1402,8 @@ impl Outputs {
                     dirty.insert(Key::Other(Job::BenefitsIndex));
                 }
                 for (t, pages) in &tags {
-                    if prev.tags.get(t) != Some(pages) || pages.iter().any(|&i| summary_changed(i))
+                    if !prev.tags.get(t).is_some_and(|old| same_list(pages, old))
+                        || pages.iter().any(|&i| summary_changed(i))
                     {
                         dirty.insert(Key::Other(Job::Tag(t.clone())));
                     }
@@ -1300,47 +1414,56 @@ impl Outputs {
                 if tag_counts(&prev.tags) != tag_counts(&tags) {
                     dirty.insert(Key::Other(Job::TagsIndex));
                 }
-                let faq_intro = site.pages.iter().position(|p| p.path == "faq/");
+                let intro_rel = faq_intro.map(|i| site.pages[i].rel.as_str());
                 if faq != prev.faq
+                    || intro_rel != prev.faq_intro.as_deref()
                     || faq_intro.is_some_and(|i| changed[i])
-                    || site.faq.iter().any(|q| {
-                        q.source.as_ref().is_some_and(|(i, _)| {
-                            changed[*i] && facts[*i].title != prev.pages[*i].title
-                        })
-                    })
+                    || site
+                        .faq
+                        .iter()
+                        .any(|q| q.source.as_ref().is_some_and(|(i, _)| title_changed(*i)))
                 {
                     dirty.insert(Key::Other(Job::Faq));
                 }
-                if any {
+                // The sitemap lists every page, the feed the newest articles.
+                if changed.iter().any(|c| *c) || removed_any || cname != prev.cname {
                     dirty.insert(Key::Other(Job::Feeds));
                 }
                 // The home page lists the newest articles and every benefit.
                 let home_dirty = benefits_dirty
-                    || recent != prev.recent
+                    || !same_list(&recent, &prev.recent)
                     || recent.iter().any(|&i| summary_changed(i));
                 if home_dirty && site.home.is_none() {
                     dirty.insert(Key::Other(Job::Home));
                 }
-                for i in 0..n {
-                    let p = &site.pages[i];
-                    let mut d = changed[i];
-                    // Breadcrumbs show every ancestor.
-                    let mut cur = p.parent;
-                    while let (false, Some(a)) = (d, cur) {
-                        d = changed[a];
-                        cur = site.pages[a].parent;
-                    }
-                    d = d || (p.kind == PageKind::Home && home_dirty);
-                    if !d && p.kind == PageKind::Section {
-                        let kids = site.children.get(&i);
-                        d = kids != prev.children.get(&i)
-                            || kids.is_some_and(|k| k.iter().any(|&c| summary_changed(c)));
-                    }
-                    if !d && p.kind == PageKind::Page {
-                        d = facts[i].related != prev.pages[i].related
-                            || facts[i].related.iter().any(|&r| summary_changed(r));
-                    }
-                    if d {
+                let page_dirty: Vec<bool> = (0..n)
+                    .into_par_iter()
+                    .map(|i| {
+                        let p = &site.pages[i];
+                        let mut d = changed[i];
+                        // Breadcrumbs show every ancestor.
+                        let mut cur = p.parent;
+                        while let (false, Some(a)) = (d, cur) {
+                            d = changed[a];
+                            cur = site.pages[a].parent;
+                        }
+                        d = d || (p.kind == PageKind::Home && home_dirty);
+                        // `changed` when there is no old page.
+                        let Some(o) = old_of[i] else { return d };
+                        if !d && p.kind == PageKind::Section {
+                            let kids = site.children.get(&i).map_or(&[][..], Vec::as_slice);
+                            let old = prev.children.get(&o).map_or(&[][..], Vec::as_slice);
+                            d = !same_list(kids, old) || kids.iter().any(|&c| summary_changed(c));
+                        }
+                        if !d && p.kind == PageKind::Page {
+                            d = !same_list(&facts[i].related, &prev.pages[o].related)
+                                || facts[i].related.iter().any(|&r| summary_changed(r));
+                        }
+                        d
+                    })
+                    .collect();
+                for (i, p) in site.pages.iter().enumerate() {
+                    if page_dirty[i] {
                         dirty.insert(Key::Page(p.rel.clone()));
                     }
                 }
@@ -1406,7 +1529,9 @@ impl Outputs {
         }
         self.previous = Some(Previous {
             globals,
-            structure,
+            shell,
+            cname,
+            faq_intro: faq_intro.map(|i| site.pages[i].rel.clone()),
             pages: facts,
             benefits,
             tags,

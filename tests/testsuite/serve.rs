@@ -1642,6 +1642,202 @@ fn a_summary_change_rerenders_only_the_list_pages_that_show_it() {
     );
 }
 
+/// One structure edit (`what`, `changed` reported by the watcher) on the
+/// general path: the result equals a clean build, and the update rendered
+/// neither everything nor (`most`) more than that many files.
+fn check_structure(
+    t: &SiteTest,
+    s: &mut Session,
+    what: &str,
+    changed: &[&str],
+    most: usize,
+) -> Update {
+    let u = match s.try_rebuild(t, changed) {
+        Ok(u) => u,
+        Err(d) => panic!("after {what}: the site has errors:\n{}", d.join("\n")),
+    };
+    assert!(!s.patched, "after {what}: the general path was expected");
+    assert_same(t, s, what);
+    assert!(!u.full, "after {what}: everything was rendered again");
+    assert!(
+        u.rendered <= most,
+        "after {what}: {} files rendered ({} jobs), at most {most} expected; changed: {:?}",
+        u.rendered,
+        u.jobs,
+        u.changed
+    );
+    u
+}
+
+fn has(list: &[String], path: &str) -> bool {
+    list.iter().any(|p| p == path)
+}
+
+/// See: issue 5. Edits that change the site's structure (a slug, a draft
+/// flag, a file added, renamed or deleted) take the general path, which
+/// matches pages with the last build's by source path: only the pages that
+/// show the change are rendered again (the page, pages whose links or
+/// related articles lead to it, its section, tag and benefit lists, the
+/// FAQ, the home page, the feeds), removed and renamed pages' files go, and
+/// after each step every file equals a clean build's. A new section renders
+/// everything (it moves pages under it).
+#[test]
+fn structure_edits_rerender_only_what_shows_them() {
+    let t = SiteTest::example_site();
+    // Pages that show none of the edits below: a section of notes without
+    // tags, benefits or links.
+    t.change_file(
+        "content/notes/_index.md",
+        "---\ntitle: \"Notes\"\n---\nShort notes.\n",
+    );
+    for k in 0..40 {
+        t.change_file(
+            &format!("content/notes/note-{k:02}.md"),
+            &format!("---\ntitle: \"Note {k}\"\n---\nA short note.\n"),
+        );
+    }
+    let mut s = Session::new();
+    let first = s.rebuild(&t, &[]).expect("the example site builds");
+    // Each edit below is shown by at most 25 files (22 for a slug of an
+    // article nine pages link to) of about a hundred.
+    assert!(first.rendered > 90, "{} files", first.rendered);
+    let most = 25;
+    const SCARS: &str = "microneedling/acne-scars/index.html";
+    const LINKER: &str = "microneedling/sessions-and-results/index.html";
+    let clean_has = |t: &SiteTest, page: &str, url: &str| {
+        String::from_utf8_lossy(&clean(t)[page]).contains(url)
+    };
+
+    // A new article with tags (one new), a benefit, a tagged heading and a
+    // FAQ question: by title, it is first among the acne scars article's
+    // related articles.
+    t.change_file(NEW, &new_guide());
+    let u = check_structure(&t, &mut s, "a new article", &[NEW], most);
+    assert!(clean_has(&t, SCARS, "/microneedling/new-guide/"));
+    assert!(has(&u.changed, SCARS), "{:?}", u.changed);
+    for page in [
+        "microneedling/new-guide/index.html",
+        "tags/new-topic/index.html",
+        "faq/index.html",
+        "benefits/acne-scars/index.html",
+    ] {
+        assert!(has(&u.changed, page), "{page}: {:?}", u.changed);
+    }
+
+    // Its slug: its URL moves in every list and related list.
+    edit(&t, NEW, |x| {
+        x.replacen("title: ", "slug: guide-new\ntitle: ", 1)
+    });
+    let u = check_structure(&t, &mut s, "the new article's slug", &[NEW], most);
+    assert!(clean_has(&t, SCARS, "/microneedling/guide-new/"));
+    assert!(has(&u.changed, SCARS), "{:?}", u.changed);
+    assert!(
+        has(&u.removed, "microneedling/new-guide/index.html"),
+        "{:?}",
+        u.removed
+    );
+
+    // A draft: it leaves every list; its files go.
+    edit(&t, NEW, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
+    let u = check_structure(&t, &mut s, "the new article made a draft", &[NEW], most);
+    assert!(!clean_has(&t, SCARS, "/microneedling/guide-new/"));
+    assert!(has(&u.changed, SCARS), "{:?}", u.changed);
+    assert!(
+        has(&u.removed, "microneedling/guide-new/index.html"),
+        "{:?}",
+        u.removed
+    );
+    assert!(
+        has(&u.removed, "tags/new-topic/index.html"),
+        "{:?}",
+        u.removed
+    );
+
+    // Published again.
+    edit(&t, NEW, |x| x.replacen("draft: true\n", "", 1));
+    let u = check_structure(&t, &mut s, "the draft published again", &[NEW], most);
+    assert!(has(&u.changed, SCARS), "{:?}", u.changed);
+
+    // Renamed, keeping its slug (the same URL, another source file)...
+    std::fs::rename(t.root().join(NEW), t.root().join(RENAMED)).expect("rename");
+    let u = check_structure(
+        &t,
+        &mut s,
+        "a rename that keeps the URL",
+        &[NEW, RENAMED],
+        most,
+    );
+    assert!(u.removed.is_empty(), "{:?}", u.removed);
+    // ...then its slug removed (the URL follows the new file name).
+    edit(&t, RENAMED, |x| x.replacen("slug: guide-new\n", "", 1));
+    let u = check_structure(
+        &t,
+        &mut s,
+        "the renamed article's slug removed",
+        &[RENAMED],
+        most,
+    );
+    assert!(
+        has(&u.removed, "microneedling/guide-new/index.html"),
+        "{:?}",
+        u.removed
+    );
+    assert!(clean_has(&t, SCARS, "/microneedling/renamed-guide/"));
+
+    // A slug of an article that many pages link to: their bodies link to
+    // the new URL.
+    edit(&t, ARTICLE, |x| {
+        x.replacen("title: ", "slug: after-care\ntitle: ", 1)
+    });
+    let u = check_structure(&t, &mut s, "a linked article's slug", &[ARTICLE], most);
+    assert!(clean_has(&t, LINKER, "/microneedling/after-care/"));
+    assert!(has(&u.changed, LINKER), "{:?}", u.changed);
+    edit(&t, ARTICLE, |x| x.replacen("slug: after-care\n", "", 1));
+    let u = check_structure(&t, &mut s, "the slug removed again", &[ARTICLE], most);
+    assert!(has(&u.changed, LINKER), "{:?}", u.changed);
+
+    // A new article in the other section.
+    const PEEL: &str = "content/other-treatments/peel-aftercare.md";
+    t.change_file(
+        PEEL,
+        &new_guide()
+            .replace("A new guide to microneedling", "Peel aftercare")
+            .replace(
+                "Is this a new question?",
+                "How should I care for my skin after a peel?",
+            )
+            .replace("](aftercare.md", "](../microneedling/aftercare.md"),
+    );
+    check_structure(
+        &t,
+        &mut s,
+        "a new article in another section",
+        &[PEEL],
+        most,
+    );
+
+    // Deleted: its files go, the lists that showed it are rendered again.
+    t.remove_file(RENAMED);
+    let u = check_structure(&t, &mut s, "a deletion", &[RENAMED], most);
+    assert!(
+        has(&u.removed, "microneedling/renamed-guide/index.html"),
+        "{:?}",
+        u.removed
+    );
+    assert!(has(&u.changed, SCARS), "{:?}", u.changed);
+
+    // A new section moves pages under it: everything is rendered.
+    t.change_file(
+        "content/other-treatments/peels/_index.md",
+        "---\ntitle: \"Peels\"\n---\nAbout peels.\n",
+    );
+    let u = s
+        .rebuild(&t, &["content/other-treatments/peels/_index.md"])
+        .expect("builds");
+    assert!(u.full, "a new section renders everything");
+    assert_same(&t, &s, "a new section");
+}
+
 /// Timestamps alone are enough when the watcher missed nothing: an edit that
 /// changes the size is picked up without `mark_changed`.
 #[test]
