@@ -784,6 +784,17 @@ fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
     Arc::ptr_eq(a, b) || a == b
 }
 
+/// Whether benefit entries `new` (indexes of this site) are `old` (of the
+/// last update's, whose page `o` is this site's `i` when `old_of[i]` is
+/// `Some(o)`).
+fn same_refs(old_of: &[Option<usize>], new: &[BenefitRef], old: &[BenefitRef]) -> bool {
+    new.len() == old.len()
+        && new
+            .iter()
+            .zip(old)
+            .all(|(r, s)| old_of[r.page] == Some(s.page) && r.heading == s.heading)
+}
+
 /// Whether page `p` renders the body and FAQ answers it had when `f` was
 /// made (with the same text, a link to a target that moved renders anew).
 fn same_rendered(p: &crate::model::Page, f: &Facts) -> bool {
@@ -1164,38 +1175,11 @@ impl Outputs {
         // Single list pages of jobs that do not run whole: the file replaces
         // the one at the same path; the job's other files stay.
         let whole: BTreeSet<&Key> = to_run.iter().map(|(k, _)| k).collect();
-        let list_files: Mutex<Vec<OutputFile>> = Mutex::new(Vec::new());
         let singles: Vec<&(Key, Job, usize)> = list_pages
             .iter()
             .filter(|(key, _, _)| !whole.contains(key))
             .collect();
-        let render_single = |&&(ref key, ref job, n): &&(Key, Job, usize)| {
-            renderer.render_list_page(job, n, &|f: OutputFile| {
-                if prev
-                    .jobs
-                    .get(key)
-                    .is_some_and(|paths| paths.contains(&f.path))
-                {
-                    list_files
-                        .lock()
-                        .map_err(|_| Error::Other("a render thread panicked".into()))?
-                        .push(f);
-                    Ok(())
-                } else {
-                    Err(Error::Other(format!(
-                        "list page {} is not one of the last build's files",
-                        f.path
-                    )))
-                }
-            })
-        };
-        // As `render_jobs`: a few on this thread, more on the pool (a
-        // benefit added early in its list shifts every list page after it).
-        if singles.len() <= 2 {
-            singles.iter().try_for_each(render_single)?;
-        } else {
-            singles.par_iter().try_for_each(render_single)?;
-        }
+        let list_files = render_list_pages(&renderer, &prev.jobs, &singles)?;
         prev.related = renderer.related_ranking().clone();
 
         let mut gone: BTreeSet<String> = BTreeSet::new();
@@ -1212,9 +1196,6 @@ impl Outputs {
             prev.jobs.entry(k).or_default().push(f.path.clone());
             self.store(f, &mut changed_files);
         }
-        let list_files = list_files
-            .into_inner()
-            .map_err(|_| Error::Other("a render thread panicked".into()))?;
         rendered += list_files.len();
         for f in list_files {
             self.store(f, &mut changed_files);
@@ -1368,11 +1349,14 @@ impl Outputs {
         let cname = site.known_urls.contains("CNAME");
         let faq_intro = site.pages.iter().position(|p| p.path == "faq/");
 
-        let mut dirty: BTreeSet<Key> = BTreeSet::new();
+        // Jobs to run whole, by key, and single list pages of other jobs.
+        let mut dirty: BTreeMap<Key, Job> = BTreeMap::new();
+        let mut list_pages: BTreeSet<(Key, Job, usize)> = BTreeSet::new();
         let jobs = renderer.jobs();
+        let other = |job: Job| (Key::Other(job.clone()), job);
         match &prev {
             None => {
-                dirty.extend(jobs.iter().map(|j| key_of(site, j)));
+                dirty.extend(jobs.iter().map(|j| (key_of(site, j), j.clone())));
             }
             Some(prev) => {
                 // A page that is new, or whose facts differ from its old ones.
@@ -1382,37 +1366,111 @@ impl Outputs {
                 let summary_changed = |i: usize| differs(i, |f| f.summary);
                 let benefit_changed = |i: usize| differs(i, |f| f.benefit);
                 let title_changed = |i: usize| differs(i, |f| f.title);
-                let same_refs = |new: &[BenefitRef], old: &[BenefitRef]| {
-                    new.len() == old.len()
-                        && new
-                            .iter()
-                            .zip(old)
-                            .all(|(r, s)| old_of[r.page] == Some(s.page) && r.heading == s.heading)
+                // The list pages (`per` entries each) of a list that showed
+                // `old` and shows `new` that can differ: those whose entries
+                // moved or show a changed summary; `None` (all of them)
+                // when the number of list pages changed.
+                let list_diff = |new: &[usize], old: &[usize], per: usize| -> Option<Vec<usize>> {
+                    let per = per.max(1);
+                    let pages = |len: usize| len.div_ceil(per).max(1);
+                    if pages(new.len()) != pages(old.len()) {
+                        return None;
+                    }
+                    Some(
+                        new.chunks(per)
+                            .zip(old.chunks(per))
+                            .enumerate()
+                            .filter(|(_, (a, b))| {
+                                !same_list(a, b) || a.iter().any(|&k| summary_changed(k))
+                            })
+                            .map(|(n, _)| n)
+                            .collect(),
+                    )
                 };
+                // Last update's page -> this one's.
+                let mut new_of: Vec<Option<usize>> = vec![None; prev.pages.len()];
+                for (i, o) in old_of.iter().enumerate() {
+                    if let Some(o) = o {
+                        new_of[*o] = Some(i);
+                    }
+                }
+                // Benefit pages: the list pages whose entries moved or show a
+                // changed entry; whole when the number of entries (every list
+                // page shows it) changed, or an entry's page left or changed
+                // treatment (its group).
                 let mut benefits_dirty = false;
                 for (b, refs) in &benefits {
-                    if !prev.benefits.get(b).is_some_and(|old| same_refs(refs, old))
-                        || refs.iter().any(|r| benefit_changed(r.page))
+                    let old = prev.benefits.get(b);
+                    if old.is_some_and(|old| same_refs(&old_of, refs, old))
+                        && !refs.iter().any(|r| benefit_changed(r.page))
                     {
-                        dirty.insert(Key::Other(Job::Benefit(b.clone())));
-                        benefits_dirty = true;
+                        continue;
+                    }
+                    benefits_dirty = true;
+                    let job = other(Job::Benefit(b.clone()));
+                    let before: Option<Vec<BenefitRef>> =
+                        old.filter(|old| old.len() == refs.len()).and_then(|old| {
+                            old.iter()
+                                .map(|r| {
+                                    let i = new_of[r.page]?;
+                                    (site.pages[i].treatment == prev.pages[r.page].treatment)
+                                        .then_some(BenefitRef {
+                                            page: i,
+                                            heading: r.heading,
+                                        })
+                                })
+                                .collect()
+                        });
+                    let Some(before) = before else {
+                        dirty.insert(job.0, job.1);
+                        continue;
+                    };
+                    let (before, after) = (
+                        renderer.benefit_layout(&before),
+                        renderer.benefit_layout(refs),
+                    );
+                    if before.len() != after.len() {
+                        dirty.insert(job.0, job.1);
+                        continue;
+                    }
+                    for (n, (x, y)) in before.iter().zip(&after).enumerate() {
+                        if x != y
+                            || y.groups
+                                .iter()
+                                .flat_map(|g| &g.refs)
+                                .any(|r| benefit_changed(r.page))
+                        {
+                            list_pages.insert((job.0.clone(), job.1.clone(), n));
+                        }
                     }
                 }
                 if benefits_dirty {
-                    dirty.insert(Key::Other(Job::BenefitsIndex));
+                    dirty.extend([other(Job::BenefitsIndex)]);
                 }
+                // Tag pages show their number of articles on every list page.
                 for (t, pages) in &tags {
-                    if !prev.tags.get(t).is_some_and(|old| same_list(pages, old))
-                        || pages.iter().any(|&i| summary_changed(i))
-                    {
-                        dirty.insert(Key::Other(Job::Tag(t.clone())));
+                    let job = other(Job::Tag(t.clone()));
+                    let lists = prev
+                        .tags
+                        .get(t)
+                        .filter(|old| old.len() == pages.len())
+                        .and_then(|old| list_diff(pages, old, renderer.list_page_size(&job.1)?));
+                    match lists {
+                        Some(lists) => {
+                            list_pages.extend(
+                                lists.into_iter().map(|n| (job.0.clone(), job.1.clone(), n)),
+                            );
+                        }
+                        None => {
+                            dirty.insert(job.0, job.1);
+                        }
                     }
                 }
                 let tag_counts = |m: &BTreeMap<String, Vec<usize>>| -> Vec<(String, usize)> {
                     m.iter().map(|(t, v)| (t.clone(), v.len())).collect()
                 };
                 if tag_counts(&prev.tags) != tag_counts(&tags) {
-                    dirty.insert(Key::Other(Job::TagsIndex));
+                    dirty.extend([other(Job::TagsIndex)]);
                 }
                 let intro_rel = faq_intro.map(|i| site.pages[i].rel.as_str());
                 if faq != prev.faq
@@ -1423,20 +1481,22 @@ impl Outputs {
                         .iter()
                         .any(|q| q.source.as_ref().is_some_and(|(i, _)| title_changed(*i)))
                 {
-                    dirty.insert(Key::Other(Job::Faq));
+                    dirty.extend([other(Job::Faq)]);
                 }
                 // The sitemap lists every page, the feed the newest articles.
                 if changed.iter().any(|c| *c) || removed_any || cname != prev.cname {
-                    dirty.insert(Key::Other(Job::Feeds));
+                    dirty.extend([other(Job::Feeds)]);
                 }
                 // The home page lists the newest articles and every benefit.
                 let home_dirty = benefits_dirty
                     || !same_list(&recent, &prev.recent)
                     || recent.iter().any(|&i| summary_changed(i));
                 if home_dirty && site.home.is_none() {
-                    dirty.insert(Key::Other(Job::Home));
+                    dirty.extend([other(Job::Home)]);
                 }
-                let page_dirty: Vec<bool> = (0..n)
+                // Per page: `None` to render it whole, else the list pages
+                // of a section to render (none for a page that is as before).
+                let pages_dirty: Vec<Option<Vec<usize>>> = (0..n)
                     .into_par_iter()
                     .map(|i| {
                         let p = &site.pages[i];
@@ -1449,62 +1509,105 @@ impl Outputs {
                         }
                         d = d || (p.kind == PageKind::Home && home_dirty);
                         // `changed` when there is no old page.
-                        let Some(o) = old_of[i] else { return d };
-                        if !d && p.kind == PageKind::Section {
-                            let kids = site.children.get(&i).map_or(&[][..], Vec::as_slice);
-                            let old = prev.children.get(&o).map_or(&[][..], Vec::as_slice);
-                            d = !same_list(kids, old) || kids.iter().any(|&c| summary_changed(c));
+                        let (false, Some(o)) = (d, old_of[i]) else {
+                            return (!d).then(Vec::new);
+                        };
+                        match p.kind {
+                            // The FAQ's intro page writes nothing (`Job::Faq` does).
+                            PageKind::Section if p.path != "faq/" => {
+                                let kids = site.children.get(&i).map_or(&[][..], Vec::as_slice);
+                                let old = prev.children.get(&o).map_or(&[][..], Vec::as_slice);
+                                list_diff(kids, old, renderer.list_page_size(&Job::Page(i))?)
+                            }
+                            PageKind::Page => {
+                                let related = &facts[i].related;
+                                let same = same_list(related, &prev.pages[o].related)
+                                    && !related.iter().any(|&r| summary_changed(r));
+                                same.then(Vec::new)
+                            }
+                            _ => Some(Vec::new()),
                         }
-                        if !d && p.kind == PageKind::Page {
-                            d = !same_list(&facts[i].related, &prev.pages[o].related)
-                                || facts[i].related.iter().any(|&r| summary_changed(r));
-                        }
-                        d
                     })
                     .collect();
-                for (i, p) in site.pages.iter().enumerate() {
-                    if page_dirty[i] {
-                        dirty.insert(Key::Page(p.rel.clone()));
+                for (i, work) in pages_dirty.into_iter().enumerate() {
+                    let key = || Key::Page(site.pages[i].rel.clone());
+                    match work {
+                        None => {
+                            dirty.insert(key(), Job::Page(i));
+                        }
+                        Some(lists) => {
+                            list_pages.extend(lists.into_iter().map(|n| (key(), Job::Page(i), n)));
+                        }
                     }
                 }
-                for j in &jobs {
-                    let k = key_of(site, j);
+                // Jobs new since the last update (pages new since then are
+                // `changed`).
+                for j in jobs.iter().filter(|j| !matches!(j, Job::Page(_))) {
+                    let k = Key::Other(j.clone());
                     if !prev.jobs.contains_key(&k) {
-                        dirty.insert(k);
+                        dirty.insert(k, j.clone());
                     }
                 }
             }
         }
 
-        // Render the dirty jobs.
-        let to_run: Vec<(Key, Job)> = jobs
-            .iter()
-            .map(|j| (key_of(site, j), j.clone()))
-            .filter(|(k, _)| dirty.contains(k))
-            .collect();
+        // Render the dirty jobs, and single list pages of the others.
+        let to_run: Vec<(Key, Job)> = dirty.into_iter().collect();
         let produced = render_jobs(&renderer, &to_run)?;
+        let whole: BTreeSet<&Key> = to_run.iter().map(|(k, _)| k).collect();
+        let singles: Vec<&(Key, Job, usize)> = list_pages
+            .iter()
+            .filter(|(key, _, _)| !whole.contains(key))
+            .collect();
+        let no_jobs = HashMap::new();
+        let last_jobs = prev.as_ref().map_or(&no_jobs, |p| &p.jobs);
+        let list_files = render_list_pages(&renderer, last_jobs, &singles)?;
 
         // Apply: replace the outputs of every job that ran, drop the outputs
-        // of jobs that no longer exist.
-        let mut old_jobs = prev.map(|p| p.jobs).unwrap_or_default();
-        let live: BTreeSet<Key> = jobs.iter().map(|j| key_of(site, j)).collect();
-        let mut new_jobs: HashMap<Key, Vec<String>> = HashMap::with_capacity(live.len());
+        // of jobs that no longer exist (pages of the last update that are
+        // not in this one, other jobs not in `jobs`).
+        let dead_pages: Vec<Key> = match &prev {
+            Some(prev) => {
+                let mut kept = vec![false; prev.pages.len()];
+                for o in old_of.iter().flatten() {
+                    kept[*o] = true;
+                }
+                prev.pages
+                    .iter()
+                    .zip(kept)
+                    .filter(|(_, kept)| !kept)
+                    .map(|(f, _)| Key::Page(f.rel.to_string()))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let live_others: std::collections::HashSet<&Job> =
+            jobs.iter().filter(|j| !matches!(j, Job::Page(_))).collect();
+        let mut job_files = prev.map(|p| p.jobs).unwrap_or_default();
         let mut gone: BTreeSet<String> = BTreeSet::new();
-        for (k, paths) in old_jobs.drain() {
-            if live.contains(&k) && !dirty.contains(&k) {
-                new_jobs.insert(k, paths);
-            } else {
+        for k in to_run.iter().map(|(k, _)| k).chain(&dead_pages) {
+            if let Some(paths) = job_files.remove(k) {
                 gone.extend(paths);
             }
         }
+        job_files.retain(|k, paths| match k {
+            Key::Other(j) if !live_others.contains(j) => {
+                gone.extend(std::mem::take(paths));
+                false
+            }
+            _ => true,
+        });
         if full {
             gone.extend(self.files.keys().cloned());
         }
-        let rendered = produced.len();
+        let rendered = produced.len() + list_files.len();
         let mut changed_files = BTreeSet::new();
         for (k, f) in produced {
             gone.remove(&f.path);
-            new_jobs.entry(k).or_default().push(f.path.clone());
+            job_files.entry(k).or_default().push(f.path.clone());
+            self.store(f, &mut changed_files);
+        }
+        for f in list_files {
             self.store(f, &mut changed_files);
         }
         // Theme files (CSS, JS) belong to no job: the theme is part of the
@@ -1539,16 +1642,55 @@ impl Outputs {
             faq,
             recent,
             related: renderer.related_ranking().clone(),
-            jobs: new_jobs,
+            jobs: job_files,
         });
         Ok(Update {
             changed: changed_files.into_iter().collect(),
             removed,
-            jobs: to_run.len(),
+            jobs: to_run.len() + singles.len(),
             rendered,
             full,
         })
     }
+}
+
+/// Renders single list pages (`Renderer::render_list_page`) of jobs that
+/// do not run whole: each file replaces the one at the same path, and the
+/// job's other files stay. Each must be a file its job wrote at the last
+/// update (`jobs`): when the number of a list's pages changes, the job runs
+/// whole.
+fn render_list_pages(
+    renderer: &Renderer,
+    jobs: &HashMap<Key, Vec<String>>,
+    singles: &[&(Key, Job, usize)],
+) -> Result<Vec<OutputFile>, Error> {
+    let list_files: Mutex<Vec<OutputFile>> = Mutex::new(Vec::new());
+    let render_single = |&&(ref key, ref job, n): &&(Key, Job, usize)| {
+        renderer.render_list_page(job, n, &|f: OutputFile| {
+            if jobs.get(key).is_some_and(|paths| paths.contains(&f.path)) {
+                list_files
+                    .lock()
+                    .map_err(|_| Error::Other("a render thread panicked".into()))?
+                    .push(f);
+                Ok(())
+            } else {
+                Err(Error::Other(format!(
+                    "list page {} is not one of the last build's files",
+                    f.path
+                )))
+            }
+        })
+    };
+    // As `render_jobs`: a few on this thread, more on the pool (a benefit
+    // added early in its list shifts every list page after it).
+    if singles.len() <= 2 {
+        singles.iter().try_for_each(render_single)?;
+    } else {
+        singles.par_iter().try_for_each(render_single)?;
+    }
+    list_files
+        .into_inner()
+        .map_err(|_| Error::Other("a render thread panicked".into()))
 }
 
 /// Renders `jobs` and returns every file each produced, with its job's key.

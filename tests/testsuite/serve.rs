@@ -1826,6 +1826,43 @@ fn structure_edits_rerender_only_what_shows_them() {
     );
     assert!(has(&u.changed, SCARS), "{:?}", u.changed);
 
+    // A 41st note makes a fifth list page of its section; deleting it
+    // removes that page (the others show the same notes: not rendered).
+    const NOTE: &str = "content/notes/note-99.md";
+    t.change_file(NOTE, "---\ntitle: \"Note 99\"\n---\nOne note more.\n");
+    let u = check_structure(&t, &mut s, "a note that adds a list page", &[NOTE], most);
+    assert!(
+        has(&u.changed, "notes/page/5/index.html"),
+        "{:?}",
+        u.changed
+    );
+    t.remove_file(NOTE);
+    let u = check_structure(&t, &mut s, "the note deleted", &[NOTE], most);
+    assert!(
+        has(&u.removed, "notes/page/5/index.html"),
+        "{:?}",
+        u.removed
+    );
+    // A note's slug: only the list page that shows it, of four.
+    const NOTE_1: &str = "content/notes/note-01.md";
+    edit(&t, NOTE_1, |x| {
+        x.replacen("title: ", "slug: first-note\ntitle: ", 1)
+    });
+    let u = check_structure(&t, &mut s, "a note's slug", &[NOTE_1], most);
+    let lists = |u: &Update| {
+        u.changed
+            .iter()
+            .filter(|p| {
+                p.starts_with("notes/") && !p.contains("note-") && !p.contains("first-note")
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lists(&u), ["notes/index.html"], "{:?}", u.changed);
+    // The note, that list page and the feeds' four files (the whole
+    // section would be four list pages).
+    assert!(u.rendered <= 6, "{} files rendered", u.rendered);
+
     // A new section moves pages under it: everything is rendered.
     t.change_file(
         "content/other-treatments/peels/_index.md",
