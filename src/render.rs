@@ -1430,10 +1430,13 @@ impl<'a> Renderer<'a> {
                     // The FAQ intro page is rendered by `render_generated`.
                     return Ok(());
                 }
+                // On every core: a large section has hundreds of list
+                // pages, and `serve` renders a section whole when an
+                // article added or removed changes their number (issue 5).
                 let (_, total) = self.section_pages(i);
-                for n in 0..total {
-                    self.section_list_page(i, &page, n, emit)?;
-                }
+                (0..total)
+                    .into_par_iter()
+                    .try_for_each(|n| self.section_list_page(i, &page, n, emit))?;
             }
         }
         for alias in &p.fm.aliases {
@@ -1623,10 +1626,9 @@ impl<'a> Renderer<'a> {
                 } else {
                     0
                 };
-                for n in 0..total {
-                    self.tag_list_page(t, n, emit)?;
-                }
-                Ok(())
+                (0..total)
+                    .into_par_iter()
+                    .try_for_each(|n| self.tag_list_page(t, n, emit))
             }
             Job::Search => {
                 let page = self.generated_page(
