@@ -1795,6 +1795,46 @@ fn structure_edits_rerender_only_what_shows_them() {
     edit(&t, ARTICLE, |x| x.replacen("slug: after-care\n", "", 1));
     let u = check_structure(&t, &mut s, "the slug removed again", &[ARTICLE], most);
     assert!(has(&u.changed, LINKER), "{:?}", u.changed);
+    // A new slug with an alias at the old URL: the old path becomes a
+    // redirect instead of going.
+    edit(&t, ARTICLE, |x| {
+        x.replacen(
+            "title: ",
+            "slug: after-care\naliases: [\"/microneedling/aftercare/\"]\ntitle: ",
+            1,
+        )
+    });
+    let u = check_structure(&t, &mut s, "a slug with an alias", &[ARTICLE], most);
+    assert!(u.removed.is_empty(), "{:?}", u.removed);
+    assert!(has(&u.changed, "microneedling/aftercare/index.html"));
+    // A draft of a page other pages link to breaks their links: the last
+    // good site stays; publishing it again catches up with a clean build.
+    edit(&t, ARTICLE, |x| {
+        x.replacen("---\n", "---\ndraft: true\n", 1)
+    });
+    assert!(
+        s.try_rebuild(&t, &[ARTICLE]).is_err(),
+        "links to a draft are errors"
+    );
+    edit(&t, ARTICLE, |x| {
+        x.replacen("draft: true\n", "", 1).replacen(
+            "slug: after-care\naliases: [\"/microneedling/aftercare/\"]\n",
+            "",
+            1,
+        )
+    });
+    let u = check_structure(
+        &t,
+        &mut s,
+        "the draft published, slug and alias gone",
+        &[ARTICLE],
+        most,
+    );
+    assert!(
+        has(&u.removed, "microneedling/after-care/index.html"),
+        "{:?}",
+        u.removed
+    );
 
     // A new article in the other section.
     const PEEL: &str = "content/other-treatments/peel-aftercare.md";
