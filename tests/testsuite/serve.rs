@@ -1679,7 +1679,8 @@ fn has(list: &[String], path: &str) -> bool {
 /// show the change are rendered again (the page, pages whose links or
 /// related articles lead to it, its section, tag and benefit lists, the
 /// FAQ, the home page, the feeds), removed and renamed pages' files go, and
-/// after each step every file equals a clean build's. A new section renders
+/// after each step every file equals a clean build's. A `static/CNAME`
+/// added renders the feeds (no generated `CNAME`). A new section renders
 /// everything (it moves pages under it).
 #[test]
 fn structure_edits_rerender_only_what_shows_them() {
@@ -1902,6 +1903,22 @@ fn structure_edits_rerender_only_what_shows_them() {
     // The note, that list page and the feeds' four files (the whole
     // section would be four list pages).
     assert!(u.rendered <= 6, "{} files rendered", u.rendered);
+
+    // On a custom domain the feeds job writes `CNAME`, unless the site has
+    // its own `static/CNAME`: adding one drops the generated file.
+    edit(&t, "site.yaml", |x| {
+        x.replacen(
+            "base_url: https://example.github.io/careleaf/",
+            "base_url: https://skin.example.org/",
+            1,
+        )
+    });
+    let u = s.rebuild(&t, &[]).expect("builds");
+    assert!(u.full, "a site.yaml change renders everything");
+    assert!(s.outputs.files().contains_key("CNAME"));
+    t.change_file("static/CNAME", "www.example.net\n");
+    let u = check_structure(&t, &mut s, "a static CNAME", &["static/CNAME"], most);
+    assert!(has(&u.removed, "CNAME"), "{:?}", u.removed);
 
     // A new section moves pages under it: everything is rendered.
     t.change_file(
