@@ -1681,22 +1681,28 @@ fn render_list_pages(
             }
         })
     };
-    // As `render_jobs`: a few on this thread, more on the pool (a benefit
-    // added early in its list shifts every list page after it).
-    if singles.len() <= 2 {
-        singles.iter().try_for_each(render_single)?;
-    } else {
-        singles.par_iter().try_for_each(render_single)?;
-    }
+    // A benefit added early in its list shifts every list page after it.
+    each_on_pool_if_many(singles, render_single)?;
     list_files
         .into_inner()
         .map_err(|_| Error::Other("a render thread panicked".into()))
 }
 
+/// Runs `f` on each item: a job or two (the usual edit) on this thread, since
+/// handing them to the thread pool costs wake-ups that, on a busy machine,
+/// take longer than rendering; more on the pool.
+fn each_on_pool_if_many<T: Sync>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<(), Error> + Sync + Send,
+) -> Result<(), Error> {
+    if items.len() <= 2 {
+        items.iter().try_for_each(f)
+    } else {
+        items.par_iter().try_for_each(f)
+    }
+}
+
 /// Renders `jobs` and returns every file each produced, with its job's key.
-/// A job or two (the usual edit) run on this thread: handing them to the
-/// thread pool costs wake-ups that, on a busy machine, take longer than
-/// rendering.
 fn render_jobs(renderer: &Renderer, jobs: &[(Key, Job)]) -> Result<Vec<(Key, OutputFile)>, Error> {
     let produced: Mutex<Vec<(Key, OutputFile)>> = Mutex::new(Vec::new());
     let render = |(key, job): &(Key, Job)| {
@@ -1708,11 +1714,7 @@ fn render_jobs(renderer: &Renderer, jobs: &[(Key, Job)]) -> Result<Vec<(Key, Out
             Ok(())
         })
     };
-    if jobs.len() <= 2 {
-        jobs.iter().try_for_each(render)?;
-    } else {
-        jobs.par_iter().try_for_each(render)?;
-    }
+    each_on_pool_if_many(jobs, render)?;
     produced
         .into_inner()
         .map_err(|_| Error::Other("a render thread panicked".into()))
