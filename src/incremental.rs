@@ -1004,7 +1004,10 @@ impl Outputs {
             } else {
                 after.clone()
             };
-            if before.len() != after.len() {
+            // Every list page gets the benefit's number of entries
+            // (`BenefitCtx::count`), which a theme may show: a count that
+            // changed renders them all, as the general path does.
+            if before.len() != after.len() || old.len() != refs.len() {
                 dirty.extend([job]);
                 benefits_dirty = true;
                 continue;

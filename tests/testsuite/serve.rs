@@ -1591,6 +1591,72 @@ fn paginated_benefit_pages_are_patched_and_equal_clean_builds() {
 /// An edit that changes what a list shows of an article (its reading time)
 /// re-renders only the list pages that show it, not every page of its
 /// section and tags, and the result equals a clean build.
+/// Every list page of a benefit gets its number of entries, which a theme
+/// may show: a patched edit that adds a page to a benefit or takes it out
+/// renders all of them, also when the number of list pages stays the same.
+/// See: issue 5.
+#[test]
+fn a_theme_that_shows_a_benefits_count_gets_it_on_every_list_page() {
+    let t = SiteTest::example_site();
+    // Ten places discuss acne scars: four list pages, with eleven too.
+    edit(&t, "site.yaml", |x| {
+        x.replace("paginate_by: 10", "paginate_by: 3")
+    });
+    let page = include_str!("../../themes/default/templates/benefit.html");
+    t.change_file(
+        "themes/default/templates/benefit.html",
+        &page.replacen(
+            "{% endblock main %}",
+            "<p>{{ benefit.count }} places discuss it.</p>{% endblock main %}",
+            1,
+        ),
+    );
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the example site builds");
+    assert_same(&t, &s, "the first build");
+    let list_pages = |s: &Session| {
+        s.outputs
+            .files()
+            .keys()
+            .filter(|p| p.starts_with("benefits/acne-scars/"))
+            .count()
+    };
+    let pages = list_pages(&s);
+    assert!(pages > 2, "{pages} list pages");
+    // Wherever the entry lands in the list, earlier list pages show the
+    // new count too.
+    for file in [
+        "content/microneedling/fine-lines-and-texture.md",
+        "content/microneedling/pigmentation-and-melasma.md",
+        "content/microneedling/pores.md",
+        "content/microneedling/stretch-marks-and-body.md",
+    ] {
+        edit(&t, file, |x| {
+            x.replacen("benefits: [", "benefits: [acne-scars, ", 1)
+        });
+        check_step(
+            &t,
+            &mut s,
+            &format!("{file} on acne scars"),
+            file,
+            true,
+            true,
+        );
+        assert_eq!(list_pages(&s), pages, "{file}: the list pages stay");
+        edit(&t, file, |x| {
+            x.replacen("benefits: [acne-scars, ", "benefits: [", 1)
+        });
+        check_step(
+            &t,
+            &mut s,
+            &format!("{file} off acne scars"),
+            file,
+            true,
+            true,
+        );
+    }
+}
+
 #[test]
 fn a_summary_change_rerenders_only_the_list_pages_that_show_it() {
     let t = SiteTest::example_site();
