@@ -14,12 +14,7 @@ use crate::model::{PageKind, Question, Site};
 use crate::render::PageCtx;
 
 /// Serialises JSON-LD for a `<script>` element: `</` cannot close it early.
-pub fn script_json(v: &Value) -> String {
-    script_json_of(v)
-}
-
-/// `script_json` of any serialisable value.
-fn script_json_of(v: &impl Serialize) -> String {
+pub fn script_json(v: &impl Serialize) -> String {
     let json = serde_json::to_string(v).unwrap_or_default();
     // Almost no page has `</` in its data: skip the copy `replace` makes.
     if json.contains("</") {
@@ -46,7 +41,7 @@ struct Graph<'a> {
 
 impl<'a> Graph<'a> {
     fn of(graph: Vec<Node<'a>>) -> String {
-        script_json_of(&Graph {
+        script_json(&Graph {
             context: "https://schema.org",
             graph,
         })
