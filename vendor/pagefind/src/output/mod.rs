@@ -1,11 +1,8 @@
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::index::PagefindIndexes;
 use crate::{SearchOptions, PAGEFIND_VERSION};
-use flate2::write::GzEncoder; // TODO: Replace flate2 with async-compression since we
-use flate2::Compression; //   // require that crate for the input compression anyway.
 use futures::future::join_all;
 use std::collections::BTreeMap;
 use include_dir::{include_dir, Dir};
@@ -356,22 +353,63 @@ impl PagefindIndexes {
     }
 }
 
-/// careleaf: the gzip level of the index files. Level 9 (`best`) made the
-/// 10,000-article benchmark's files 0.8% smaller than level 6 (44.25 against
-/// 44.59 MB) at over three times the compression time; see CAREFUL.md.
-const GZIP_LEVEL: u32 = 6;
+/// careleaf: the gzip level of the index files, for libdeflate. Stock
+/// Pagefind gzips them with zlib at level 9 (`best`). On the 10,000-article
+/// benchmark (126 MB of index data, one core, compression alone): zlib-rs at
+/// level 9 took 4.5 s for 44.27 MB, at level 6 1.8 s for 44.31 MB;
+/// libdeflate at level 6 1.2 s for 44.33 MB, at level 1 0.6 s for 46.13 MB.
+/// 4% more bytes (a search fetches a few small files) for half the time.
+/// zlib-rs at level 1 is no faster and 38% larger. See CAREFUL.md.
+const GZIP_LEVEL: i32 = 1;
 
-/// careleaf: one file's bytes as Pagefind stores them: gzipped behind the
-/// `pagefind_dcd` signature.
+/// careleaf: what each thread keeps between files: a libdeflate compressor
+/// (it holds its tables; one per file would allocate them 10,000 times),
+/// and the input and output buffers, so that each file's bytes are copied out
+/// once at their compressed size.
+struct Gzipper {
+    compressor: libdeflater::Compressor,
+    input: Vec<u8>,
+    output: Vec<u8>,
+}
+
+thread_local! {
+    static GZIPPER: std::cell::RefCell<Gzipper> = std::cell::RefCell::new(Gzipper {
+        compressor: libdeflater::Compressor::new(
+            libdeflater::CompressionLvl::new(GZIP_LEVEL).expect("a valid libdeflate level"),
+        ),
+        input: Vec::new(),
+        output: Vec::new(),
+    });
+}
+
+const SIGNATURE: &[u8] = b"pagefind_dcd";
+
+/// careleaf: one file's bytes as Pagefind stores them: each chunk behind the
+/// `pagefind_dcd` signature, the whole gzipped as one member by libdeflate
+/// (which compresses whole buffers, so the pieces are put together first).
+fn gzip_chunks(chunks: &[&[u8]]) -> Vec<u8> {
+    GZIPPER.with(|gzipper| {
+        let Gzipper {
+            compressor,
+            input,
+            output,
+        } = &mut *gzipper.borrow_mut();
+        input.clear();
+        for chunk in chunks {
+            input.extend_from_slice(SIGNATURE);
+            input.extend_from_slice(chunk);
+        }
+        output.resize(compressor.gzip_compress_bound(input.len()), 0);
+        let written = compressor
+            .gzip_compress(input, output)
+            .expect("the output holds the compression bound");
+        output[..written].to_vec()
+    })
+}
+
+/// careleaf: one file's bytes gzipped behind the `pagefind_dcd` signature.
 fn gzip(chunk: &[u8]) -> Vec<u8> {
-    let mut gz = GzEncoder::new(
-        Vec::with_capacity(chunk.len() / 3 + 64),
-        Compression::new(GZIP_LEVEL),
-    );
-    let written = gz.write_all(b"pagefind_dcd").and_then(|_| gz.write_all(chunk));
-    written
-        .and_then(|_| gz.finish())
-        .expect("writing to a Vec does not fail")
+    gzip_chunks(&[chunk])
 }
 
 #[derive(Copy, Clone)]
@@ -421,12 +459,9 @@ async fn write(
 
     match compression {
         Compress::GZ => {
-            let mut gz = GzEncoder::new(Vec::new(), Compression::new(GZIP_LEVEL));
-            for chunk in content_chunks {
-                gz.write_all(b"pagefind_dcd").unwrap();
-                gz.write_all(chunk).unwrap();
-            }
-            if let Ok(contents) = gz.finish() {
+            // careleaf: through libdeflate, as `synthetic_files` does.
+            {
+                let contents = gzip_chunks(&content_chunks);
                 if let Some(mut file) = file {
                     file.write_all(&contents).await.unwrap();
                     // `write_all` resolving only means the bytes are in tokio's
