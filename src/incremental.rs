@@ -421,6 +421,7 @@ impl Cache {
         let texts = &self.texts;
         let dirty = &self.dirty;
         let hinted = self.hinted;
+        let one_shot = self.one_shot;
         let read: Vec<(Input, Option<(SystemTime, u64)>)> = files
             .into_par_iter()
             .map(|file| {
@@ -430,6 +431,11 @@ impl Cache {
                 {
                     let text = c.text.clone();
                     return (Input { file, text }, c.stamp);
+                }
+                // A one-off build keeps no texts, so it needs no stamps
+                // (one `stat` per file fewer).
+                if one_shot {
+                    return (crate::read_input(file), None);
                 }
                 let now = stamp(&file.path);
                 if let Some(c) = texts.get(&file.rel)
@@ -443,6 +449,11 @@ impl Cache {
                 (crate::read_input(file), now)
             })
             .collect();
+        self.dirty.clear();
+        // A one-off build reads every file once: no map for a next load.
+        if self.one_shot {
+            return read.into_iter().map(|(input, _)| input).collect();
+        }
         self.texts = read
             .iter()
             .map(|(input, now)| {
@@ -455,7 +466,6 @@ impl Cache {
                 )
             })
             .collect();
-        self.dirty.clear();
         read.into_iter().map(|(input, _)| input).collect()
     }
 }

@@ -327,12 +327,13 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
             return Err(e);
         }
     };
-    // Freeing a large site's pages takes a while (tens of thousands of
-    // allocations): do it beside the commit and the report, not before them.
-    drop(renderer);
+    // Freeing a large site's pages and list summaries takes a while (tens
+    // of thousands of allocations): do it beside the commit and the report,
+    // not before them.
+    let rendered = renderer.into_owned();
     let pages = loaded.site.pages.len();
     let site = std::mem::take(&mut loaded.site);
-    std::thread::spawn(move || drop(site));
+    std::thread::spawn(move || drop((rendered, site)));
     let (output, bytes) = staging.commit_sized()?;
     if let Some(pending) = pending {
         // A fingerprint that could not be made (a panic is a bug) only
