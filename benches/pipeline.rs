@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the build pipeline, stage by stage: front matter,
-//! Markdown, the model (links, benefits, FAQ and tag indexes), content checks,
-//! templates, writing, and the whole build.
+//! Markdown, the model (links, benefits, FAQ and tag indexes; the indexes also
+//! alone), content checks, templates, writing, and the whole build.
 //!
 //! The site: `CARELEAF_BENCH_SITE=DIR` if set (e.g. one made by
 //! `scripts/bench-corpus.sh 10000 /tmp/careleaf-10000`); otherwise a corpus of
@@ -156,6 +156,17 @@ fn benches(c: &mut Criterion) {
     );
 
     let (built, _) = model::build(inputs.clone(), data.clone(), &[], &[], &cfg);
+    // The benefits, tags and FAQ indexes alone, from the built pages.
+    g.bench_function("model/indexes (benefits, tags, FAQ)", |b| {
+        b.iter_batched(
+            || built.clone(),
+            |mut site| {
+                model::index_site(&mut site);
+                site
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.bench_function("check/run", |b| {
         b.iter(|| check::run(&built, &cfg, today).len())
     });

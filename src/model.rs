@@ -1640,6 +1640,15 @@ fn heading_benefits(p: &Page, benefits: &[&str], diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The benefits, tags and FAQ indexes of `site` worked out again from its
+/// pages, as a build works them out, with their diagnostics: the stage
+/// benchmark of the indexes (`benches/pipeline.rs`, issue 8) times this.
+pub fn index_site(site: &mut Site) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    build_indexes(site, &mut diags);
+    diags
+}
+
 /// Builds the benefits, tags and FAQ indexes; returns how many questions
 /// ask each normalized question (`ParseCache::asked`).
 fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) -> HashMap<String, usize> {

@@ -451,3 +451,24 @@ fn benefit_pages_are_paginated_like_tags() {
     t.build();
     assert!(!t.out().join("benefits/fine-lines/page").exists());
 }
+
+#[test]
+fn the_indexes_worked_out_again_are_the_builds() {
+    // `model::index_site`, which the stage benchmark of the benefits, tags
+    // and FAQ indexes times (issue 8), gives what a build gives.
+    let t = SiteTest::example_site();
+    let loaded = careleaf::load(&t.config(), crate::harness::today()).expect("load");
+    let built = &loaded.site;
+    assert!(built.benefits.values().any(|refs| !refs.is_empty()));
+    assert!(!built.tags.is_empty());
+    assert!(!built.faq.is_empty());
+    let mut site = built.clone();
+    site.benefits.clear();
+    site.tags.clear();
+    site.faq.clear();
+    let diags = careleaf::model::index_site(&mut site);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(site.benefits, built.benefits);
+    assert_eq!(site.tags, built.tags);
+    assert_eq!(format!("{:?}", site.faq), format!("{:?}", built.faq));
+}
