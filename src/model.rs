@@ -1268,20 +1268,17 @@ fn patch_benefits(site: &mut Site, i: usize) {
 fn sort_children(site: &mut Site, parent: usize) {
     let pages = &site.pages;
     if let Some(kids) = site.children.get_mut(&parent) {
-        kids.sort_by(|&a, &b| {
-            let (pa, pb) = (&pages[a], &pages[b]);
+        // Each page's key is read once (a comparison that read both pages
+        // waited on memory; a section of 10,000 articles sorts with 140,000
+        // comparisons, issue 8). The index makes every key distinct.
+        kids.sort_by_cached_key(|&a| {
+            let p = &pages[a];
             (
-                pa.fm.weight.unwrap_or(i64::MAX),
-                std::cmp::Reverse(pa.fm.date),
-                pa.title(),
+                p.fm.weight.unwrap_or(i64::MAX),
+                std::cmp::Reverse(p.fm.date),
+                p.title(),
                 a,
             )
-                .cmp(&(
-                    pb.fm.weight.unwrap_or(i64::MAX),
-                    std::cmp::Reverse(pb.fm.date),
-                    pb.title(),
-                    b,
-                ))
         });
     }
 }
