@@ -1,6 +1,7 @@
 use lazy_static::lazy_static;
-use lol_html::html_content::Element;
-use lol_html::{element, text, HtmlRewriter, Selector, Settings};
+use lol_html::html_content::{Element, TextChunk};
+use lol_html::{ElementContentHandlers, HandlerResult, HtmlRewriter, Selector, Settings};
+use std::borrow::Cow;
 use regex::Regex;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -119,6 +120,264 @@ pub struct DomParserResult {
     pub language: String,
 }
 
+/// careleaf: the selectors a `DomParser` registers, parsed once per thread
+/// for a root selector and list of exclude selectors, instead of once per
+/// page (parsing them was ~5% of indexing a page, most of it the exclude
+/// selectors, each parsed twice). lol_html takes them by reference.
+struct PreparedSelectors {
+    root_selector: String,
+    exclude_selectors: Vec<String>,
+    /// `html`
+    html: Selector,
+    /// `{root}, {root} *`
+    root: Selector,
+    /// `{root} *`: where `simple_exclusions` apply.
+    inside_root: Selector,
+    /// The exclude selectors matched by the parser itself (see `SimpleSelector`).
+    simple_exclusions: Rc<[SimpleSelector]>,
+    /// `{root} {selector}, ...` for the other exclude selectors, matched by lol_html.
+    other_exclusions: Option<Selector>,
+    /// `{root}`, for text.
+    text_root: Selector,
+    /// `script, link`
+    script_link: Selector,
+    /// Warnings about exclude selectors that can't be parsed, given for every page as before.
+    warnings: Vec<String>,
+}
+
+thread_local! {
+    static PREPARED_SELECTORS: RefCell<Option<Rc<PreparedSelectors>>> = const { RefCell::new(None) };
+}
+
+impl PreparedSelectors {
+    fn for_options(options: &SearchOptions) -> Rc<PreparedSelectors> {
+        PREPARED_SELECTORS.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            if let Some(prepared) = cell.as_ref() {
+                if prepared.root_selector == options.root_selector
+                    && prepared.exclude_selectors == options.exclude_selectors
+                {
+                    return Rc::clone(prepared);
+                }
+            }
+            let prepared = Rc::new(PreparedSelectors::new(options));
+            *cell = Some(Rc::clone(&prepared));
+            prepared
+        })
+    }
+
+    fn new(options: &SearchOptions) -> PreparedSelectors {
+        let root_selector = &options.root_selector;
+        let root = format!("{}, {} *", root_selector, root_selector);
+        // A root selector list (`a, b`) would make `{root} {selector}` mean
+        // something else than "a descendant of the root": lol_html matches
+        // every exclude selector then.
+        let inside_root = if root_selector.contains(',') {
+            None
+        } else {
+            format!("{root_selector} *").parse::<Selector>().ok()
+        };
+        let mut custom_exclusions = options.exclude_selectors.clone();
+        custom_exclusions.extend(REMOVE_SELECTORS.iter().map(|s| s.to_string()));
+        let mut warnings = Vec::new();
+        let mut simple_exclusions = Vec::new();
+        let mut other_exclusions = Vec::new();
+        for e in &custom_exclusions {
+            let selector = format!("{} {}", root_selector, e);
+            match selector.parse::<Selector>() {
+                Ok(_) => match SimpleSelector::parse(e).filter(|_| inside_root.is_some()) {
+                    Some(simple) => simple_exclusions.push(simple),
+                    None => other_exclusions.push(selector),
+                },
+                Err(error) => warnings.push(format!(
+                    "Ignoring the exclude selector {e:?}, which Pagefind can't parse: {error}. Indexing will continue without it."
+                )),
+            }
+        }
+        let other_exclusions = (!other_exclusions.is_empty())
+            .then(|| other_exclusions.join(", ").parse::<Selector>().unwrap());
+        PreparedSelectors {
+            root_selector: root_selector.clone(),
+            exclude_selectors: options.exclude_selectors.clone(),
+            html: "html".parse().unwrap(),
+            root: root.parse().unwrap(),
+            inside_root: inside_root.unwrap_or_else(|| "html".parse().unwrap()),
+            simple_exclusions: simple_exclusions.into(),
+            other_exclusions,
+            text_root: root_selector.parse().unwrap(),
+            script_link: "script, link".parse().unwrap(),
+            warnings,
+        }
+    }
+}
+
+/// careleaf: an exclude selector made of one compound selector of a tag
+/// name (lowercase ASCII letters and digits), classes, IDs and attribute
+/// names (`nav`, `.toc`, `div.cta#top`, `[data-pagefind-ignore]`). The
+/// parser matches these itself on each element inside the root, as lol_html
+/// matches them (tag names without regard to case, classes and IDs exactly,
+/// attribute names in lowercase); anything else is left to lol_html.
+#[derive(Debug, Default, PartialEq)]
+struct SimpleSelector {
+    tag: Option<String>,
+    ids: Vec<String>,
+    classes: Vec<String>,
+    attributes: Vec<String>,
+}
+
+impl SimpleSelector {
+    fn parse(input: &str) -> Option<SimpleSelector> {
+        let bytes = input.as_bytes();
+        let is_ident_byte = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-';
+        let mut selector = SimpleSelector::default();
+        let tag_end = bytes
+            .iter()
+            .position(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit()))
+            .unwrap_or(bytes.len());
+        if tag_end > 0 {
+            if !bytes[0].is_ascii_lowercase() {
+                return None;
+            }
+            selector.tag = Some(input[..tag_end].to_string());
+        }
+        let mut i = tag_end;
+        while i < bytes.len() {
+            let start = i + 1;
+            let end = start
+                + bytes
+                    .get(start..)?
+                    .iter()
+                    .position(|b| !is_ident_byte(b))
+                    .unwrap_or(bytes.len() - start);
+            let ident = &input[start..end];
+            if !ident
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            {
+                return None;
+            }
+            match bytes[i] {
+                b'.' => selector.classes.push(ident.to_string()),
+                b'#' => selector.ids.push(ident.to_string()),
+                b'[' if bytes.get(end) == Some(&b']') => {
+                    selector.attributes.push(ident.to_ascii_lowercase())
+                }
+                _ => return None,
+            }
+            i = if bytes[i] == b'[' { end + 1 } else { end };
+        }
+        (selector != SimpleSelector::default()).then_some(selector)
+    }
+
+    /// Whether `el` matches any of `selectors`.
+    fn any_matches(selectors: &[SimpleSelector], el: &Element) -> bool {
+        let tag = el.tag_name();
+        let has_attributes = !el.attributes().is_empty();
+        let mut id: Option<Option<String>> = None;
+        let mut class: Option<Option<String>> = None;
+        selectors.iter().any(|s| {
+            if s.tag.as_ref().is_some_and(|t| *t != tag) {
+                return false;
+            }
+            let needs_attributes =
+                !(s.ids.is_empty() && s.classes.is_empty() && s.attributes.is_empty());
+            if needs_attributes && !has_attributes {
+                return false;
+            }
+            s.ids.iter().all(|want| {
+                id.get_or_insert_with(|| el.get_attribute("id")).as_deref() == Some(want.as_str())
+            }) && s.classes.iter().all(|want| {
+                class
+                    .get_or_insert_with(|| el.get_attribute("class"))
+                    .as_deref()
+                    .is_some_and(|classes| {
+                        classes
+                            .split([' ', '\n', '\r', '\t', '\x0c'])
+                            .any(|c| c == want)
+                    })
+            }) && s.attributes.iter().all(|name| el.has_attribute(name))
+        })
+    }
+}
+
+/// careleaf: the attributes Pagefind reads from an element, each the value
+/// of the first attribute of that name (as `Element::get_attribute` finds it).
+#[derive(Default)]
+struct PagefindAttributes {
+    ignore: Option<String>,
+    body: bool,
+    weight: Option<String>,
+    filter: Option<String>,
+    id: Option<String>,
+    title: Option<String>,
+    meta: Option<String>,
+    default_meta: Option<String>,
+    sort: Option<String>,
+    index_attrs: Option<String>,
+}
+
+impl PagefindAttributes {
+    fn of(el: &Element) -> PagefindAttributes {
+        let mut found = PagefindAttributes::default();
+        for attribute in el.attributes() {
+            let name = attribute.name();
+            let slot = match name.as_str() {
+                "id" => &mut found.id,
+                "data-pagefind-body" => {
+                    found.body = true;
+                    continue;
+                }
+                "data-pagefind-ignore" => &mut found.ignore,
+                "data-pagefind-weight" => &mut found.weight,
+                "data-pagefind-filter" => &mut found.filter,
+                "data-pagefind-title" => &mut found.title,
+                "data-pagefind-meta" => &mut found.meta,
+                "data-pagefind-default-meta" => &mut found.default_meta,
+                "data-pagefind-sort" => &mut found.sort,
+                "data-pagefind-index-attrs" => &mut found.index_attrs,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(attribute.value());
+            }
+        }
+        found
+    }
+}
+
+/// careleaf: `element!` with a selector parsed beforehand.
+fn on_element<'s, 'h>(
+    selector: &'s Selector,
+    handler: impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h,
+) -> (Cow<'s, Selector>, ElementContentHandlers<'h>) {
+    (
+        Cow::Borrowed(selector),
+        ElementContentHandlers::default().element(handler),
+    )
+}
+
+/// careleaf: `text!` with a selector parsed beforehand.
+fn on_text<'s, 'h>(
+    selector: &'s Selector,
+    handler: impl FnMut(&mut TextChunk<'_>) -> HandlerResult + 'h,
+) -> (Cow<'s, Selector>, ElementContentHandlers<'h>) {
+    (
+        Cow::Borrowed(selector),
+        ElementContentHandlers::default().text(handler),
+    )
+}
+
+/// careleaf: `SENTENCE_CHARS.is_match(&c.to_string())` without the string,
+/// and without the regex for ASCII (where `\w` is `[0-9A-Za-z_]`).
+fn is_sentence_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '"' | ')' | '$' | '*')
+    } else {
+        SENTENCE_CHARS.is_match(c.encode_utf8(&mut [0; 4]))
+    }
+}
+
 // Some shorthand to clean up our use of Rc<RefCell<*>> in the lol_html macros
 // From https://github.com/rust-lang/rfcs/issues/2407#issuecomment-385291238
 macro_rules! enclose {
@@ -133,30 +392,16 @@ macro_rules! enclose {
 impl<'a> DomParser<'a> {
     pub fn new(options: &'a SearchOptions) -> Self {
         let data = Rc::new(RefCell::new(DomParserData::default()));
-        let root = format!("{}, {} *", options.root_selector, options.root_selector);
-        let mut custom_exclusions = options.exclude_selectors.clone();
-        custom_exclusions.extend(REMOVE_SELECTORS.iter().map(|s| s.to_string()));
-        let custom_exclusions = custom_exclusions
-            .iter()
-            .filter_map(|e| {
-                let selector = format!("{} {}", options.root_selector, e);
-                match selector.parse::<Selector>() {
-                    Ok(_) => Some(selector),
-                    Err(error) => {
-                        options.logger.warn(format!(
-                            "Ignoring the exclude selector {e:?}, which Pagefind can't parse: {error}. Indexing will continue without it."
-                        ));
-                        None
-                    }
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        // careleaf: the selectors are parsed once per thread (see `PreparedSelectors`).
+        let prepared = PreparedSelectors::for_options(options);
+        for warning in &prepared.warnings {
+            options.logger.warn(warning.clone());
+        }
+        let simple_exclusions = Rc::clone(&prepared.simple_exclusions);
         let mut anchor_counter = 0;
 
-        let rewriter = HtmlRewriter::new(
-            vec![
-                    enclose! { (data) element!("html", move |el| {
+        let mut handlers = vec![
+                    enclose! { (data) on_element(&prepared.html, move |el| {
                         let mut data = data.borrow_mut();
                         data.has_html_element = true;
                         if let Some(lang) = el.get_attribute("lang") {
@@ -164,12 +409,11 @@ impl<'a> DomParser<'a> {
                         }
                         Ok(())
                     })},
-                    enclose! { (data) element!(root, move |el| {
-                        // careleaf: most elements have no attributes at all; the
-                        // ten lookups below are skipped for them.
-                        let has_attributes = !el.attributes().is_empty();
-                        let attribute = |name: &str| if has_attributes { el.get_attribute(name) } else { None };
-                        let explicit_ignore_flag = attribute("data-pagefind-ignore").map(|attr| {
+                    enclose! { (data) on_element(&prepared.root, move |el| {
+                        // careleaf: the attributes Pagefind reads, in one pass over the
+                        // element's attributes (most elements have none) instead of ten lookups.
+                        let PagefindAttributes { ignore, body, weight, filter, id, title, meta, default_meta, sort, index_attrs } = PagefindAttributes::of(el);
+                        let explicit_ignore_flag = ignore.map(|attr| {
                             match attr.to_ascii_lowercase().as_str() {
                                 "" | "index" | "true" => NodeStatus::Ignored,
                                 "all" => NodeStatus::Excluded,
@@ -179,15 +423,15 @@ impl<'a> DomParser<'a> {
                                 }
                             }
                         });
-                        let treat_as_body = has_attributes && el.has_attribute("data-pagefind-body");
-                        let weight = attribute("data-pagefind-weight").map(|attr| attr.to_string());
-                        let filter = attribute("data-pagefind-filter").map(|attr| parse_attr_string(attr, el));
-                        let element_id = attribute("id").map(|e| ALL_SPACES.replace_all(&e, "").to_string());
-                        let pagefind_title = attribute("data-pagefind-title").map(|title| normalize_content(&title)).filter(|title| !title.is_empty());
-                        let meta = attribute("data-pagefind-meta").map(|attr| parse_attr_string(attr, el));
-                        let default_meta = attribute("data-pagefind-default-meta").map(|attr| parse_attr_string(attr, el));
-                        let sort = attribute("data-pagefind-sort").map(|attr| parse_attr_string(attr, el));
-                        let index_attrs: Option<Vec<String>> = attribute("data-pagefind-index-attrs").map(|attr| attr.split(',').map(|a| a.trim().to_string()).collect());
+                        let treat_as_body = body;
+                        let weight = weight.map(|attr| attr.to_string());
+                        let filter = filter.map(|attr| parse_attr_string(attr, el));
+                        let element_id = id.map(|e| ALL_SPACES.replace_all(&e, "").to_string());
+                        let pagefind_title = title.map(|title| normalize_content(&title)).filter(|title| !title.is_empty());
+                        let meta = meta.map(|attr| parse_attr_string(attr, el));
+                        let default_meta = default_meta.map(|attr| parse_attr_string(attr, el));
+                        let sort = sort.map(|attr| parse_attr_string(attr, el));
+                        let index_attrs: Option<Vec<String>> = index_attrs.map(|attr| attr.split(',').map(|a| a.trim().to_string()).collect());
                         let tag_name = el.tag_name();
 
                         let status = if treat_as_body {
@@ -225,7 +469,7 @@ impl<'a> DomParser<'a> {
                                     let mut value = el.get_attribute(attr.trim()).unwrap_or_default();
                                     if value.chars()
                                         .last()
-                                        .filter(|c| SENTENCE_CHARS.is_match(&c.to_string()))
+                                        .filter(|c| is_sentence_char(*c))
                                         .is_some() {
                                             value.push('.');
                                         }
@@ -236,7 +480,7 @@ impl<'a> DomParser<'a> {
                                 }
                             }
                             // Handle adding spaces between words separated by <br/> tags and the like
-                            if SPACE_SELECTORS.contains(&el.tag_name().as_str()) {
+                            if SPACE_SELECTORS.contains(&tag_name.as_str()) {
                                 let parent = &data.borrow().current_node;
                                 let mut parent = parent.borrow_mut();
                                 parent.current_value.push(' ');
@@ -367,7 +611,7 @@ impl<'a> DomParser<'a> {
                                 // (As long as it doesn't already end with, say, a . or ?)
                                 if node.current_value.chars()
                                     .last()
-                                    .filter(|c| SENTENCE_CHARS.is_match(&c.to_string()))
+                                    .filter(|c| is_sentence_char(*c))
                                     .is_some() {
                                         node.current_value.push('.');
                                 }
@@ -510,15 +754,33 @@ impl<'a> DomParser<'a> {
                         }
                         Ok(())
                     })},
-                    // If we hit a selector that should be excluded, mark whatever the current node is as such
-                    enclose! { (data) element!(custom_exclusions, move |_el| {
-                        let data = data.borrow_mut();
-                        let mut node = data.current_node.borrow_mut();
-                        node.status = NodeStatus::Ignored;
-                        Ok(())
-                    })},
+        ];
+        // If we hit a selector that should be excluded, mark whatever the current node is as such
+        // careleaf: the simple exclude selectors (a tag, classes, IDs, attributes) are matched
+        // here, on every element inside the root, instead of as `{root} {selector}` by lol_html,
+        // whose descendant selectors were checked against every element with its attributes;
+        // the handler runs where the one below ran (after the root's), so the result is the same.
+        if !simple_exclusions.is_empty() {
+            handlers.push(enclose! { (data) on_element(&prepared.inside_root, move |el| {
+                if SimpleSelector::any_matches(&simple_exclusions, el) {
+                    let data = data.borrow_mut();
+                    let mut node = data.current_node.borrow_mut();
+                    node.status = NodeStatus::Ignored;
+                }
+                Ok(())
+            })});
+        }
+        if let Some(other_exclusions) = &prepared.other_exclusions {
+            handlers.push(enclose! { (data) on_element(other_exclusions, move |_el| {
+                let data = data.borrow_mut();
+                let mut node = data.current_node.borrow_mut();
+                node.status = NodeStatus::Ignored;
+                Ok(())
+            })});
+        }
+        handlers.extend([
                     // Slap any text we encounter inside the body into the current node's current value
-                    enclose! { (data) text!(&options.root_selector, move |el| {
+                    enclose! { (data) on_text(&prepared.text_root, move |el| {
                         let mut data = data.borrow_mut();
                         let mut node = data.current_node.borrow_mut();
                         let element_text = el.as_str();
@@ -541,7 +803,7 @@ impl<'a> DomParser<'a> {
                     })},
                     // Dig into script and style references to see if they refer to pre-1.0 conventions
                     // or the Default UI (pagefind-ui.js / pagefind-modular-ui.js)
-                    enclose! { (data) element!("script, link", move |el| {
+                    enclose! { (data) on_element(&prepared.script_link, move |el| {
                         if el.tag_name() == "script" {
                             if let Some(src) = el.get_attribute("src") {
                                 if src.starts_with("_pagefind") || src.contains("/_pagefind") {
@@ -567,7 +829,10 @@ impl<'a> DomParser<'a> {
                         }
                         Ok(())
                     })},
-            ]
+        ]);
+
+        let rewriter = HtmlRewriter::new(
+            handlers
             .into_iter()
             .fold(Settings::new().with_strict(false), |settings, handler| {
                 settings.append_element_content_handler(handler)
@@ -773,6 +1038,69 @@ mod tests {
             let _ = rewriter.write(line.as_bytes());
         }
         rewriter.wrap()
+    }
+
+    /// careleaf: the exclude selectors the parser matches itself
+    /// (`SimpleSelector`) exclude what lol_html excludes with the same
+    /// selectors written so that it matches them (`*.cta` for `.cta`).
+    #[test]
+    fn simple_exclude_selectors_match_as_lol_html_does() {
+        let simple = [".cta", "nav", "[data-x]", "#top", "div.cta", "p.a.b", "aside[data-y]"];
+        let by_lol_html = [
+            "*.cta",
+            "nav:not(.zz-never)",
+            "*[data-x]",
+            "*#top",
+            "div.cta:not(.zz-never)",
+            "p.a.b:not(.zz-never)",
+            "aside[data-y]:not(.zz-never)",
+        ];
+        for s in simple {
+            assert!(SimpleSelector::parse(s).is_some(), "{s}");
+        }
+        for s in by_lol_html {
+            assert!(SimpleSelector::parse(s).is_none(), "{s}");
+        }
+        let pages = [
+            vec!["<p>Kept</p>", "<div class='x cta y'>Dropped</div>", "<div class='CTA'>Kept</div>"],
+            vec!["<DIV CLASS='cta'>Dropped</DIV>", "<p class='cta-band'>Kept</p>", "<p class=\"a\tcta\">Dropped</p>"],
+            vec!["<nav>Dropped</nav>", "<NAV>Dropped</NAV>", "<navx>Kept</navx>"],
+            vec!["<p data-x>Dropped</p>", "<p DATA-X='1'>Dropped</p>", "<p data-xy>Kept</p>"],
+            vec!["<p id='top'>Dropped</p>", "<p id='Top'>Kept</p>", "<p id='top x'>Kept</p>"],
+            vec!["<span class='cta'>a</span><div class='cta'>b</div>", "<p class='a'>Kept</p>", "<p class='b a'>Dropped</p>"],
+            vec!["<p>Line<br class='cta'>two</p>", "<p>After</p>", "<aside data-y>Dropped</aside>"],
+            vec!["<section id='s' data-pagefind-title='T'><h2 class='cta'>H</h2><p>Body</p></section>"],
+        ];
+        for page in pages {
+            let a = test_parse_with_exclusions(page.clone(), &simple);
+            let b = test_parse_with_exclusions(page.clone(), &by_lol_html);
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{page:?}");
+        }
+        let page = vec!["<p>Kept</p>", "<div class='x cta y'>Dropped</div>", "<nav>Dropped</nav>"];
+        assert_eq!(test_parse_with_exclusions(page, &simple).digest, "Kept.");
+    }
+
+    #[test]
+    fn simple_selectors_parse() {
+        assert_eq!(
+            SimpleSelector::parse("div.a#b[DATA-c].d"),
+            Some(SimpleSelector {
+                tag: Some("div".into()),
+                ids: vec!["b".into()],
+                classes: vec!["a".into(), "d".into()],
+                attributes: vec!["data-c".into()],
+            })
+        );
+        for not_simple in ["", "div .a", ".a,.b", "Div", ".1a", "[a=b]", "[a", ".a:hover", "*", "a > b", "h1."] {
+            assert_eq!(SimpleSelector::parse(not_simple), None, "{not_simple:?}");
+        }
+    }
+
+    #[test]
+    fn sentence_chars_match_the_regex() {
+        for c in (0..0x3000u32).filter_map(char::from_u32).chain(['\u{200C}', '\u{1F600}', '\u{10FFFF}']) {
+            assert_eq!(is_sentence_char(c), SENTENCE_CHARS.is_match(&c.to_string()), "{c:?}");
+        }
     }
 
     #[test]
