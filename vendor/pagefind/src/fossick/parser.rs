@@ -64,6 +64,9 @@ struct DomParserData {
     has_html_element: bool,
     has_old_bundle_reference: bool,
     has_default_ui_reference: bool,
+    /// careleaf: whether the element whose start tag is being handled
+    /// matches one of the simple exclude selectors (see `SimpleSelector`).
+    simple_exclusion_matched: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -271,13 +274,12 @@ impl SimpleSelector {
     }
 
     /// Whether `el` matches any of `selectors`.
-    fn any_matches(selectors: &[SimpleSelector], el: &Element) -> bool {
-        let tag = el.tag_name();
+    fn any_matches(selectors: &[SimpleSelector], tag: &str, el: &Element) -> bool {
         let has_attributes = !el.attributes().is_empty();
         let mut id: Option<Option<String>> = None;
         let mut class: Option<Option<String>> = None;
         selectors.iter().any(|s| {
-            if s.tag.as_ref().is_some_and(|t| *t != tag) {
+            if s.tag.as_ref().is_some_and(|t| t != tag) {
                 return false;
             }
             let needs_attributes =
@@ -409,7 +411,7 @@ impl<'a> DomParser<'a> {
                         }
                         Ok(())
                     })},
-                    enclose! { (data) on_element(&prepared.root, move |el| {
+                    enclose! { (data, simple_exclusions) on_element(&prepared.root, move |el| {
                         // careleaf: the attributes Pagefind reads, in one pass over the
                         // element's attributes (most elements have none) instead of ten lookups.
                         let PagefindAttributes { ignore, body, weight, filter, id, title, meta, default_meta, sort, index_attrs } = PagefindAttributes::of(el);
@@ -433,6 +435,11 @@ impl<'a> DomParser<'a> {
                         let sort = sort.map(|attr| parse_attr_string(attr, el));
                         let index_attrs: Option<Vec<String>> = index_attrs.map(|attr| attr.split(',').map(|a| a.trim().to_string()).collect());
                         let tag_name = el.tag_name();
+                        // careleaf: whether the handler on `{root} *` below marks this element
+                        // (that handler runs next, for the elements inside the root).
+                        if !simple_exclusions.is_empty() {
+                            data.borrow_mut().simple_exclusion_matched = SimpleSelector::any_matches(&simple_exclusions, &tag_name, el);
+                        }
 
                         let status = if treat_as_body {
                             NodeStatus::Body
@@ -761,8 +768,9 @@ impl<'a> DomParser<'a> {
         // whose descendant selectors were checked against every element with its attributes;
         // the handler runs where the one below ran (after the root's), so the result is the same.
         if !simple_exclusions.is_empty() {
-            handlers.push(enclose! { (data) on_element(&prepared.inside_root, move |el| {
-                if SimpleSelector::any_matches(&simple_exclusions, el) {
+            handlers.push(enclose! { (data) on_element(&prepared.inside_root, move |_el| {
+                // Worked out by the root's handler, which has just run for this element.
+                if data.borrow().simple_exclusion_matched {
                     let data = data.borrow_mut();
                     let mut node = data.current_node.borrow_mut();
                     node.status = NodeStatus::Ignored;

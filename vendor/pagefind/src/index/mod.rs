@@ -556,23 +556,36 @@ pub async fn build_indexes(
 /// (`PackedPage::locs`), since the fossicker packs them before the page
 /// number is known.
 pub(crate) fn packed_locs(mut positions: Vec<FossickedWord>) -> Vec<i32> {
+    let mut weighted_positions = Vec::with_capacity(positions.len());
+    pack_locs_into(&mut positions, &mut weighted_positions);
+    weighted_positions
+}
+
+/// careleaf: `packed_locs`, appended to `weighted_positions`, sorting
+/// `positions` only when they are not already in order (they usually are:
+/// the fossicker adds them in the order of the words). Entries with the same
+/// key have the same weight and position, so the output is the same.
+pub(crate) fn pack_locs_into(positions: &mut [FossickedWord], weighted_positions: &mut Vec<i32>) {
     // A page weight of 1 is encoded as 25. Since most words should be this weight,
     // we want to sort them to be first in the locations array to reduce filesize
     // when we inline weight changes.
     // We then sort by position within each weight group,
     // which helps us delta encode the index.
-    positions.sort_by_cached_key(|p| (if p.weight == 25 { 0 } else { p.weight }, p.position));
+    let key = |p: &FossickedWord| (if p.weight == 25 { 0 } else { p.weight }, p.position);
+    if !positions.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        positions.sort_by_cached_key(key);
+    }
 
     let mut current_weight = 25;
-    let mut weighted_positions = Vec::with_capacity(positions.len());
+    weighted_positions.reserve(positions.len());
     let mut last_position = 0;
 
     // Calculate our output list of positions with weights.
     // This is a vec of page positions, with a change in weight for subsequent positions
     // denoted by a negative integer.
-    for FossickedWord {
+    for &FossickedWord {
         position, weight, ..
-    } in positions
+    } in positions.iter()
     {
         if weight != current_weight {
             // Weight change: emit marker + absolute position, new delta base
@@ -586,8 +599,6 @@ pub(crate) fn packed_locs(mut positions: Vec<FossickedWord>) -> Vec<i32> {
             last_position = position;
         }
     }
-
-    weighted_positions
 }
 
 /// careleaf: what `chunk_index` and `chunk_meta` need of a word, so that
@@ -1027,5 +1038,46 @@ mod tests {
             get_prefixes(("catha", "cath")),
             ("catha".into(), "cath".into())
         );
+    }
+
+    /// careleaf: `pack_locs_into` skips the sort when the locations are in
+    /// order; in order or not, they pack as stock Pagefind packed them
+    /// (sorted by weight, 25 first, then position).
+    #[test]
+    fn locations_pack_as_when_always_sorted() {
+        let word = |position: u32, weight: u8| FossickedWord {
+            position,
+            weight,
+            original_word: None,
+        };
+        let stock = |mut positions: Vec<FossickedWord>| {
+            positions.sort_by_cached_key(|p| (if p.weight == 25 { 0 } else { p.weight }, p.position));
+            let mut out = Vec::new();
+            let (mut current_weight, mut last) = (25, 0);
+            for p in positions {
+                if p.weight != current_weight {
+                    out.push(-(p.weight as i32) - 1);
+                    out.push(p.position as i32);
+                    current_weight = p.weight;
+                } else {
+                    out.push((p.position - last) as i32);
+                }
+                last = p.position;
+            }
+            out
+        };
+        let cases = [
+            vec![word(1, 25), word(4, 25), word(9, 25)],
+            vec![word(1, 25), word(4, 120), word(9, 25), word(12, 120), word(13, 0)],
+            vec![word(9, 25), word(4, 25), word(1, 25)],
+            vec![word(3, 50), word(3, 25), word(2, 50), word(7, 25)],
+            vec![],
+        ];
+        for case in cases {
+            assert_eq!(packed_locs(case.clone()), stock(case.clone()), "{case:?}");
+            let mut out = vec![7];
+            pack_locs_into(&mut case.clone(), &mut out);
+            assert_eq!(out[1..], stock(case)[..]);
+        }
     }
 }
