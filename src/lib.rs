@@ -190,7 +190,7 @@ pub fn load_cached(
             )
         })
         .collect();
-    diagnostics.par_sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.code.cmp(b.code)));
+    let mut diagnostics = sort_diagnostics(diagnostics);
     diagnostics.dedup();
     Ok(Loaded {
         site,
@@ -198,6 +198,23 @@ pub fn load_cached(
         statics,
         assets,
     })
+}
+
+/// `diags` sorted by place, then code; a stable sort, so equal ones keep
+/// their order. Sorts positions and moves each diagnostic once: sorting the
+/// diagnostics themselves moved tens of thousands of them a dozen times
+/// over (serve's general path, issue 5).
+fn sort_diagnostics(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut order: Vec<usize> = (0..diags.len()).collect();
+    order.par_sort_by(|&a, &b| {
+        let (a, b) = (&diags[a], &diags[b]);
+        a.location.cmp(&b.location).then_with(|| a.code.cmp(b.code))
+    });
+    let mut slots: Vec<Option<Diagnostic>> = diags.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 /// What a build did.
