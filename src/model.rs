@@ -335,6 +335,8 @@ pub struct ParseCache {
     /// (`normalize_question`): how many ask it, for `patch_page` to tell
     /// whether a reworded question was or becomes a duplicate.
     asked: HashMap<String, usize>,
+    /// Each page's questions, as `build_indexes` last found them.
+    questions: HashMap<String, CachedQuestions>,
 }
 
 /// What `build_cached` resolved links against: `patch_page` renders an
@@ -507,35 +509,53 @@ pub fn build_cached(
         .into_iter()
         .filter(|i| matches!(i.file.kind, Kind::Page | Kind::Section | Kind::Question))
         .collect();
-    let fronts: Vec<Option<Arc<FrontResult>>> = inputs
+    // (whether it was parsed now, the result)
+    let fronts: Vec<Option<(bool, Arc<FrontResult>)>> = inputs
         .par_iter()
         .map(|input| {
             let text = input.text.as_ref().ok()?;
             if let Some(c) = cache.front.get(&input.file.rel)
                 && same_text(&c.text, text)
             {
-                return Some(c.result.clone());
+                return Some((false, c.result.clone()));
             }
-            Some(Arc::new(
-                frontmatter::parse(text, &input.file.rel)
-                    .map(|(fm, split)| (Arc::new(fm), split.body_offset)),
+            Some((
+                true,
+                Arc::new(
+                    frontmatter::parse(text, &input.file.rel)
+                        .map(|(fm, split)| (Arc::new(fm), split.body_offset)),
+                ),
             ))
         })
         .collect();
-    let mut front_cache = HashMap::with_capacity(inputs.len());
+    // Results parsed now replace theirs in the cache, and those of files
+    // that are gone or unreadable go below (rebuilding the whole map took a
+    // few ms of every general-path rebuild at 10,000 articles, issue 5).
+    for (input, front) in inputs.iter().zip(&fronts) {
+        if let (Ok(text), Some((true, result))) = (&input.text, front) {
+            cache.front.insert(
+                input.file.rel.clone(),
+                CachedFront {
+                    text: text.clone(),
+                    result: result.clone(),
+                },
+            );
+        }
+    }
+    if cache.front.len() != fronts.iter().flatten().count() {
+        let live: std::collections::HashSet<&str> = inputs
+            .iter()
+            .filter(|i| i.text.is_ok())
+            .map(|i| i.file.rel.as_str())
+            .collect();
+        cache.front.retain(|rel, _| live.contains(rel.as_str()));
+    }
     let mut parsed: Vec<Result<Parsed, (String, Diagnostic)>> = Vec::with_capacity(inputs.len());
     for (input, front) in inputs.into_iter().zip(fronts) {
         let rel = input.file.content_rel.clone();
         match (input.text, front) {
             (Err(d), _) => parsed.push(Err((rel, d))),
-            (Ok(text), Some(result)) => {
-                front_cache.insert(
-                    input.file.rel.clone(),
-                    CachedFront {
-                        text: text.clone(),
-                        result: result.clone(),
-                    },
-                );
+            (Ok(text), Some((_, result))) => {
                 match &*result {
                     Ok((fm, off)) => parsed.push(Ok((input.file, fm.clone(), text, *off))),
                     Err(d) => {
@@ -549,7 +569,6 @@ pub fn build_cached(
             (Ok(_), None) => {}
         }
     }
-    cache.front = front_cache;
     let mut pages_in = Vec::new();
     let mut questions_in = Vec::new();
     let mut skipped_drafts = Vec::new();
@@ -726,7 +745,8 @@ pub fn build_cached(
         .as_ref()
         .filter(|s| s.key != links && s.base_path == base_path && s.prose == prose_key)
         .map(|s| MovedTargets::between(s, &page_urls, &asset_urls));
-    let rendered: Vec<(Page, CachedMarkdown)> = keep
+    // (the page, its cache entry when it was rendered now or re-keyed)
+    let rendered: Vec<(Page, Option<CachedMarkdown>)> = keep
         .into_par_iter()
         .map(|(file, fm, text, off, path)| {
             let dir = parent_dir(&file.content_rel);
@@ -736,8 +756,8 @@ pub fn build_cached(
                 pages: &page_urls,
                 assets: &asset_urls,
             };
-            let cached = match cache.markdown.get(&file.rel) {
-                Some(c) if c.links == links && same_text(&c.text, &text) => c.clone(),
+            let (cached, new) = match cache.markdown.get(&file.rel) {
+                Some(c) if c.links == links && same_text(&c.text, &text) => (c.clone(), false),
                 // Rendered against the last build's link targets, of which
                 // none it looked up moved.
                 Some(c)
@@ -746,11 +766,11 @@ pub fn build_cached(
                             .as_ref()
                             .is_some_and(|m| c.links == m.from && !m.read_by(c)) =>
                 {
-                    CachedMarkdown { links, ..c.clone() }
+                    (CachedMarkdown { links, ..c.clone() }, true)
                 }
                 _ => {
                     let lines = LineIndex::new(&text);
-                    CachedMarkdown {
+                    let c = CachedMarkdown {
                         text: text.clone(),
                         links,
                         rendered: Arc::new(render_body(
@@ -763,7 +783,8 @@ pub fn build_cached(
                                 .collect(),
                         ),
                         lines: Arc::new(lines),
-                    }
+                    };
+                    (c, true)
                 }
             };
             let rendered = cached.rendered.clone();
@@ -788,18 +809,26 @@ pub fn build_cached(
                 rendered,
                 faq_rendered,
             };
-            (page, cached)
+            (page, new.then_some(cached))
         })
         .collect();
-    let mut markdown_cache = HashMap::with_capacity(rendered.len());
+    // Entries rendered now replace theirs; those of pages that are gone go
+    // (rebuilding the whole map took a few ms of every general-path
+    // rebuild at 10,000 articles, issue 5).
     let rendered: Vec<Page> = rendered
         .into_iter()
         .map(|(page, cached)| {
-            markdown_cache.insert(page.rel.clone(), cached);
+            if let Some(cached) = cached {
+                cache.markdown.insert(page.rel.clone(), cached);
+            }
             page
         })
         .collect();
-    cache.markdown = markdown_cache;
+    if cache.markdown.len() != rendered.len() {
+        let live: std::collections::HashSet<&str> =
+            rendered.iter().map(|p| p.rel.as_str()).collect();
+        cache.markdown.retain(|rel, _| live.contains(rel.as_str()));
+    }
     let mut site = Site {
         pages: rendered,
         data,
@@ -888,7 +917,7 @@ pub fn build_cached(
     }
 
     validate_references(&site, &mut diags);
-    cache.asked = build_indexes(&mut site, &mut diags);
+    cache.asked = build_indexes(&mut site, &mut diags, &mut cache.questions);
     site.known_urls = known_urls(&site, statics);
     // `static/` is copied after the pages are written, so a static file at a
     // page's address silently replaces that page.
@@ -1659,13 +1688,17 @@ fn heading_benefits(p: &Page, benefits: &[&str], diags: &mut Vec<Diagnostic>) {
 /// benchmark of the indexes (`benches/pipeline.rs`, issue 8) times this.
 pub fn index_site(site: &mut Site) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    build_indexes(site, &mut diags);
+    build_indexes(site, &mut diags, &mut HashMap::new());
     diags
 }
 
 /// Builds the benefits, tags and FAQ indexes; returns how many questions
 /// ask each normalized question (`ParseCache::asked`).
-fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) -> HashMap<String, usize> {
+fn build_indexes(
+    site: &mut Site,
+    diags: &mut Vec<Diagnostic>,
+    questions_cache: &mut HashMap<String, CachedQuestions>,
+) -> HashMap<String, usize> {
     // Each page's front matter and headings sit apart in memory: reading
     // them page after page on one core waited on memory for about 10 ms at
     // 10,000 articles, and slugifying every tag and sorting each tag's pages
@@ -1782,54 +1815,83 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) -> HashMap<String
     // comes first is decided in order; the entries and the `faq.duplicate`
     // warnings (tens of thousands on a large site) are made on every core
     // again (this was 30-60 ms of one core at 10,000 articles, issue 8).
-    let mut asked: Vec<Asked> = site
+    let known = &mut *questions_cache;
+    let per_page: Vec<(bool, PageQuestions)> = site
         .pages
         .par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let front = p.fm.faq.iter().enumerate().map(move |(k, e)| Asked {
-                key: normalize_question(&e.question.value),
-                location: p.yaml_location(&e.question),
-                from: AskedIn::Front(i, k),
-            });
-            let headings = p
-                .rendered
-                .headings
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| h.faq);
-            let headings = headings.map(move |(k, h)| Asked {
-                key: normalize_question(&h.title),
-                location: p.body_location(h.offset),
-                from: AskedIn::Heading(i, k),
-            });
-            front.chain(headings).collect::<Vec<_>>()
+        .map(|p| {
+            if let Some(c) = known.get(&p.rel)
+                && Arc::ptr_eq(&c.fm, &p.fm)
+                && Arc::ptr_eq(&c.rendered, &p.rendered)
+            {
+                return (false, c.asked.clone());
+            }
+            (true, page_questions(p))
         })
-        .flatten_iter()
         .collect();
-    for (k, q) in site.questions_files.iter().enumerate() {
-        if let Some(question) = &q.fm.question {
-            asked.push(Asked {
-                key: normalize_question(&question.value),
-                location: Location::new(
+    // Entries of unchanged pages stay; those of pages that are gone go.
+    for (p, (new, asked)) in site.pages.iter().zip(&per_page) {
+        if *new {
+            known.insert(
+                p.rel.clone(),
+                CachedQuestions {
+                    fm: p.fm.clone(),
+                    rendered: p.rendered.clone(),
+                    asked: asked.clone(),
+                },
+            );
+        }
+    }
+    if known.len() != site.pages.len() {
+        let live: std::collections::HashSet<&str> =
+            site.pages.iter().map(|p| p.rel.as_str()).collect();
+        known.retain(|rel, _| live.contains(rel.as_str()));
+    }
+    let files: Vec<(usize, String, Location)> = site
+        .questions_files
+        .iter()
+        .enumerate()
+        .filter_map(|(k, q)| {
+            let question = q.fm.question.as_ref()?;
+            Some((
+                k,
+                normalize_question(&question.value),
+                Location::new(
                     &q.rel,
                     usize::try_from(question.referenced.line()).unwrap_or(1) + 1,
                     usize::try_from(question.referenced.column()).unwrap_or(1),
                 ),
-                from: AskedIn::File(k),
-            });
-        }
-    }
+            ))
+        })
+        .collect();
+    let asked = per_page
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, qs))| {
+            qs.iter().map(move |(key, location, from)| Asked {
+                key,
+                location,
+                from: match *from {
+                    InPage::Front(k) => AskedIn::Front(i, k),
+                    InPage::Heading(k) => AskedIn::Heading(i, k),
+                },
+            })
+        })
+        .chain(files.iter().map(|(k, key, location)| Asked {
+            key,
+            location,
+            from: AskedIn::File(*k),
+        }));
     // Normalized question -> (its entry, how many ask it).
-    let mut seen: HashMap<String, (usize, usize)> = HashMap::with_capacity(asked.len());
-    let mut first: Vec<Asked> = Vec::new();
-    let mut repeats: Vec<(Location, usize)> = Vec::new();
+    let mut seen: HashMap<&str, (usize, usize)> = HashMap::with_capacity(site.pages.len());
+    let mut first: Vec<Asked<'_>> = Vec::new();
+    let mut repeats: Vec<(&Location, usize)> = Vec::new();
     for a in asked {
-        if let Some((entry, count)) = seen.get_mut(&a.key) {
+        if let Some((entry, count)) = seen.get_mut(a.key) {
             *count += 1;
             repeats.push((a.location, *entry));
         } else {
-            seen.insert(a.key.clone(), (first.len(), 1));
+            seen.insert(a.key, (first.len(), 1));
             first.push(a);
         }
     }
@@ -1848,22 +1910,75 @@ fn build_indexes(site: &mut Site, diags: &mut Vec<Diagnostic>) -> HashMap<String
     }
     diags.par_extend(repeats.into_par_iter().map(|(location, entry)| {
         Diagnostic::warning(
-            location,
+            location.clone(),
             "faq.duplicate",
             duplicate_message(&questions[entry].location),
         )
         .with_help("the FAQ shows it once; merge the answers or reword one of the questions")
     }));
+    let asked = seen
+        .into_iter()
+        .map(|(k, (_, n))| (k.to_string(), n))
+        .collect();
     site.faq = questions;
-    seen.into_iter().map(|(k, (_, n))| (k, n)).collect()
+    asked
 }
 
 /// A question asked somewhere, as `build_indexes` gathers the FAQ.
-struct Asked {
+struct Asked<'a> {
     /// `normalize_question` of it: equal keys ask the same question.
-    key: String,
-    location: Location,
+    key: &'a str,
+    location: &'a Location,
     from: AskedIn,
+}
+
+/// A page's questions as `build_indexes` gathers them, front matter
+/// entries first: `normalize_question` of each, where it is asked, and
+/// which entry or heading asks it. Kept between builds (`ParseCache`) for
+/// pages whose front matter and body are the ones they were worked out
+/// from: normalizing and placing every question of a large site was the
+/// largest part of indexing it (issue 5).
+type PageQuestions = Arc<[(String, Location, InPage)]>;
+
+/// `PageQuestions` of a page, and what they were worked out from.
+#[derive(Debug, Clone)]
+struct CachedQuestions {
+    fm: Arc<FrontMatter>,
+    rendered: Arc<Rendered>,
+    asked: PageQuestions,
+}
+
+/// Where in its page a question is asked: the entry of its front matter
+/// `faq`, or the heading.
+#[derive(Debug, Clone, Copy)]
+enum InPage {
+    Front(usize),
+    Heading(usize),
+}
+
+/// The questions page `p` asks (see `PageQuestions`).
+fn page_questions(p: &Page) -> PageQuestions {
+    let front = p.fm.faq.iter().enumerate().map(|(k, e)| {
+        (
+            normalize_question(&e.question.value),
+            p.yaml_location(&e.question),
+            InPage::Front(k),
+        )
+    });
+    let headings = p
+        .rendered
+        .headings
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.faq)
+        .map(|(k, h)| {
+            (
+                normalize_question(&h.title),
+                p.body_location(h.offset),
+                InPage::Heading(k),
+            )
+        });
+    front.chain(headings).collect()
 }
 
 /// Where a question is asked: page and entry of its front matter `faq`,
@@ -1877,7 +1992,7 @@ enum AskedIn {
 
 /// The FAQ entry of the first asking of a question; its `id` is the
 /// anchor before numbering.
-fn question_of(site: &Site, a: Asked) -> Question {
+fn question_of(site: &Site, a: Asked<'_>) -> Question {
     let topic_default = |p: &Page| {
         p.fm.topic
             .clone()
@@ -1898,7 +2013,7 @@ fn question_of(site: &Site, a: Asked) -> Question {
                 topic: e.topic.clone().unwrap_or_else(|| topic_default(p)),
                 treatment: p.treatment.clone(),
                 source: Some((i, anchor(&e.question.value))),
-                location: a.location,
+                location: a.location.clone(),
             }
         }
         AskedIn::Heading(i, k) => {
@@ -1912,7 +2027,7 @@ fn question_of(site: &Site, a: Asked) -> Question {
                 topic: h.topic.clone().unwrap_or_else(|| topic_default(p)),
                 treatment: p.treatment.clone(),
                 source: Some((i, h.id.clone())),
-                location: a.location,
+                location: a.location.clone(),
             }
         }
         AskedIn::File(k) => {
@@ -1930,7 +2045,7 @@ fn question_of(site: &Site, a: Asked) -> Question {
                 topic: q.fm.topic.clone().unwrap_or_else(|| "general".into()),
                 treatment: q.fm.treatment.as_ref().map(|t| t.value.clone()),
                 source: None,
-                location: a.location,
+                location: a.location.clone(),
             }
         }
     };
