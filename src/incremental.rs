@@ -11,7 +11,9 @@
 //! also when pages were added, removed or moved, unless its links looked
 //! one of those up) and
 //! `check::PageChecks`' per-page findings for unchanged pages, and assemble
-//! the model (URLs, indexes, link and anchor validation) from scratch. Fast
+//! the model (URLs, indexes) from scratch, reusing each unchanged page's
+//! FAQ keys and, when nothing its links read changed, its link findings
+//! (`model::FoundLinks`). Fast
 //! path (`Cache::patch`), taken when the watcher reported only Markdown files
 //! under `content/`: each is re-read and `model::patch_page` applies it to
 //! the last site in place, but only if it is an existing article whose

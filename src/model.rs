@@ -337,6 +337,8 @@ pub struct ParseCache {
     asked: HashMap<String, usize>,
     /// Each page's questions, as `build_indexes` last found them.
     questions: HashMap<String, CachedQuestions>,
+    /// Each page's link findings, as `validate_links` last found them.
+    found_links: FoundLinks,
 }
 
 /// What `build_cached` resolved links against: `patch_page` renders an
@@ -938,7 +940,13 @@ pub fn build_cached(
         }
     }
     let targets = LinkTargets::of_site(&site);
-    validate_links(&site, &unpublished, &targets, &mut diags);
+    validate_links(
+        &site,
+        &unpublished,
+        &targets,
+        &mut cache.found_links,
+        &mut diags,
+    );
     cache.links = Some(Arc::new(LinkState {
         base_path: base_path.to_string(),
         drafts: config.drafts,
@@ -2162,23 +2170,173 @@ impl<'s> Anchors<'s> {
     }
 }
 
+/// What `validate_links` found on each page at the last build, and what it
+/// read: a page's findings hold while its text, front matter and URL are
+/// the same and nothing its links look up changed (issue 5: checking every
+/// link of a large site again was a tenth of serve's general path).
+#[derive(Debug, Default, Clone)]
+struct FoundLinks {
+    /// Source path -> the page as checked, and its findings.
+    pages: HashMap<String, CheckedLinks>,
+    /// `Site::known_urls` of the last build.
+    known_urls: BTreeSet<String>,
+    /// A hash of the FAQ's anchors at the last build.
+    faq_ids: u64,
+}
+
+/// One page as `validate_links` checked it.
+#[derive(Debug, Clone)]
+struct CheckedLinks {
+    fm: Arc<FrontMatter>,
+    rendered: Arc<Rendered>,
+    content_rel: String,
+    path: String,
+    found: Arc<[Diagnostic]>,
+}
+
+/// What changed since the last build for the links of pages that did not:
+/// the content paths and URLs (without a trailing `/`) of pages added,
+/// removed, moved or edited (their anchors may differ), and URLs that came
+/// or went; and whether the FAQ's anchors changed.
+struct LinkChanges<'a> {
+    content: std::collections::HashSet<&'a str>,
+    urls: std::collections::HashSet<&'a str>,
+    faq: bool,
+}
+
+impl<'a> LinkChanges<'a> {
+    fn between(site: &'a Site, last: &'a FoundLinks, faq_ids: u64) -> Self {
+        let mut content = std::collections::HashSet::new();
+        let mut urls = std::collections::HashSet::new();
+        let mut matched = 0;
+        for p in &site.pages {
+            let old = last.pages.get(&p.rel);
+            matched += usize::from(old.is_some());
+            let same = old.is_some_and(|c| {
+                Arc::ptr_eq(&c.fm, &p.fm)
+                    && Arc::ptr_eq(&c.rendered, &p.rendered)
+                    && c.path == p.path
+            });
+            if !same {
+                content.insert(p.content_rel.as_str());
+                urls.insert(p.path.trim_end_matches('/'));
+                if let Some(c) = old {
+                    content.insert(c.content_rel.as_str());
+                    urls.insert(c.path.trim_end_matches('/'));
+                }
+            }
+        }
+        if matched != last.pages.len() {
+            let live: std::collections::HashSet<&str> =
+                site.pages.iter().map(|p| p.rel.as_str()).collect();
+            for (rel, c) in &last.pages {
+                if !live.contains(rel.as_str()) {
+                    content.insert(c.content_rel.as_str());
+                    urls.insert(c.path.trim_end_matches('/'));
+                }
+            }
+        }
+        urls.extend(
+            site.known_urls
+                .symmetric_difference(&last.known_urls)
+                .map(|u| u.trim_end_matches('/')),
+        );
+        LinkChanges {
+            content,
+            urls,
+            faq: faq_ids != last.faq_ids,
+        }
+    }
+
+    /// Whether the findings `validate_page_links` made for page `p`, which
+    /// is as it was at the last build, may differ now. Mirrors what it
+    /// reads: a link with a problem reads the set of pages (drafts, "did you
+    /// mean"); a site-relative link, whether its URL exists, and with an
+    /// anchor, the anchors of the page there; a link to a page's Markdown
+    /// file with an anchor, that page's anchors; any anchor, the FAQ's.
+    fn affect(&self, p: &Page) -> bool {
+        p.rendered.links.iter().any(|l| {
+            if l.problem.is_some() || (l.anchor.is_some() && self.faq) {
+                return true;
+            }
+            match (&l.target_page, &l.target_url) {
+                (Some(tp), _) => l.anchor.is_some() && self.content.contains(tp.as_str()),
+                (None, Some(url)) => {
+                    let clean = url.split(['?', '#']).next().unwrap_or("");
+                    self.urls.contains(clean.trim_end_matches('/'))
+                }
+                // The page's own anchors: it is as it was.
+                (None, None) => false,
+            }
+        })
+    }
+}
+
+/// A hash of the FAQ's anchors, which links to `/faq/#q-...` check.
+fn faq_ids_hash(site: &Site) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for q in &site.faq {
+        q.id.hash(&mut h);
+    }
+    h.finish()
+}
+
 fn validate_links(
     site: &Site,
     unpublished: &Unpublished,
     targets: &LinkTargets,
+    last: &mut FoundLinks,
     diags: &mut Vec<Diagnostic>,
 ) {
     let anchors = Anchors::new(site);
-    // Pages are checked on every core, their findings kept in page order.
-    let found: Vec<Vec<Diagnostic>> = (0..site.pages.len())
+    let faq_ids = faq_ids_hash(site);
+    let changes = LinkChanges::between(site, last, faq_ids);
+    // Pages are checked on every core, their findings kept in page order;
+    // a page as it was, whose links read nothing that changed, keeps its
+    // findings. (whether found now, the findings)
+    let found: Vec<(bool, Arc<[Diagnostic]>)> = (0..site.pages.len())
         .into_par_iter()
         .map(|i| {
+            let p = &site.pages[i];
+            if let Some(c) = last.pages.get(&p.rel)
+                && Arc::ptr_eq(&c.fm, &p.fm)
+                && Arc::ptr_eq(&c.rendered, &p.rendered)
+                && c.path == p.path
+                && !changes.affect(p)
+            {
+                return (false, c.found.clone());
+            }
             let mut found = Vec::new();
             validate_page_links(site, i, unpublished, targets, &anchors, &mut found);
-            found
+            (true, found.into())
         })
         .collect();
-    diags.extend(found.into_iter().flatten());
+    drop(changes);
+    for (p, (new, found)) in site.pages.iter().zip(&found) {
+        if *new {
+            last.pages.insert(
+                p.rel.clone(),
+                CheckedLinks {
+                    fm: p.fm.clone(),
+                    rendered: p.rendered.clone(),
+                    content_rel: p.content_rel.clone(),
+                    path: p.path.clone(),
+                    found: found.clone(),
+                },
+            );
+        }
+    }
+    if last.pages.len() != site.pages.len() {
+        let live: std::collections::HashSet<&str> =
+            site.pages.iter().map(|p| p.rel.as_str()).collect();
+        last.pages.retain(|rel, _| live.contains(rel.as_str()));
+    }
+    if last.known_urls != site.known_urls {
+        last.known_urls.clone_from(&site.known_urls);
+    }
+    last.faq_ids = faq_ids;
+    diags.extend(found.iter().flat_map(|(_, f)| f.iter().cloned()));
 }
 
 /// The link and image diagnostics of page `i`.

@@ -1343,6 +1343,102 @@ fn moved_link_targets_rerender_the_pages_that_link_to_them() {
     }
 }
 
+/// See: issue 5. The general path keeps a page's link findings while the
+/// page is as it was and nothing its links read changed (`model`'s
+/// `FoundLinks`). Here a page that never changes links to another page's
+/// heading (by its Markdown file and by its address), to its address, to
+/// its tag's page and to its FAQ question; each step changes one of those
+/// through the general path, and the findings must follow as in a clean
+/// load.
+#[test]
+fn unchanged_pages_links_are_checked_again_when_what_they_read_changes() {
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the example site builds");
+    const LATER: &str = "content/microneedling/later.md";
+    let page = |title: &str| {
+        new_guide()
+            .replace("A new guide to microneedling", title)
+            .replace("Is this a new question?", &format!("Is {title} new?"))
+    };
+    let later = page("A later page");
+    // One page for each kind of link, so that each must be checked again
+    // for what it reads, not for what another link on its page reads.
+    let linkers = [
+        (
+            "content/microneedling/link-md.md",
+            "[later](later.md#a-heading)",
+        ),
+        (
+            "content/microneedling/link-url.md",
+            "[its address](/microneedling/later/#a-heading), [the page](/microneedling/later/)",
+        ),
+        (
+            "content/microneedling/link-tag.md",
+            "[its tag](/tags/new-topic/)",
+        ),
+        (
+            "content/microneedling/link-faq.md",
+            "[its question](/faq/#q-is-a-later-page-new)",
+        ),
+    ];
+    // (what, the text of LATER, or None to remove it, builds without errors)
+    let steps: Vec<(&str, Option<String>, bool)> = vec![
+        (
+            "the page the links lead to is added",
+            Some(later.clone()),
+            true,
+        ),
+        (
+            "its heading gets another id (both anchored links break)",
+            Some(later.replace("{#a-heading ", "{#another-heading ")),
+            false,
+        ),
+        ("the heading id back", Some(later.clone()), true),
+        (
+            "its tag removed (the tag's page goes)",
+            Some(later.replace("[aftercare, new-topic]", "[aftercare]")),
+            false,
+        ),
+        ("the tag back", Some(later.clone()), true),
+        (
+            "its FAQ question reworded (the FAQ anchor goes)",
+            Some(later.replace("Is A later page new?", "Is A later page still new?")),
+            false,
+        ),
+        ("the question back", Some(later.clone()), true),
+        (
+            "a slug (its old address goes)",
+            Some(later.replacen("date: ", "slug: later-moved\ndate: ", 1)),
+            false,
+        ),
+        ("the slug removed", Some(later.clone()), true),
+        ("the page removed (its file goes)", None, false),
+        ("the page back", Some(later.clone()), true),
+    ];
+    for (k, (rel, link)) in linkers.iter().enumerate() {
+        let title = format!("A linking page {k}");
+        let text = page(&title).replace("[aftercare, new-topic]", "[aftercare]");
+        t.change_file(rel, &format!("{text}\nSee {link}.\n"));
+    }
+    let mut first: Vec<&str> = linkers.iter().map(|(rel, _)| *rel).collect();
+    first.push(LATER);
+    for (k, (name, text, builds)) in steps.iter().enumerate() {
+        let changed: &[&str] = if k == 0 { &first } else { &[LATER] };
+        match text {
+            Some(text) => t.change_file(LATER, text),
+            None => t.remove_file(LATER),
+        };
+        let r = s.try_rebuild(&t, changed);
+        assert_eq!(r.is_ok(), *builds, "after {name}: {r:?}");
+        assert!(!s.patched, "after {name}: the general path is taken");
+        assert_same_diagnostics(&t, &s, name);
+        if r.is_ok() {
+            assert_same(&t, &s, name);
+        }
+    }
+}
+
 /// See: issue 5. Benefit pages are paginated (`paginate_by: 2` here, so the
 /// example site's benefits have several list pages each): title,
 /// description, excerpt and benefit edits re-render only the benefit list
