@@ -335,6 +335,9 @@ pub struct ParseCache {
     /// (`normalize_question`): how many ask it, for `patch_page` to tell
     /// whether a reworded question was or becomes a duplicate.
     asked: HashMap<String, usize>,
+    /// Each page's URL path and the front matter it was worked out from
+    /// (`url_path_of`).
+    urls: HashMap<String, (Arc<FrontMatter>, String)>,
     /// Each page's questions, as `build_indexes` last found them.
     questions: HashMap<String, CachedQuestions>,
     /// Each page's link findings, as `validate_links` last found them.
@@ -604,10 +607,31 @@ pub fn build_cached(
     // made this loop 12 ms of the ~130 ms load of serve's general path at
     // 10,000 articles, 8 ms with this (issue 5). Which page keeps a URL is
     // decided in order below.
-    let paths: Vec<String> = pages_in
+    // A page's URL is kept while its front matter is the one it was worked
+    // out from (slugifying every folder and file name again was most of
+    // this step of serve's general path, issue 5). (whether new, the URL)
+    let paths: Vec<(bool, String)> = pages_in
         .par_iter()
-        .map(|(file, fm, _, _)| url_path_of(file, fm))
+        .map(|(file, fm, _, _)| match cache.urls.get(&file.rel) {
+            Some((was, path)) if Arc::ptr_eq(was, fm) => (false, path.clone()),
+            _ => (true, url_path_of(file, fm)),
+        })
         .collect();
+    for ((file, fm, _, _), (new, path)) in pages_in.iter().zip(&paths) {
+        if *new {
+            cache
+                .urls
+                .insert(file.rel.clone(), (fm.clone(), path.clone()));
+        }
+    }
+    if cache.urls.len() != pages_in.len() {
+        let live: std::collections::HashSet<&str> = pages_in
+            .iter()
+            .map(|(file, ..)| file.rel.as_str())
+            .collect();
+        cache.urls.retain(|rel, _| live.contains(rel.as_str()));
+    }
+    let paths = paths.into_iter().map(|(_, path)| path);
     let mut url_owner: HashMap<String, String> = HashMap::with_capacity(pages_in.len());
     let mut page_urls: HashMap<String, String> = HashMap::with_capacity(pages_in.len());
     let mut keep = Vec::with_capacity(pages_in.len());
