@@ -623,3 +623,41 @@ fn run_inner(cli: Cli) -> Result<ExitCode, Error> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `sort_diagnostics` orders as a stable sort by place, then code:
+    /// paths compared as paths (`a/b` before `a-b`, `a//b` equal to `a/b`),
+    /// and equal places and codes left in their order.
+    #[test]
+    fn diagnostics_sort_by_path_line_column_and_code_stably() {
+        let paths = [
+            "content/a-b.md",
+            "content/a/b.md",
+            "content/a//b.md",
+            "site.yaml",
+        ];
+        let codes = ["links.broken", "faq.duplicate"];
+        let mut diags = Vec::new();
+        for n in 0..200usize {
+            let path = paths[n * 7 % paths.len()];
+            let loc = Location::new(path, 1 + n * 5 % 3, 1 + n * 3 % 2);
+            diags.push(Diagnostic::warning(
+                loc,
+                codes[n % 2],
+                format!("number {n}"),
+            ));
+        }
+        let mut want = diags.clone();
+        want.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.code.cmp(b.code)));
+        let got = sort_diagnostics(diags);
+        let show = |v: &[Diagnostic]| -> Vec<String> {
+            v.iter()
+                .map(|d| format!("{} {} {}", d.location, d.code, d.message))
+                .collect()
+        };
+        assert_eq!(show(&got), show(&want));
+    }
+}
