@@ -872,40 +872,52 @@ pub fn build_cached(
         .filter(|(_, p)| p.kind != PageKind::Page)
         .map(|(i, p)| (parent_dir(&p.content_rel).to_string(), i))
         .collect();
-    for i in 0..site.pages.len() {
-        let p = &site.pages[i];
-        let mut dir = parent_dir(&p.content_rel).to_string();
-        if p.content_rel.ends_with("/index.md") || p.kind == PageKind::Section {
-            dir = parent_dir(&dir).to_string();
-        }
-        if p.kind == PageKind::Home {
-            continue;
-        }
-        let parent = loop {
-            if let Some(&s) = section_of_dir.get(&dir)
-                && s != i
-            {
-                break Some(s);
+    // Each page's parent, then its treatment, worked out on every core
+    // (each reads only the pages and the sections; issue 5).
+    let parents: Vec<Option<usize>> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if p.kind == PageKind::Home {
+                return None;
             }
-            if dir.is_empty() {
-                break None;
+            let mut dir = parent_dir(&p.content_rel);
+            if p.content_rel.ends_with("/index.md") || p.kind == PageKind::Section {
+                dir = parent_dir(dir);
             }
-            dir = parent_dir(&dir).to_string();
-        };
-        site.pages[i].parent = parent;
+            loop {
+                if let Some(&s) = section_of_dir.get(dir)
+                    && s != i
+                {
+                    break Some(s);
+                }
+                if dir.is_empty() {
+                    break None;
+                }
+                dir = parent_dir(dir);
+            }
+        })
+        .collect();
+    for (p, parent) in site.pages.iter_mut().zip(parents) {
+        p.parent = parent;
     }
     // Treatment inheritance: own, else the nearest section's.
-    for i in 0..site.pages.len() {
-        let mut cur = Some(i);
-        let mut treatment = None;
-        while let Some(c) = cur {
-            if let Some(t) = &site.pages[c].fm.treatment {
-                treatment = Some(t.value.clone());
-                break;
+    let treatments: Vec<Option<String>> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut cur = Some(i);
+            while let Some(c) = cur {
+                if let Some(t) = &site.pages[c].fm.treatment {
+                    return Some(t.value.clone());
+                }
+                cur = site.pages[c].parent;
             }
-            cur = site.pages[c].parent;
-        }
-        site.pages[i].treatment = treatment;
+            None
+        })
+        .collect();
+    for (p, treatment) in site.pages.iter_mut().zip(treatments) {
+        p.treatment = treatment;
     }
     for (i, p) in site.pages.iter().enumerate() {
         if let Some(parent) = p.parent {
@@ -1648,9 +1660,17 @@ fn page_references(p: &Page, known: &Known<'_>, diags: &mut Vec<Diagnostic>) {
 fn validate_references(site: &Site, diags: &mut Vec<Diagnostic>) {
     let known = Known::of(&site.data);
     let (treatments, benefits) = (&known.treatments, &known.benefits);
-    for p in &site.pages {
-        page_references(p, &known, diags);
-    }
+    // On every core, the findings kept in page order (issue 5).
+    let found: Vec<Vec<Diagnostic>> = site
+        .pages
+        .par_iter()
+        .map(|p| {
+            let mut found = Vec::new();
+            page_references(p, &known, &mut found);
+            found
+        })
+        .collect();
+    diags.extend(found.into_iter().flatten());
     for q in &site.questions_files {
         for b in &q.fm.benefits {
             if !benefits.contains(&b.value.as_str()) {
