@@ -101,6 +101,7 @@ pub fn load(config: &Config, today: Date) -> Result<Loaded, Error> {
     let mut cache = incremental::Cache::default();
     cache.checks = check::PageChecks::one_shot();
     cache.one_shot = true;
+    cache.parse.one_shot = true;
     load_cached(config, today, &mut cache)
 }
 

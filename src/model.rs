@@ -335,6 +335,9 @@ pub struct ParseCache {
     /// (`normalize_question`): how many ask it, for `patch_page` to tell
     /// whether a reworded question was or becomes a duplicate.
     asked: HashMap<String, usize>,
+    /// A single build or check: keep none of the per-page results below,
+    /// which only a next build would read.
+    pub(crate) one_shot: bool,
     /// Each page's URL path and the front matter it was worked out from
     /// (`url_path_of`).
     urls: HashMap<String, (Arc<FrontMatter>, String)>,
@@ -618,13 +621,13 @@ pub fn build_cached(
         })
         .collect();
     for ((file, fm, _, _), (new, path)) in pages_in.iter().zip(&paths) {
-        if *new {
+        if *new && !cache.one_shot {
             cache
                 .urls
                 .insert(file.rel.clone(), (fm.clone(), path.clone()));
         }
     }
-    if cache.urls.len() != pages_in.len() {
+    if !cache.one_shot && cache.urls.len() != pages_in.len() {
         let live: std::collections::HashSet<&str> = pages_in
             .iter()
             .map(|(file, ..)| file.rel.as_str())
@@ -955,7 +958,8 @@ pub fn build_cached(
     }
 
     validate_references(&site, &mut diags);
-    cache.asked = build_indexes(&mut site, &mut diags, &mut cache.questions);
+    let questions = (!cache.one_shot).then_some(&mut cache.questions);
+    cache.asked = build_indexes(&mut site, &mut diags, questions);
     site.known_urls = known_urls(&site, statics);
     // `static/` is copied after the pages are written, so a static file at a
     // page's address silently replaces that page.
@@ -981,6 +985,7 @@ pub fn build_cached(
         &unpublished,
         &targets,
         &mut cache.found_links,
+        !cache.one_shot,
         &mut diags,
     );
     cache.links = Some(Arc::new(LinkState {
@@ -1740,7 +1745,7 @@ fn heading_benefits(p: &Page, benefits: &[&str], diags: &mut Vec<Diagnostic>) {
 /// benchmark of the indexes (`benches/pipeline.rs`, issue 8) times this.
 pub fn index_site(site: &mut Site) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    build_indexes(site, &mut diags, &mut HashMap::new());
+    build_indexes(site, &mut diags, None);
     diags
 }
 
@@ -1749,7 +1754,7 @@ pub fn index_site(site: &mut Site) -> Vec<Diagnostic> {
 fn build_indexes(
     site: &mut Site,
     diags: &mut Vec<Diagnostic>,
-    questions_cache: &mut HashMap<String, CachedQuestions>,
+    questions_cache: Option<&mut HashMap<String, CachedQuestions>>,
 ) -> HashMap<String, usize> {
     // Each page's front matter and headings sit apart in memory: reading
     // them page after page on one core waited on memory for about 10 ms at
@@ -1867,7 +1872,11 @@ fn build_indexes(
     // comes first is decided in order; the entries and the `faq.duplicate`
     // warnings (tens of thousands on a large site) are made on every core
     // again (this was 30-60 ms of one core at 10,000 articles, issue 8).
-    let known = &mut *questions_cache;
+    let mut none = HashMap::new();
+    let (known, keep) = match questions_cache {
+        Some(c) => (c, true),
+        None => (&mut none, false),
+    };
     let per_page: Vec<(bool, PageQuestions)> = site
         .pages
         .par_iter()
@@ -1883,7 +1892,7 @@ fn build_indexes(
         .collect();
     // Entries of unchanged pages stay; those of pages that are gone go.
     for (p, (new, asked)) in site.pages.iter().zip(&per_page) {
-        if *new {
+        if *new && keep {
             known.insert(
                 p.rel.clone(),
                 CachedQuestions {
@@ -1894,7 +1903,7 @@ fn build_indexes(
             );
         }
     }
-    if known.len() != site.pages.len() {
+    if keep && known.len() != site.pages.len() {
         let live: std::collections::HashSet<&str> =
             site.pages.iter().map(|p| p.rel.as_str()).collect();
         known.retain(|rel, _| live.contains(rel.as_str()));
@@ -2331,11 +2340,13 @@ fn validate_links(
     unpublished: &Unpublished,
     targets: &LinkTargets,
     last: &mut FoundLinks,
+    keep: bool,
     diags: &mut Vec<Diagnostic>,
 ) {
     let anchors = Anchors::new(site);
     let faq_ids = faq_ids_hash(site);
-    let changes = LinkChanges::between(site, last, faq_ids);
+    // Nothing found before (a first or single build): every page is checked.
+    let changes = (!last.pages.is_empty()).then(|| LinkChanges::between(site, last, faq_ids));
     // Pages are checked on every core, their findings kept in page order;
     // a page as it was, whose links read nothing that changed, keeps its
     // findings. (whether found now, the findings)
@@ -2343,7 +2354,8 @@ fn validate_links(
         .into_par_iter()
         .map(|i| {
             let p = &site.pages[i];
-            if let Some(c) = last.pages.get(&p.rel)
+            if let Some(changes) = &changes
+                && let Some(c) = last.pages.get(&p.rel)
                 && Arc::ptr_eq(&c.fm, &p.fm)
                 && Arc::ptr_eq(&c.rendered, &p.rendered)
                 && c.path == p.path
@@ -2357,6 +2369,10 @@ fn validate_links(
         })
         .collect();
     drop(changes);
+    if !keep {
+        diags.extend(found.iter().flat_map(|(_, f)| f.iter().cloned()));
+        return;
+    }
     for (p, (new, found)) in site.pages.iter().zip(&found) {
         if *new {
             last.pages.insert(
