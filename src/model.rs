@@ -540,7 +540,9 @@ pub fn build_cached(
     // that are gone or unreadable go below (rebuilding the whole map took a
     // few ms of every general-path rebuild at 10,000 articles, issue 5).
     for (input, front) in inputs.iter().zip(&fronts) {
-        if let (Ok(text), Some((true, result))) = (&input.text, front) {
+        if let (Ok(text), Some((true, result))) = (&input.text, front)
+            && !cache.one_shot
+        {
             cache.front.insert(
                 input.file.rel.clone(),
                 CachedFront {
@@ -550,13 +552,10 @@ pub fn build_cached(
             );
         }
     }
-    if cache.front.len() != fronts.iter().flatten().count() {
-        let live: std::collections::HashSet<&str> = inputs
-            .iter()
-            .filter(|i| i.text.is_ok())
-            .map(|i| i.file.rel.as_str())
-            .collect();
-        cache.front.retain(|rel, _| live.contains(rel.as_str()));
+    if !cache.one_shot {
+        let live = inputs.iter().filter(|i| i.text.is_ok());
+        let count = fronts.iter().flatten().count();
+        drop_stale(&mut cache.front, count, live.map(|i| i.file.rel.as_str()));
     }
     let mut parsed: Vec<Result<Parsed, (String, Diagnostic)>> = Vec::with_capacity(inputs.len());
     for (input, front) in inputs.into_iter().zip(fronts) {
@@ -627,12 +626,9 @@ pub fn build_cached(
                 .insert(file.rel.clone(), (fm.clone(), path.clone()));
         }
     }
-    if !cache.one_shot && cache.urls.len() != pages_in.len() {
-        let live: std::collections::HashSet<&str> = pages_in
-            .iter()
-            .map(|(file, ..)| file.rel.as_str())
-            .collect();
-        cache.urls.retain(|rel, _| live.contains(rel.as_str()));
+    if !cache.one_shot {
+        let live = pages_in.iter().map(|(f, ..)| f.rel.as_str());
+        drop_stale(&mut cache.urls, pages_in.len(), live);
     }
     let paths = paths.into_iter().map(|(_, path)| path);
     let mut url_owner: HashMap<String, String> = HashMap::with_capacity(pages_in.len());
@@ -847,16 +843,17 @@ pub fn build_cached(
     let rendered: Vec<Page> = rendered
         .into_iter()
         .map(|(page, cached)| {
-            if let Some(cached) = cached {
+            if let Some(cached) = cached
+                && !cache.one_shot
+            {
                 cache.markdown.insert(page.rel.clone(), cached);
             }
             page
         })
         .collect();
-    if cache.markdown.len() != rendered.len() {
-        let live: std::collections::HashSet<&str> =
-            rendered.iter().map(|p| p.rel.as_str()).collect();
-        cache.markdown.retain(|rel, _| live.contains(rel.as_str()));
+    if !cache.one_shot {
+        let live = rendered.iter().map(|p| p.rel.as_str());
+        drop_stale(&mut cache.markdown, rendered.len(), live);
     }
     let mut site = Site {
         pages: rendered,
@@ -1903,10 +1900,9 @@ fn build_indexes(
             );
         }
     }
-    if keep && known.len() != site.pages.len() {
-        let live: std::collections::HashSet<&str> =
-            site.pages.iter().map(|p| p.rel.as_str()).collect();
-        known.retain(|rel, _| live.contains(rel.as_str()));
+    if keep {
+        let live = site.pages.iter().map(|p| p.rel.as_str());
+        drop_stale(known, site.pages.len(), live);
     }
     let files: Vec<(usize, String, Location)> = site
         .questions_files
@@ -1983,6 +1979,21 @@ fn build_indexes(
         .collect();
     site.faq = questions;
     asked
+}
+
+/// Removes the entries of a per-file cache whose file is not in `live`
+/// (`count` distinct source paths). Callers keep or insert an entry for
+/// every live file first, so the cache holds more than `count` entries
+/// exactly when some are stale: only then is a set of the live paths made.
+fn drop_stale<'a, V>(
+    cache: &mut HashMap<String, V>,
+    count: usize,
+    live: impl Iterator<Item = &'a str>,
+) {
+    if cache.len() != count {
+        let live: std::collections::HashSet<&str> = live.collect();
+        cache.retain(|rel, _| live.contains(rel.as_str()));
+    }
 }
 
 /// A question asked somewhere, as `build_indexes` gathers the FAQ.
@@ -2387,11 +2398,8 @@ fn validate_links(
             );
         }
     }
-    if last.pages.len() != site.pages.len() {
-        let live: std::collections::HashSet<&str> =
-            site.pages.iter().map(|p| p.rel.as_str()).collect();
-        last.pages.retain(|rel, _| live.contains(rel.as_str()));
-    }
+    let live = site.pages.iter().map(|p| p.rel.as_str());
+    drop_stale(&mut last.pages, site.pages.len(), live);
     if last.known_urls != site.known_urls {
         last.known_urls.clone_from(&site.known_urls);
     }
