@@ -84,6 +84,7 @@ fn inputs(root: &Path) -> Vec<Input> {
             Input {
                 file,
                 text: Ok(Arc::from(text)),
+                hash: None,
             }
         })
         .collect()

@@ -466,12 +466,19 @@ impl Cache {
                     && let Some(c) = texts.get(&file.rel)
                 {
                     let text = c.text.clone();
-                    return (Input { file, text }, None);
+                    return (
+                        Input {
+                            file,
+                            text,
+                            hash: None,
+                        },
+                        None,
+                    );
                 }
                 // A one-off build keeps no texts, so it needs no stamps
                 // (one `stat` per file fewer).
                 if one_shot {
-                    return (crate::read_input(file), None);
+                    return (crate::read_input(file, true), None);
                 }
                 let now = stamp(&file.path);
                 if let Some(c) = texts.get(&file.rel)
@@ -480,9 +487,16 @@ impl Cache {
                     && !dirty.contains(&file.rel)
                 {
                     let text = c.text.clone();
-                    return (Input { file, text }, None);
+                    return (
+                        Input {
+                            file,
+                            text,
+                            hash: None,
+                        },
+                        None,
+                    );
                 }
-                (crate::read_input(file), Some(now))
+                (crate::read_input(file, false), Some(now))
             })
             .collect();
         self.dirty.clear();

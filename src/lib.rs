@@ -29,7 +29,7 @@ pub mod theme;
 pub mod watch;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,6 +54,9 @@ pub struct Loaded {
     pub statics: Vec<(String, PathBuf)>,
     /// Content assets: (output path, source path).
     pub assets: Vec<(String, PathBuf)>,
+    /// A one-off load's Markdown files, with `fingerprint::file_hash` of the
+    /// bytes it read (for `build`'s fingerprint); empty for `load_cached`.
+    pub read: Vec<(PathBuf, u64)>,
 }
 
 impl Loaded {
@@ -66,34 +69,47 @@ impl Loaded {
     }
 }
 
-pub(crate) fn read_input(file: source::SourceFile) -> Input {
-    let text = match std::fs::read(&file.path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(s) => {
-                let s = s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s);
-                Ok(Arc::from(s))
-            }
-            Err(e) => {
-                let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                let good = String::from_utf8_lossy(good);
-                let line = good.matches('\n').count() + 1;
-                let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                Err(Diagnostic::error(
-                    Location::new(&file.rel, line, col),
-                    "source.not-utf8",
-                    "this file is not UTF-8 text",
-                )
-                .with_help("save the file as UTF-8 in your editor (\"Save with encoding\" > UTF-8)")
-                .with_source(&String::from_utf8_lossy(e.as_bytes()), 1))
-            }
-        },
-        Err(e) => Err(Diagnostic::error(
-            Location::new(&file.rel, 1, 1),
-            "source.unreadable",
-            format!("cannot read this file: {e}"),
-        )),
+/// Reads a source file; with `hash`, also works out its
+/// `fingerprint::file_hash`.
+pub(crate) fn read_input(file: source::SourceFile, hash: bool) -> Input {
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let text = Err(Diagnostic::error(
+                Location::new(&file.rel, 1, 1),
+                "source.unreadable",
+                format!("cannot read this file: {e}"),
+            ));
+            return Input {
+                file,
+                text,
+                hash: None,
+            };
+        }
     };
-    Input { file, text }
+    // A one-off build's fingerprint takes this instead of reading the file
+    // a second time (`build`).
+    let hash = hash.then(|| fingerprint::file_hash(&file.path, &bytes));
+    let text = match String::from_utf8(bytes) {
+        Ok(s) => {
+            let s = s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s);
+            Ok(Arc::from(s))
+        }
+        Err(e) => {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let good = String::from_utf8_lossy(good);
+            let line = good.matches('\n').count() + 1;
+            let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(Diagnostic::error(
+                Location::new(&file.rel, line, col),
+                "source.not-utf8",
+                "this file is not UTF-8 text",
+            )
+            .with_help("save the file as UTF-8 in your editor (\"Save with encoding\" > UTF-8)")
+            .with_source(&String::from_utf8_lossy(e.as_bytes()), 1))
+        }
+    };
+    Input { file, text, hash }
 }
 
 /// Reads and resolves the whole site, and runs the content checks.
@@ -151,6 +167,14 @@ pub fn load_cached(
     }
     let static_names: Vec<String> = statics.iter().map(|(r, _)| r.clone()).collect();
     let inputs: Vec<Input> = cache.read_inputs(md);
+    let read = if cache.one_shot {
+        inputs
+            .iter()
+            .filter_map(|i| Some((i.file.path.clone(), i.hash?)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (site, model_diags) = model::build_cached(
         inputs,
         data,
@@ -198,6 +222,7 @@ pub fn load_cached(
         diagnostics,
         statics,
         assets,
+        read,
     })
 }
 
@@ -303,11 +328,27 @@ pub fn build(config: &Config, today: Date) -> Result<BuildReport, Error> {
         }
         (inputs, None)
     } else {
+        // The Markdown files are left to the load, which hashes them as it
+        // reads them.
         let config = config.clone();
-        let pending = std::thread::spawn(move || fingerprint::of_inputs(&config, today));
+        let pending = std::thread::spawn(move || {
+            let content = config.root.join("content");
+            fingerprint::start(&config, today, |path| {
+                path.starts_with(&content) && path.extension().is_some_and(|e| e == "md")
+            })
+        });
         (None, Some(pending))
     };
     let mut loaded = load(config, today)?;
+    // The fingerprint is finished beside the rendering.
+    let pending = pending.map(|pending| {
+        let read = std::mem::take(&mut loaded.read);
+        std::thread::spawn(move || {
+            let known: rustc_hash::FxHashMap<&Path, u64> =
+                read.iter().map(|(p, h)| (p.as_path(), *h)).collect();
+            pending.join().ok().flatten()?.finish(&known)
+        })
+    });
     let errors = loaded.errors();
     if errors > 0 {
         return Err(Error::Content {

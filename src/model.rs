@@ -40,6 +40,9 @@ pub struct Input {
     pub file: SourceFile,
     /// Its text (BOM removed) or a diagnostic (not UTF-8).
     pub text: Result<Arc<str>, Diagnostic>,
+    /// `fingerprint::file_hash` of the bytes read, when they were read now
+    /// (not reused from `serve`'s cache).
+    pub hash: Option<u64>,
 }
 
 /// One page (home, section or article).

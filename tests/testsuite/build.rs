@@ -586,6 +586,12 @@ fn a_warm_build_keeps_unchanged_files() {
 #[test]
 fn a_second_build_with_nothing_changed_is_skipped() {
     let t = SiteTest::from_fixture("sections");
+    // The first build's load hashes the Markdown files as it reads them: the
+    // bytes as read, with the byte order mark that the text loses.
+    t.change_file(
+        "content/treatments/peels.md",
+        "\u{feff}---\ntitle: Peels\nweight: 2\n---\nText.\n",
+    );
     let build = || careleaf::build(&t.config(), today()).expect("builds");
     let first = build();
     assert!(first.unchanged.is_none(), "the first build is a build");
