@@ -1289,32 +1289,54 @@ static IN_WORD: [bool; 256] = {
     t
 };
 
-fn words_of(block: &str) -> Vec<(usize, usize)> {
+/// A word of a lowercased block: its byte range, and the number of its
+/// sentence in the block (a sentence ends at `.`, `!`, `?`, `;`, `:` or a
+/// gap, `\u{1}`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct WordAt {
+    start: u32,
+    end: u32,
+    sentence: u32,
+}
+
+/// Appends the words of `block` to `out`: runs of alphanumeric characters,
+/// carried on inside a word by `'` and `-`.
+fn scan_words(block: &str, out: &mut Vec<WordAt>) {
     // Byte by byte in two tight loops (between words, inside a word): ASCII,
     // almost all of an English page, needs no char decoding; other
-    // characters are decoded where they start.
+    // characters are decoded where they start. Sentence ends are noted on
+    // the way between words, so the spam rule reads no byte twice (issue 8).
     let bytes = block.as_bytes();
     let n = bytes.len();
-    // Whether the character at `i` is alphanumeric, and its length.
+    // Whether the (non-ASCII) character at `i` is alphanumeric, and its length.
     let class = |i: usize| -> (bool, usize) {
-        let b = bytes[i];
-        if b.is_ascii() {
-            (b.is_ascii_alphanumeric(), 1)
-        } else {
-            block
-                .get(i..)
-                .and_then(|rest| rest.chars().next())
-                .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
-        }
+        block
+            .get(i..)
+            .and_then(|rest| rest.chars().next())
+            .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
     };
-    let mut words = Vec::with_capacity(n / 5);
+    // Offsets fit in `u32`: a block longer than 4 GiB is cut short.
+    let n = n.min(u32::MAX as usize);
+    let mut sentence = 0u32;
+    let mut ended = false;
     let mut i = 0;
     while i < n {
-        let (alnum, len) = class(i);
-        if !alnum {
-            i += len;
-            continue;
-        }
+        let b = bytes[i];
+        let len = if b.is_ascii() {
+            if !b.is_ascii_alphanumeric() {
+                ended |= matches!(b, b'.' | b'!' | b'?' | b';' | b':' | 1);
+                i += 1;
+                continue;
+            }
+            1
+        } else {
+            let (alnum, len) = class(i);
+            if !alnum {
+                i += len;
+                continue;
+            }
+            len
+        };
         let start = i;
         i += len;
         // Inside a word an apostrophe or hyphen carries it on.
@@ -1332,19 +1354,60 @@ fn words_of(block: &str) -> Vec<(usize, usize)> {
                 i += len;
             }
         }
-        words.push((start, i));
+        if ended {
+            sentence += 1;
+            ended = false;
+        }
+        out.push(WordAt {
+            start: start as u32,
+            end: i.min(n) as u32,
+            sentence,
+        });
     }
-    words
 }
 
-/// A word of at most 8 bytes as a number: its bytes, zero-padded.
-fn packed_word(w: &str) -> Option<u64> {
-    let b = w.as_bytes();
-    (b.len() <= 8).then(|| {
-        let mut key = [0u8; 8];
-        key[..b.len()].copy_from_slice(b);
-        u64::from_le_bytes(key)
-    })
+/// The word `bytes[a..b]`, when at most 8 bytes long, as a number: its
+/// bytes, zero-padded (little endian). Read as one 8-byte load where the
+/// block runs on that far: copying a slice of varying length called
+/// `memcpy` for every word of every page (issue 8).
+fn packed_word(bytes: &[u8], a: usize, b: usize) -> Option<u64> {
+    let len = b.checked_sub(a)?;
+    if len > 8 {
+        return None;
+    }
+    let mask = if len == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    };
+    if let Some(chunk) = bytes
+        .get(a..a + 8)
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+    {
+        return Some(u64::from_le_bytes(chunk) & mask);
+    }
+    Some(
+        bytes
+            .get(a..b)?
+            .iter()
+            .rev()
+            .fold(0u64, |key, &c| (key << 8) | u64::from(c)),
+    )
+}
+
+/// A block in lower case with every byte where it was: `str::to_lowercase`
+/// when that keeps the length, else ASCII lower case (the same thing for
+/// an ASCII block, and much cheaper).
+fn lower_block(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let lower = text.to_lowercase();
+    if lower.len() == text.len() {
+        lower
+    } else {
+        text.to_ascii_lowercase()
+    }
 }
 
 fn spam(
@@ -1419,20 +1482,17 @@ fn spam(
 
     // Repeated phrases of 2-4 words, within sentences. Keys are slices of
     // the lowercased blocks, so counting allocates nothing per phrase.
-    let lowered: Vec<String> = prose
-        .blocks
-        .iter()
-        .map(|b| {
-            let lower = b.text.to_lowercase();
-            if lower.len() == b.text.len() {
-                lower
-            } else {
-                b.text.to_ascii_lowercase()
-            }
-        })
-        .collect();
-    let block_words: Vec<Vec<(usize, usize)>> = lowered.iter().map(|l| words_of(l)).collect();
-    let total_words: usize = block_words.iter().map(Vec::len).sum();
+    let lowered: Vec<String> = prose.blocks.iter().map(|b| lower_block(&b.text)).collect();
+    // Every word of every block, block after block, in one vector; a
+    // block's words end at its `block_ends` entry.
+    let mut words: Vec<WordAt> =
+        Vec::with_capacity(lowered.iter().map(String::len).sum::<usize>() / 5);
+    let mut block_ends: Vec<usize> = Vec::with_capacity(lowered.len());
+    for lower in &lowered {
+        scan_words(lower, &mut words);
+        block_ends.push(words.len());
+    }
+    let total_words = words.len();
     // A phrase is repeated at least as often as its first and its last word
     // appear: count the words first, and only windows whose edge words are
     // frequent enough reach the phrase map (most windows of a page do not).
@@ -1448,32 +1508,27 @@ fn spam(
     // Per distinct word, numbered in order of appearance: its text and count.
     let mut distinct: Vec<&str> = Vec::with_capacity(total_words / 3);
     let mut counts: Vec<usize> = Vec::with_capacity(total_words / 3);
-    // Every word's number, block after block, in one vector.
+    // Every word's number, in the order of `words`.
     let mut all_ids: Vec<u32> = Vec::with_capacity(total_words);
-    for (lower, words) in lowered.iter().zip(&block_words) {
-        all_ids.extend(words.iter().map(|&(a, b)| {
-            let w = &lower[a..b];
+    let mut from = 0;
+    for (lower, &to) in lowered.iter().zip(&block_ends) {
+        let bytes = lower.as_bytes();
+        for w in &words[from..to] {
+            let (a, b) = (w.start as usize, w.end as usize);
             let next = u32::try_from(counts.len()).unwrap_or(u32::MAX);
-            let id = match packed_word(w) {
+            let id = match packed_word(bytes, a, b) {
                 Some(key) => *short.entry(key).or_insert(next),
-                None => *long.entry(w).or_insert(next),
+                None => *long.entry(&lower[a..b]).or_insert(next),
             };
             if id == next {
-                distinct.push(w);
-                counts.push(0);
-            }
-            if let Some(c) = counts.get_mut(id as usize) {
+                distinct.push(&lower[a..b]);
+                counts.push(1);
+            } else if let Some(c) = counts.get_mut(id as usize) {
                 *c += 1;
             }
-            id
-        }));
-    }
-    let mut block_ids: Vec<&[u32]> = Vec::with_capacity(block_words.len());
-    let mut rest = all_ids.as_slice();
-    for words in &block_words {
-        let (ids, more) = rest.split_at(words.len());
-        block_ids.push(ids);
-        rest = more;
+            all_ids.push(id);
+        }
+        from = to;
     }
     let min_count =
         |n: usize| PHRASE_MIN_COUNT.max((total_words * phrase_min_per_mille(n)).div_ceil(n * 1000));
@@ -1497,46 +1552,42 @@ fn spam(
     let mut grams: rustc_hash::FxHashMap<&str, (usize, usize, usize, usize, usize)> =
         rustc_hash::FxHashMap::default();
     let needs = [min_count(2), min_count(3), min_count(4)];
-    for (bi, ((lower, words), wids)) in lowered.iter().zip(&block_words).zip(&block_ids).enumerate()
-    {
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut from = 0;
+    for (bi, (lower, &to)) in lowered.iter().zip(&block_ends).enumerate() {
+        let (block_words, wids) = (&words[from..to], &all_ids[from..to]);
+        from = to;
         // A window starts with a word frequent enough to be an edge (every
         // `need` is at least `least`): most blocks and most words have none
         // (issue 8).
         if !wids.iter().any(|&id| edge_count[id as usize] >= least) {
             continue;
         }
-        // Per word: its sentence number and its edge count.
-        let mut sentence = 0usize;
-        let mut info: Vec<(usize, usize)> = Vec::with_capacity(words.len());
-        let mut prev_end = 0;
-        for (&(a, b), &id) in words.iter().zip(wids.iter()) {
-            if lower.as_bytes()[prev_end..a]
-                .iter()
-                .any(|c| matches!(c, b'.' | b'!' | b'?' | b';' | b':' | 1))
-            {
-                sentence += 1;
-            }
-            prev_end = b;
-            info.push((sentence, edge_count[id as usize]));
-        }
         // Windows of n words at word i that reach the phrase map, in the
         // order they always reached it: by length, then position.
-        let mut windows: Vec<(usize, usize)> = Vec::new();
-        for (i, &first) in info.iter().enumerate() {
-            if first.1 < least {
+        windows.clear();
+        for (i, (first, &first_id)) in block_words.iter().zip(wids).enumerate() {
+            let first_edge = edge_count[first_id as usize];
+            if first_edge < least {
                 continue;
             }
-            for n in 2..=4.min(words.len() - i) {
-                let last = info[i + n - 1];
+            for n in 2..=4.min(block_words.len() - i) {
+                let (last, last_id) = (&block_words[i + n - 1], wids[i + n - 1]);
                 let need = needs[n - 2];
-                if first.0 == last.0 && first.1 >= need && last.1 >= need {
+                if first.sentence == last.sentence
+                    && first_edge >= need
+                    && edge_count[last_id as usize] >= need
+                {
                     windows.push((n, i));
                 }
             }
         }
         windows.sort_unstable();
-        for (n, i) in windows {
-            let (s, e) = (words[i].0, words[i + n - 1].1);
+        for &(n, i) in &windows {
+            let (s, e) = (
+                block_words[i].start as usize,
+                block_words[i + n - 1].end as usize,
+            );
             grams.entry(&lower[s..e]).or_insert((0, n, bi, s, e)).0 += 1;
         }
     }
@@ -2067,7 +2118,7 @@ mod tests {
 
     #[test]
     fn words_are_found_as_by_chars_in_any_script() {
-        // The char-by-char definition words_of must keep.
+        // The char-by-char definition scan_words must keep.
         fn by_chars(block: &str) -> Vec<(usize, usize)> {
             let mut words = Vec::new();
             let mut start = None;
@@ -2093,9 +2144,46 @@ mod tests {
             "'quoted' -dash- end-",
             "日本語のテキスト and Ελληνικά λέξεις; ünïcödé'ś-wörds",
             "\u{1}a\u{1}b  c\td",
+            ". Starts with an end. Two; three: four? five! six\u{1}seven...",
             "",
         ] {
-            assert_eq!(words_of(text), by_chars(text), "{text}");
+            let mut found = Vec::new();
+            scan_words(text, &mut found);
+            let ranges: Vec<(usize, usize)> = found
+                .iter()
+                .map(|w| (w.start as usize, w.end as usize))
+                .collect();
+            assert_eq!(ranges, by_chars(text), "{text}");
+            // A word's sentence: how many of the gaps before it, from the
+            // block's start, hold a sentence end.
+            let mut sentence = 0;
+            let mut prev_end = 0;
+            for (w, &(a, b)) in found.iter().zip(&ranges) {
+                if text.as_bytes()[prev_end..a]
+                    .iter()
+                    .any(|c| matches!(c, b'.' | b'!' | b'?' | b';' | b':' | 1))
+                {
+                    sentence += 1;
+                }
+                prev_end = b;
+                assert_eq!(w.sentence, sentence, "{text}: {}", &text[a..b]);
+            }
+        }
+    }
+
+    #[test]
+    fn short_words_pack_as_their_zero_padded_bytes() {
+        let text = b"ab microneed x 12345678 tail";
+        let padded = |w: &[u8]| {
+            let mut key = [0u8; 8];
+            key[..w.len()].copy_from_slice(w);
+            u64::from_le_bytes(key)
+        };
+        for a in 0..text.len() {
+            for b in a + 1..=text.len() {
+                let want = (b - a <= 8).then(|| padded(&text[a..b]));
+                assert_eq!(packed_word(text, a, b), want, "{a}..{b}");
+            }
         }
     }
 
