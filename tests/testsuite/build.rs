@@ -609,6 +609,36 @@ fn a_second_build_with_nothing_changed_is_skipped() {
     assert!(build().unchanged.is_some(), "and recorded again");
 }
 
+/// See: issue 8. `build_reporting` hands over the warnings while the pages
+/// are written (the command line prints them there), the same ones the
+/// report holds; not for a build that changes nothing or fails on errors.
+#[test]
+fn warnings_are_reported_while_the_site_is_written() {
+    let t = SiteTest::from_fixture("check-spam");
+    let seen = std::sync::Mutex::new(None);
+    let report = careleaf::build_reporting(&t.config(), today(), |warnings| {
+        // Before the new site is moved into place.
+        assert!(!t.out().exists(), "reported before the output is committed");
+        *seen.lock().expect("lock") = Some(warnings.to_vec());
+    })
+    .expect("builds");
+    assert!(!report.diagnostics.is_empty(), "the fixture has warnings");
+    assert_eq!(
+        seen.lock().expect("lock").as_deref(),
+        Some(report.diagnostics.as_slice())
+    );
+    let again = careleaf::build_reporting(&t.config(), today(), |_| {
+        panic!("nothing changed: nothing to report")
+    })
+    .expect("builds");
+    assert!(again.unchanged.is_some());
+    let broken = SiteTest::from_fixture("error-missing-title");
+    careleaf::build_reporting(&broken.config(), today(), |_| {
+        panic!("errors are the error's to report")
+    })
+    .expect_err("errors stop the build");
+}
+
 #[test]
 fn building_twice_gives_the_same_bytes() {
     let a = SiteTest::example_site();

@@ -204,6 +204,40 @@ fn build_flags_override_root_output_base_url_and_drafts() {
     assert!(out.join("published/index.html").exists());
 }
 
+/// See: issue 8. `build` prints the warnings while it writes the site, then
+/// a blank line and its summary; it exits with 0 and leaves the site and
+/// its build record in place (the command ends without the allocator's
+/// clean-up).
+#[test]
+fn build_prints_its_warnings_then_the_summary() {
+    let t = SiteTest::from_fixture("check-spam");
+    let o = t.run(|c| {
+        c.arg("build");
+    });
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    let (warnings, summary) = err
+        .rsplit_once("\n\n")
+        .expect("a blank line before the summary");
+    assert!(warnings.contains("warning[spam."), "{err}");
+    assert!(summary.starts_with("Built "), "{err}");
+    assert!(summary.ends_with("\n"), "{err}");
+    assert!(t.out().join("index.html").is_file());
+    assert!(
+        t.out().join(".careleaf-build").is_file(),
+        "the build record"
+    );
+    let again = t.run(|c| {
+        c.arg("build");
+    });
+    assert_eq!(code(&again), 0);
+    assert!(
+        stderr(&again).starts_with("Nothing changed since the last build"),
+        "{}",
+        stderr(&again)
+    );
+}
+
 #[test]
 fn a_bad_base_url_is_a_usage_error_or_a_located_config_error() {
     let t = SiteTest::from_fixture("sections");
