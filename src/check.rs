@@ -1081,9 +1081,19 @@ impl<'c> ProseRules<'c> {
         prose: &Prose,
     ) -> ProseFindings {
         let mut claims_spam = Vec::new();
+        // Each block in lower case, once for both rules.
+        let lowered: Vec<String> = prose.blocks.iter().map(|b| lower_block(&b.text)).collect();
         self.phrases()
-            .claims(rel, text, lines, prose, &mut claims_spam);
-        spam(rel, text, lines, prose, self.config, &mut claims_spam);
+            .claims(rel, text, lines, prose, &lowered, &mut claims_spam);
+        spam(
+            rel,
+            text,
+            lines,
+            prose,
+            &lowered,
+            self.config,
+            &mut claims_spam,
+        );
         let mut privacy = Vec::new();
         privacy_content(rel, text, lines, prose, self.config, &mut privacy);
         ProseFindings {
@@ -1199,35 +1209,44 @@ impl Phrases {
         text: &str,
         lines: &LineIndex,
         prose: &Prose,
+        lowered: &[String],
         out: &mut Vec<Diagnostic>,
     ) {
         let Some(matcher) = &self.matcher else {
             return;
         };
-        for block in &prose.blocks {
-            let hay = block.text.to_ascii_lowercase();
+        for (block, lower) in prose.blocks.iter().zip(lowered) {
+            // The phrases are matched in ASCII lower case: `lower` is that
+            // for an ASCII block (`lower_block`).
+            let own;
+            let hay: &str = if block.text.is_ascii() {
+                lower
+            } else {
+                own = block.text.to_ascii_lowercase();
+                &own
+            };
             // Most paragraphs hold no phrase at all: finding that out is
             // much cheaper than the overlapping search (issue 8).
-            if self.any.as_ref().is_some_and(|any| !any.is_match(&hay)) {
+            if self.any.as_ref().is_some_and(|any| !any.is_match(hay)) {
                 continue;
             }
             let allowed: Vec<(usize, usize)> = self
                 .allow
                 .iter()
-                .flat_map(|a| find_words(&hay, a))
+                .flat_map(|a| find_words(hay, a))
                 .collect();
             // (start, end, doubtful)
             let mut hits: Vec<(usize, usize, bool)> = Vec::new();
-            for m in matcher.find_overlapping_iter(&hay) {
+            for m in matcher.find_overlapping_iter(hay) {
                 let (s, e) = (m.start(), m.end());
                 let doubtful = self.doubtful[m.pattern().as_usize()];
-                if !at_word_boundaries(&hay, s, e) {
+                if !at_word_boundaries(hay, s, e) {
                     continue;
                 }
                 if allowed.iter().any(|&(a, b)| a <= s && e <= b) {
                     continue;
                 }
-                if words_before(&hay, s, 3)
+                if words_before(hay, s, 3)
                     .iter()
                     .any(|w| NEGATIONS.contains(w))
                 {
@@ -1415,19 +1434,28 @@ fn spam(
     text: &str,
     lines: &LineIndex,
     prose: &Prose,
+    lowered: &[String],
     config: &Config,
     out: &mut Vec<Diagnostic>,
 ) {
     // Keywords: pasted into a sentence, or repeated.
-    let ascii_lowered: Vec<String> = if config.site.check.spam_keywords.is_empty() {
-        Vec::new()
-    } else {
-        prose
-            .blocks
-            .iter()
-            .map(|b| b.text.to_ascii_lowercase())
-            .collect()
-    };
+    let ascii_lowered: Vec<std::borrow::Cow<'_, str>> =
+        if config.site.check.spam_keywords.is_empty() {
+            Vec::new()
+        } else {
+            prose
+                .blocks
+                .iter()
+                .zip(lowered)
+                .map(|(b, lower)| {
+                    if b.text.is_ascii() {
+                        std::borrow::Cow::Borrowed(lower.as_str())
+                    } else {
+                        std::borrow::Cow::Owned(b.text.to_ascii_lowercase())
+                    }
+                })
+                .collect()
+        };
     for kw in &config.site.check.spam_keywords {
         let needle = kw.trim().to_ascii_lowercase();
         let mut seen = 0usize;
@@ -1482,13 +1510,12 @@ fn spam(
 
     // Repeated phrases of 2-4 words, within sentences. Keys are slices of
     // the lowercased blocks, so counting allocates nothing per phrase.
-    let lowered: Vec<String> = prose.blocks.iter().map(|b| lower_block(&b.text)).collect();
     // Every word of every block, block after block, in one vector; a
     // block's words end at its `block_ends` entry.
     let mut words: Vec<WordAt> =
         Vec::with_capacity(lowered.iter().map(String::len).sum::<usize>() / 5);
     let mut block_ends: Vec<usize> = Vec::with_capacity(lowered.len());
-    for lower in &lowered {
+    for lower in lowered {
         scan_words(lower, &mut words);
         block_ends.push(words.len());
     }
@@ -2027,11 +2054,13 @@ mod tests {
             let off = text.find(body).unwrap_or(0);
             let mut out = Vec::new();
             let prose = Prose::of_text(&text, off);
+            let lowered: Vec<String> = prose.blocks.iter().map(|b| lower_block(&b.text)).collect();
             spam(
                 "a.md",
                 &text,
                 &LineIndex::new(&text),
                 &prose,
+                &lowered,
                 &config,
                 &mut out,
             );
