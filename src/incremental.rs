@@ -21,7 +21,8 @@
 //! and whose front matter is the same or changes nothing another page's
 //! links or URLs read (no new URL, draft state, slug, alias, treatment; no
 //! tag page appears or disappears; a date or weight only reorders lists; a
-//! reworded FAQ question neither was nor becomes a duplicate, and no other
+//! reworded FAQ question is not one other askings repeat and repeats none
+//! asked on a later page, gains or loses its FAQ entry alone, and no other
 //! page links to its old or new anchor, see `model::reworded_questions`). Then the
 //! model updates in place the page, its place in its tags' and section's
 //! lists, the benefits index and its FAQ entries; the page's own
@@ -426,12 +427,19 @@ impl Cache {
                 }
                 front = true;
             }
+            // The warnings of reworded questions that repeated another go
+            // before the page's warnings move with its questions.
+            let gone = crate::check::apply_levels(patched.old_repeats, config);
+            if !gone.is_empty() {
+                splice_diagnostics(&mut last.loaded.diagnostics, rel, &gone, Vec::new());
+            }
             crate::model::relocate_faq_diagnostics(&mut last.loaded.diagnostics, &patched.moved);
             let (old_checks, new_checks) = self.checks.refresh(&site.pages[i], config, today)?;
             let mut old = patched.old_local;
             old.extend(old_checks);
             let mut new = patched.new_local;
             new.extend(new_checks);
+            new.extend(patched.new_repeats);
             let old = crate::check::apply_levels(old, config);
             let new = crate::check::apply_levels(new, config);
             splice_diagnostics(&mut last.loaded.diagnostics, rel, &old, new);
@@ -1185,6 +1193,12 @@ impl Outputs {
             }
         }
         let mut faq_dirty = false;
+        // A reworded question gained or lost its entry: the later entries
+        // moved (`model::reworded_questions`).
+        if prev.faq.len() != site.faq.len() {
+            faq_dirty = true;
+            prev.faq = faq_keys(site);
+        }
         for (k, q) in site.faq.iter().enumerate() {
             let Some((i, _)) = &q.source else { continue };
             if changed.binary_search(i).is_ok() {

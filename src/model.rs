@@ -1037,6 +1037,13 @@ fn duplicate_message(first: &Location) -> String {
     format!("this question is also asked at {first}")
 }
 
+/// The `faq.duplicate` warning at `location`, a repeat of the question
+/// first asked at `first`.
+fn duplicate_warning(location: Location, first: &Location) -> Diagnostic {
+    Diagnostic::warning(location, "faq.duplicate", duplicate_message(first))
+        .with_help("the FAQ shows it once; merge the answers or reword one of the questions")
+}
+
 /// Moves the `faq.duplicate` warnings that stand at or quote the locations
 /// of questions an edit moved (`Patched::moved`), as a full build would
 /// report them. Leaves `diags` to be sorted again within the edited file.
@@ -1077,6 +1084,12 @@ pub struct Patched {
     /// The front matter before the edit, when it changed (then indexes,
     /// orderings and the FAQ may have too; see `patch_page`).
     pub old_front: Option<Arc<FrontMatter>>,
+    /// `faq.duplicate` warnings at the page's reworded questions that go,
+    /// where they stood before the edit (remove them before moving the
+    /// warnings of `moved`)...
+    pub old_repeats: Vec<Diagnostic>,
+    /// ...and those that come (`reworded_questions`).
+    pub new_repeats: Vec<Diagnostic>,
 }
 
 /// The model diagnostics of page `i` that only its own text decides
@@ -1125,19 +1138,43 @@ struct Reworded {
     new_key: String,
     /// Its anchor after the edit, on the page and on the FAQ.
     id: String,
+    /// What happens to its entry in `Site::faq`.
+    change: EntryChange,
+}
+
+/// How a reworded question's place on the FAQ changes (`Reworded`).
+#[derive(Debug)]
+enum EntryChange {
+    /// It is the only asking of its question before and after: it keeps
+    /// its entry.
+    Keeps,
+    /// It repeated an earlier asking (a `faq.duplicate` warning quoting
+    /// `first`) and is the only asking after: it gets an entry of its own,
+    /// and the warning goes.
+    Gains { first: Location },
+    /// It was the only asking (entry `entry` of `Site::faq`) and repeats an
+    /// earlier page's asking after: its entry goes, and a warning quotes
+    /// `first`.
+    Loses { entry: usize, first: Location },
+    /// It repeated an earlier asking (quoting `from`) and repeats an
+    /// earlier page's asking after (quoting `to`): only the warning changes.
+    Repeats { from: Location, to: Location },
 }
 
 /// The FAQ questions of page `i` that an edit of its front matter from
-/// `old` to `new` rewords, when `patch_page` can apply that: each was asked
-/// by no other question before and is asked by none after (no
-/// `faq.duplicate` warning stands at or quotes it, before or after), so it
-/// keeps its entry in `Site::faq`; and when its anchor changes, no other
-/// FAQ entry's anchor is numbered from the old or the new one (`q-x`,
-/// `q-x-1`: every other entry keeps its anchor), and no other page links to
-/// either anchor, or to page `i` with an anchor it does not have (that
-/// finding's "did you mean" reads the page's anchors), so every other page's
-/// link findings stay as they are. `None` otherwise (the caller assembles the
-/// site again). `asked` is `ParseCache::asked`.
+/// `old` to `new` rewords, when `patch_page` can apply that: each was the
+/// only asking of its question or repeated an earlier one, and after the
+/// edit is the only asking or repeats an asking on an earlier page (so no
+/// other asking gains or loses its entry in `Site::faq`, and no other
+/// `faq.duplicate` warning changes: a question other pages repeat is never
+/// reworded here); an entry gained or lost is the only such change of the
+/// edit. Every other FAQ entry keeps its anchor: none is numbered from an
+/// anchor that appears, goes or changes (`q-x`, `q-x-1`). No other page
+/// links to the question's old or new anchor, or to page `i` with an anchor
+/// it does not have (that finding's "did you mean" reads the page's
+/// anchors), so every other page's link findings stay as they are. `None`
+/// otherwise (the caller assembles the site again). `asked` is
+/// `ParseCache::asked`. See: issue 5.
 fn reworded_questions(
     site: &Site,
     i: usize,
@@ -1147,35 +1184,109 @@ fn reworded_questions(
 ) -> Option<Vec<Reworded>> {
     let page = &site.pages[i];
     let mut out: Vec<Reworded> = Vec::new();
-    // (the entry in `Site::faq`, its anchor before, after)
-    let mut anchors: Vec<(usize, &str, String)> = Vec::new();
+    // Anchors of `Site::faq` that appear or go: no other entry may be
+    // numbered from one (its number would change).
+    let mut numbering: Vec<String> = Vec::new();
+    // The page's own anchors that change (before, after).
+    let mut anchors: Vec<(String, String)> = Vec::new();
+    // The entry of the first asking of a normalized question.
+    let first_of = |key: &str| {
+        site.faq
+            .iter()
+            .position(|q| normalize_question(&q.question) == key)
+    };
     for (k, (a, b)) in old.faq.iter().zip(&new.faq).enumerate() {
         let (a, b) = (&a.question.value, &b.question.value);
         if a == b {
             continue;
         }
         let (old_key, new_key) = (normalize_question(a), normalize_question(b));
-        let taken = asked.contains_key(&new_key) || out.iter().any(|r| r.new_key == new_key);
-        if asked.get(&old_key) != Some(&1) || (new_key != old_key && taken) {
+        // Two reworded questions of one edit must not meet.
+        if out.iter().any(|r| {
+            [&r.old_key, &r.new_key]
+                .into_iter()
+                .any(|x| *x == old_key || *x == new_key)
+        }) {
             return None;
         }
         let location = page.yaml_location(&old.faq[k].question);
-        let entry = site.faq.iter().position(|q| {
+        let (before, id) = (
+            format!("q-{}", markdown::anchor_id(a)),
+            format!("q-{}", markdown::anchor_id(b)),
+        );
+        let own = site.faq.iter().position(|q| {
             q.source.as_ref().is_some_and(|(s, _)| *s == i) && q.location == location
-        })?;
-        let (before, id) = (&site.faq[entry].id, format!("q-{}", markdown::anchor_id(b)));
-        if *before != format!("q-{}", markdown::anchor_id(a)) {
-            return None;
-        }
-        if *before != id {
-            anchors.push((entry, before.as_str(), id.clone()));
+        });
+        // Where it was first asked before the edit (`None`: here).
+        let was = match own {
+            Some(entry) => {
+                // The first asking of a question others repeat: their
+                // warnings quote it.
+                if asked.get(&old_key) != Some(&1) || site.faq[entry].id != before {
+                    return None;
+                }
+                None
+            }
+            None => {
+                if asked.get(&old_key).is_none_or(|&n| n < 2) {
+                    return None;
+                }
+                Some(site.faq.get(first_of(&old_key)?)?.location.clone())
+            }
+        };
+        // Where it is first asked after the edit (`None`: here): an
+        // asking on an earlier page; a later asking would lose its entry.
+        let will = if new_key == old_key {
+            was.clone()
+        } else if asked.contains_key(&new_key) {
+            let first = site.faq.get(first_of(&new_key)?)?;
+            match &first.source {
+                Some((j, _)) if *j < i => Some(first.location.clone()),
+                _ => return None,
+            }
+        } else {
+            None
+        };
+        let change = match (was, will, own) {
+            (None, None, _) => {
+                if before != id {
+                    numbering.push(before.clone());
+                    numbering.push(id.clone());
+                }
+                EntryChange::Keeps
+            }
+            (Some(first), None, _) => {
+                numbering.push(id.clone());
+                EntryChange::Gains { first }
+            }
+            (None, Some(first), Some(entry)) => {
+                numbering.push(before.clone());
+                EntryChange::Loses { entry, first }
+            }
+            (Some(from), Some(to), _) => EntryChange::Repeats { from, to },
+            (None, Some(_), None) => return None,
+        };
+        if before != id {
+            anchors.push((before, id.clone()));
         }
         out.push(Reworded {
             entry: k,
             old_key,
             new_key,
             id,
+            change,
         });
+    }
+    // An entry gained or lost moves every later one: one per edit.
+    if out.len() > 1
+        && out.iter().any(|r| {
+            matches!(
+                r.change,
+                EntryChange::Gains { .. } | EntryChange::Loses { .. }
+            )
+        })
+    {
+        return None;
     }
     if anchors.is_empty() {
         return Some(out);
@@ -1189,20 +1300,43 @@ fn reworded_questions(
                     .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         })
     };
-    for (n, (entry, before, after)) in anchors.iter().enumerate() {
-        let others = site.faq.iter().enumerate().filter(|(m, _)| m != entry);
-        if others
-            .map(|(_, q)| q.id.as_str())
-            .chain(anchors[..n].iter().map(|(_, _, a)| a.as_str()))
-            .any(|id| from(id, before) || from(id, after))
-        {
+    // The entries of the reworded questions themselves (those that keep
+    // theirs) are the ones that may hold these anchors.
+    let own_entries: Vec<usize> = out
+        .iter()
+        .filter(|r| matches!(r.change, EntryChange::Keeps | EntryChange::Loses { .. }))
+        .filter_map(|r| {
+            let location = page.yaml_location(&old.faq[r.entry].question);
+            site.faq.iter().position(|q| {
+                q.source.as_ref().is_some_and(|(s, _)| *s == i) && q.location == location
+            })
+        })
+        .collect();
+    for (m, q) in site.faq.iter().enumerate() {
+        if !own_entries.contains(&m) && numbering.iter().any(|base| from(&q.id, base)) {
+            return None;
+        }
+    }
+    // Two new anchors of one edit numbered from one another.
+    let fresh: Vec<&str> = out
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r.change,
+                EntryChange::Loses { .. } | EntryChange::Repeats { .. }
+            )
+        })
+        .map(|r| r.id.as_str())
+        .collect();
+    for (n, a) in fresh.iter().enumerate() {
+        if fresh[..n].iter().any(|b| from(a, b) || from(b, a)) {
             return None;
         }
     }
     let has = page_anchors(page);
     let linked: std::collections::HashSet<&str> = anchors
         .iter()
-        .flat_map(|(_, before, after)| [*before, after.as_str()])
+        .flat_map(|(before, after)| [before.as_str(), after.as_str()])
         .collect();
     for (j, p) in site.pages.iter().enumerate() {
         if j == i {
@@ -1503,6 +1637,15 @@ pub fn patch_page(
     let entries = page.fm.faq.len();
     let faq_heads: Vec<&markdown::Heading> =
         page.rendered.headings.iter().filter(|h| h.faq).collect();
+    // A reworded question that now repeats an earlier page's loses its
+    // entry (`reworded_questions` allows one entry gained or lost).
+    for w in &reworded {
+        if let EntryChange::Loses { entry, .. } = w.change
+            && entry < site.faq.len()
+        {
+            site.faq.remove(entry);
+        }
+    }
     for q in site
         .faq
         .iter_mut()
@@ -1527,10 +1670,58 @@ pub fn patch_page(
         }
         q.location = new_questions[k].clone();
     }
+    // A reworded question that was a repeat and is asked nowhere else now
+    // gets an entry at its place in asking order (pages in order, a page's
+    // front matter entries before its headings, files last), and the
+    // warnings of repeats come and go.
+    let (mut old_repeats, mut new_repeats) = (Vec::new(), Vec::new());
+    for w in &reworded {
+        let (at, now) = (&old_questions[w.entry], &new_questions[w.entry]);
+        match &w.change {
+            EntryChange::Keeps => {}
+            EntryChange::Gains { first } => {
+                old_repeats.push(duplicate_warning(at.clone(), first));
+                let (e, r) = (&page.fm.faq[w.entry], &page.faq_rendered[w.entry]);
+                let later = |q: &Question| match &q.source {
+                    Some((j, _)) => {
+                        *j > i
+                            || (*j == i && (q.location.line, q.location.col) > (now.line, now.col))
+                    }
+                    None => true,
+                };
+                let place = site.faq.iter().position(later).unwrap_or(site.faq.len());
+                site.faq.insert(
+                    place,
+                    Question {
+                        question: e.question.value.clone(),
+                        answer_html: r.html.clone(),
+                        answer_text: r.text.split_whitespace().collect::<Vec<_>>().join(" "),
+                        id: w.id.clone(),
+                        topic: e.topic.clone().unwrap_or_else(|| topic_default.clone()),
+                        treatment: page.treatment.clone(),
+                        source: Some((i, w.id.clone())),
+                        location: now.clone(),
+                    },
+                );
+            }
+            EntryChange::Loses { first, .. } => {
+                new_repeats.push(duplicate_warning(now.clone(), first));
+            }
+            EntryChange::Repeats { from, to } => {
+                old_repeats.push(duplicate_warning(at.clone(), from));
+                new_repeats.push(duplicate_warning(now.clone(), to));
+            }
+        }
+    }
     for w in reworded {
         if w.old_key != w.new_key {
-            cache.asked.remove(&w.old_key);
-            cache.asked.insert(w.new_key, 1);
+            if let Some(n) = cache.asked.get_mut(&w.old_key) {
+                *n -= 1;
+                if *n == 0 {
+                    cache.asked.remove(&w.old_key);
+                }
+            }
+            *cache.asked.entry(w.new_key).or_insert(0) += 1;
         }
     }
     let moved: Vec<(Location, Location)> = old_questions
@@ -1562,6 +1753,8 @@ pub fn patch_page(
         new_local,
         moved,
         old_front: front.then_some(old_fm),
+        old_repeats,
+        new_repeats,
     })
 }
 
@@ -1968,14 +2161,11 @@ fn build_indexes(
         }
         *n += 1;
     }
-    diags.par_extend(repeats.into_par_iter().map(|(location, entry)| {
-        Diagnostic::warning(
-            location.clone(),
-            "faq.duplicate",
-            duplicate_message(&questions[entry].location),
-        )
-        .with_help("the FAQ shows it once; merge the answers or reword one of the questions")
-    }));
+    diags.par_extend(
+        repeats.into_par_iter().map(|(location, entry)| {
+            duplicate_warning(location.clone(), &questions[entry].location)
+        }),
+    );
     let asked = seen
         .into_iter()
         .map(|(k, (_, n))| (k.to_string(), n))

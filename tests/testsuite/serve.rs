@@ -1227,6 +1227,130 @@ fn reworded_faq_questions_are_patched_unless_other_pages_see_them() {
     }
 }
 
+/// See: issue 5. A FAQ question other articles ask too, reworded: a
+/// repeat of an earlier page's question (a `faq.duplicate` warning) that
+/// becomes a question no other asks gains its FAQ entry, at its place in
+/// asking order; the only asking of a question that becomes a repeat of an
+/// earlier page's loses its entry; a repeat that repeats another question
+/// changes its warning. These are patched. The first asking of a question
+/// that later pages repeat (their warnings quote it), a question that
+/// becomes one a later page asks first, or a new entry whose anchor another
+/// entry's is numbered from take the general path. After each step every
+/// file and diagnostic equals a clean build's.
+#[test]
+fn shared_faq_questions_reworded_are_patched_when_only_their_own_entry_changes() {
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the example site builds");
+    assert_same(&t, &s, "the first build");
+    // Later than `ARTICLE` in path order, before the files of content/faq/.
+    const LATER: &str = "content/microneedling/what-to-expect.md";
+    type Edit = Box<dyn Fn(&str) -> String>;
+    fn question(from: &'static str, to: &'static str) -> Edit {
+        Box::new(move |x: &str| {
+            assert!(x.contains(from), "the article asks {from:?}");
+            x.replacen(
+                &format!("question: \"{from}\""),
+                &format!("question: \"{to}\""),
+                1,
+            )
+        })
+    }
+    const DRIVE: &str = "Can I drive home afterwards?";
+    const REDNESS: &str = "How long does redness last after microneedling?";
+    const RETINOID: &str = "When can I use my retinoid again?";
+    // (what, file, edit, patched)
+    type Step = (&'static str, &'static str, Edit, bool);
+    let steps: Vec<Step> = vec![
+        (
+            "a question reworded as one an earlier article asks (its entry goes, a warning comes)",
+            LATER,
+            question(DRIVE, REDNESS),
+            true,
+        ),
+        (
+            "reworded as no other question (its entry comes back in order, the warning goes)",
+            LATER,
+            question(REDNESS, DRIVE),
+            true,
+        ),
+        ("and a repeat again", LATER, question(DRIVE, REDNESS), true),
+        (
+            "a repeat reworded as another question the earlier article asks (the warning changes)",
+            LATER,
+            question(REDNESS, RETINOID),
+            true,
+        ),
+        (
+            "the repeat reworded in case and punctuation only (the same question)",
+            LATER,
+            question(RETINOID, "when can I use my retinoid again"),
+            true,
+        ),
+        (
+            "the first asking of a question another article repeats (the general path)",
+            ARTICLE,
+            question(RETINOID, "When may I use my retinoid again?"),
+            false,
+        ),
+        (
+            "that question reworded back: the later article's entry goes (the general path)",
+            ARTICLE,
+            question("When may I use my retinoid again?", RETINOID),
+            false,
+        ),
+        (
+            "the repeat reworded as no other question, with another entry's anchor (the general path)",
+            LATER,
+            question(
+                "when can I use my retinoid again",
+                "Does microneedling-hurt?",
+            ),
+            false,
+        ),
+        (
+            "a question reworded as one only a later article asks (that one's entry goes; the general path)",
+            ARTICLE,
+            question(REDNESS, "Does microneedling-hurt?"),
+            false,
+        ),
+        (
+            "the later article's question reworded as no other (the earlier one's entry stays)",
+            LATER,
+            question("Does microneedling-hurt?", DRIVE),
+            true,
+        ),
+        (
+            "the earlier article's question a repeat of a file's (the general path: files come last)",
+            ARTICLE,
+            question("Does microneedling-hurt?", "Does microneedling hurt?"),
+            false,
+        ),
+        (
+            "the later article's second question reworded as its first (a repeat on its own page: the general path)",
+            LATER,
+            question("Should I stop my usual skincare before treatment?", DRIVE),
+            false,
+        ),
+        (
+            "the first of the two reworded (the second repeats it: the general path)",
+            LATER,
+            question(DRIVE, "Can I drive myself home afterwards?"),
+            false,
+        ),
+        (
+            "the second reworded as no other question again (its entry comes back)",
+            LATER,
+            question(DRIVE, "Should I stop my usual skincare before treatment?"),
+            true,
+        ),
+    ];
+    for (name, file, change, fast) in &steps {
+        edit(&t, file, |x| change(&x));
+        check_step(&t, &mut s, name, file, *fast, true);
+    }
+}
+
 /// See: issue 5. A file added, removed or renamed moves link targets, and
 /// the general path renders again the Markdown of exactly the pages whose
 /// links looked them up (an image of a renamed asset, a link to a folder
