@@ -241,13 +241,10 @@ fn main() {
         // the FAQ and ends its `faq.duplicate` warning (patched, see
         // `model::reworded_questions`; the first asking takes the general
         // path).
-        (
-            "faq question (one other articles ask too)",
-            |t, _| {
-                t.contains("\n  - question: \"")
-                    .then(|| t.replacen("\n  - question: \"", "\n  - question: \"Edited: ", 1))
-            },
-        ),
+        ("faq question (one other articles ask too)", |t, _| {
+            t.contains("\n  - question: \"")
+                .then(|| t.replacen("\n  - question: \"", "\n  - question: \"Edited: ", 1))
+        }),
     ];
     let fm_reps = edits.clamp(1, 10);
     let mut run = Run {
@@ -290,12 +287,14 @@ fn main() {
         false,
     );
 
-    // 2c. Edits that change the site's shape take the general path: the
-    // model is assembled again, and `Outputs::update` renders what shows
-    // the change (pages matched by source path).
+    // 2c. Edits that change the site's shape: a slug is patched when no
+    // page links to the article's Markdown file (`model::moved_url`); a
+    // draft flag and a new file take the general path: the model is
+    // assembled again, and `Outputs::update` renders what shows the change
+    // (pages matched by source path).
     let general_reps = edits.clamp(1, 3);
     run.time(
-        "slug (the general path)",
+        "slug (patched unless a page links to its Markdown file)",
         None,
         |t, k| {
             t.contains("\ntitle: \"").then(|| {

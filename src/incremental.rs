@@ -147,6 +147,10 @@ pub struct Patch {
     /// FAQ entries may have changed, and with them the lists, indexes and
     /// related articles that show it; its URL and date did not.
     pub front: bool,
+    /// True when a new slug moved a page to another URL
+    /// (`model::patch_page`): everything that shows its URL shows the new
+    /// one, and its output file is another.
+    pub moved: bool,
 }
 
 /// Reads a Markdown file as `crate::read_input` does; `None` for anything
@@ -283,7 +287,12 @@ impl Cache {
             _ => None,
         };
         let patch = match patched {
-            Some((pages, front)) => Some(Patch { from, pages, front }),
+            Some((pages, front, moved)) => Some(Patch {
+                from,
+                pages,
+                front,
+                moved,
+            }),
             None => {
                 if let Some(rels) = edited {
                     for rel in rels {
@@ -329,7 +338,7 @@ impl Cache {
         config: &Config,
         today: Date,
         rels: &[String],
-    ) -> Option<(Vec<usize>, bool)> {
+    ) -> Option<(Vec<usize>, bool, bool)> {
         let mut last = self.last.take()?;
         let patched = self.patch_last(&mut last, config, today, rels);
         if patched.is_some() {
@@ -349,12 +358,12 @@ impl Cache {
         config: &Config,
         today: Date,
         rels: &[String],
-    ) -> Option<(Vec<usize>, bool)> {
+    ) -> Option<(Vec<usize>, bool, bool)> {
         if last.today != today || last.config != hash_debug(config) {
             return None;
         }
         let mut pages = Vec::with_capacity(rels.len());
-        let mut front = false;
+        let (mut front, mut moved) = (false, false);
         for rel in rels {
             if !rel.starts_with("content/") || !rel.ends_with(".md") {
                 return None;
@@ -434,6 +443,14 @@ impl Cache {
                 splice_diagnostics(&mut last.loaded.diagnostics, rel, &gone, Vec::new());
             }
             crate::model::relocate_faq_diagnostics(&mut last.loaded.diagnostics, &patched.moved);
+            // A page moved to another URL: the pages that link to its old or
+            // new one find those links broken or working.
+            moved = moved || patched.moved_url;
+            for (other, before, after) in patched.relinked {
+                let before = crate::check::apply_levels(before, config);
+                let after = crate::check::apply_levels(after, config);
+                splice_diagnostics(&mut last.loaded.diagnostics, &other, &before, after);
+            }
             let (old_checks, new_checks) = self.checks.refresh(&site.pages[i], config, today)?;
             let mut old = patched.old_local;
             old.extend(old_checks);
@@ -453,7 +470,7 @@ impl Cache {
             self.dirty.remove(rel);
             pages.push(i);
         }
-        Some((pages, front))
+        Some((pages, front, moved))
     }
 
     /// Reads the files' texts, reusing the cached text of a file whose size
@@ -938,8 +955,10 @@ impl Outputs {
     /// the benefit list pages that show it or whose entries shift, the related-articles ranking (title,
     /// benefits), the newest articles (title order among equal dates) and the
     /// feeds (when the sitemap's dates change or it is in the Atom feed).
-    /// `None` (nothing changed, and the caller runs `update`) when a
-    /// precondition does not hold.
+    /// A page moved to another URL by a new slug (`Patch::moved`) changes
+    /// its summary, benefit entries and FAQ entries, which show its URL, and
+    /// the sitemap; its own file is another. `None` (nothing changed, and
+    /// the caller runs `update`) when a precondition does not hold.
     fn update_patch(
         &mut self,
         site: &Site,
@@ -971,7 +990,7 @@ impl Outputs {
         let mut rerank = false;
         for &i in &changed {
             let (p, f) = (&site.pages[i], &prev.pages[i]);
-            if p.path != f.path
+            if (p.path != f.path && !patch.moved)
                 || p.kind != f.kind
                 || p.parent != f.parent
                 || p.treatment != f.treatment
@@ -1018,6 +1037,14 @@ impl Outputs {
         };
         for &i in &changed {
             prev.pages[i].rank = rank_key(site, i);
+        }
+        // The sitemap lists every page's URL.
+        let mut moved = false;
+        for &i in &changed {
+            if site.pages[i].path != prev.pages[i].path {
+                moved = true;
+                prev.pages[i].path.clone_from(&site.pages[i].path);
+            }
         }
         let mut summary_changed: Vec<usize> = Vec::new();
         let mut benefit_changed: Vec<usize> = Vec::new();
@@ -1174,7 +1201,7 @@ impl Outputs {
                     || in_feed(site, i, config.site.feed_limit);
                 prev.pages[i].feed = feed;
             }
-            if feeds_dirty {
+            if feeds_dirty || moved {
                 dirty.extend([other(Job::Feeds)]);
             }
         }

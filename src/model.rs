@@ -202,14 +202,18 @@ fn parent_dir(content_rel: &str) -> &str {
 }
 
 fn url_path_of(file: &SourceFile, fm: &FrontMatter) -> String {
-    let rel = &file.content_rel;
+    url_path(&file.content_rel, file.kind, fm)
+}
+
+/// The URL path of the page at `rel` (relative to `content/`) of `kind`.
+fn url_path(rel: &str, kind: Kind, fm: &FrontMatter) -> String {
     let dir = parent_dir(rel);
     let dir_slug: Vec<String> = dir
         .split('/')
         .filter(|s| !s.is_empty())
         .map(slugify)
         .collect();
-    match file.kind {
+    match kind {
         Kind::Section => {
             if dir.is_empty() {
                 String::new()
@@ -1090,6 +1094,12 @@ pub struct Patched {
     pub old_repeats: Vec<Diagnostic>,
     /// ...and those that come (`reworded_questions`).
     pub new_repeats: Vec<Diagnostic>,
+    /// When a new slug moved the page (`moved_url`): the other pages whose
+    /// links name its old or new URL, by source path, with their link
+    /// findings before and after the edit.
+    pub relinked: Vec<(String, Vec<Diagnostic>, Vec<Diagnostic>)>,
+    /// True when a new slug moved the page to another URL.
+    pub moved_url: bool,
 }
 
 /// The model diagnostics of page `i` that only its own text decides
@@ -1111,15 +1121,14 @@ fn local_diagnostics(site: &Site, i: usize, state: &LinkState) -> Vec<Diagnostic
 }
 
 /// Whether an edit of an article's front matter from `old` to `new` leaves
-/// every URL, draft state, ordering key but the title, treatment and the
+/// every draft state, alias, ordering key but the title, treatment and the
 /// number of FAQ entries as it was, so `patch_page` can apply it without
 /// assembling the site again. Titles, descriptions, tags, benefits, people,
 /// sources, FAQ questions (see `reworded_questions`), answers and topics
-/// may change.
+/// may change, and the slug (see `moved_url`).
 fn front_patchable(old: &FrontMatter, new: &FrontMatter) -> bool {
     new.title.as_deref().is_some_and(|t| !t.trim().is_empty())
         && old.draft == new.draft
-        && old.slug == new.slug
         && old.aliases.is_empty()
         && new.aliases.is_empty()
         && old.treatment.as_ref().map(|t| &t.value) == new.treatment.as_ref().map(|t| &t.value)
@@ -1495,6 +1504,117 @@ fn sort_children(site: &mut Site, parent: usize) {
     }
 }
 
+/// Page `i` moved to another URL by a new slug (`moved_url`).
+struct MovedUrl {
+    /// Its URL path after the edit.
+    path: String,
+    /// The other pages whose links name its old or new URL, with their
+    /// link findings before the edit.
+    relinked: Vec<(usize, Vec<Diagnostic>)>,
+}
+
+/// The URL page `i` moves to when its front matter becomes `fm` (a new
+/// slug), when `patch_page` can apply that: an ordinary page (not a
+/// bundle's `index.md`, whose assets are published beside it) whose new URL
+/// is valid, no reserved or generated address, no other page's (also one
+/// left out as a duplicate: it would be published now), no alias's, no
+/// `static/` file's, no name starting with `_`; and no page or FAQ answer
+/// links to its Markdown file (it would render another address). Pages
+/// that link to its old or new URL only find their links broken or working:
+/// their findings are worked out again. `None` otherwise. See: issue 5.
+fn moved_url(
+    site: &Site,
+    cache: &ParseCache,
+    state: &LinkState,
+    i: usize,
+    fm: &FrontMatter,
+) -> Option<MovedUrl> {
+    let page = &site.pages[i];
+    let name = page.content_rel.rsplit('/').next()?;
+    if name == "index.md" {
+        return None;
+    }
+    let (old, new) = (
+        page.path.as_str(),
+        url_path(&page.content_rel, Kind::Page, fm),
+    );
+    let bad = |p: &str| {
+        p.is_empty()
+            || p.starts_with('/')
+            || p.contains("//")
+            || RESERVED.iter().any(|r| p.starts_with(r))
+            || p.split('/').any(|s| s.starts_with('_'))
+            || site.known_urls.contains(&format!("{p}index.html"))
+    };
+    if new == old || bad(old) || bad(&new) || site.known_urls.contains(&new) {
+        return None;
+    }
+    if cache
+        .urls
+        .iter()
+        .any(|(rel, (_, p))| rel != &page.rel && (p == old || *p == new))
+    {
+        return None;
+    }
+    let files = [format!("{old}index.html"), format!("{new}index.html")];
+    if site
+        .pages
+        .iter()
+        .flat_map(|p| &p.fm.aliases)
+        .filter_map(|a| alias_file(a))
+        .any(|f| files.contains(&f))
+    {
+        return None;
+    }
+    let names_file = |l: &markdown::LinkRef| l.target_page.as_deref() == Some(&page.content_rel);
+    if site
+        .questions_files
+        .iter()
+        .flat_map(|q| &q.rendered.links)
+        .any(names_file)
+    {
+        return None;
+    }
+    let (old_url, new_url) = (old.trim_end_matches('/'), new.trim_end_matches('/'));
+    let anchors = Anchors::new(site);
+    let mut relinked = Vec::new();
+    for (j, p) in site.pages.iter().enumerate() {
+        if j == i {
+            continue;
+        }
+        if p.faq_rendered.iter().flat_map(|r| &r.links).any(names_file) {
+            return None;
+        }
+        let mut reads = false;
+        for l in &p.rendered.links {
+            if names_file(l) {
+                return None;
+            }
+            if let (None, Some(url)) = (&l.target_page, &l.target_url) {
+                let clean = url.split(['?', '#']).next().unwrap_or("");
+                let clean = clean.trim_end_matches('/');
+                reads = reads || clean == old_url || clean == new_url;
+            }
+        }
+        if reads {
+            let mut found = Vec::new();
+            validate_page_links(
+                site,
+                j,
+                &state.unpublished,
+                &state.targets,
+                &anchors,
+                &mut found,
+            );
+            relinked.push((j, found));
+        }
+    }
+    Some(MovedUrl {
+        path: new,
+        relinked,
+    })
+}
+
 /// Applies a new `text` of the article at `rel` (`content/a/b.md`) to `site`,
 /// which `build_cached` (or `patch_page`) made with this `cache` and
 /// `config`, when the edit cannot change any URL, the set of pages or tags,
@@ -1535,6 +1655,12 @@ pub fn patch_page(
     if front && !front_patchable(&old.fm, &fm) {
         return None;
     }
+    // A new slug moves the page to another URL.
+    let moved_to = if front && old.fm.slug != fm.slug {
+        Some(moved_url(site, cache, &state, i, &fm)?)
+    } else {
+        None
+    };
     let ctx = LinkContext {
         base_path: &state.base_path,
         dir: parent_dir(&old.content_rel),
@@ -1571,6 +1697,18 @@ pub fn patch_page(
     } else {
         Vec::new()
     };
+    // A page that moves and links to its own Markdown file renders its new
+    // URL; one that moves and rewords a question is left to the general path
+    // (`reworded_questions` reads the page's URL).
+    if moved_to.is_some()
+        && (!reworded.is_empty()
+            || rendered
+                .links
+                .iter()
+                .any(|l| l.target_page.as_deref() == Some(&old.content_rel)))
+    {
+        return None;
+    }
     let old_local = local_diagnostics(site, i, &state);
     let old_questions = question_locations(&site.pages[i]);
     let old_fm = site.pages[i].fm.clone();
@@ -1589,6 +1727,14 @@ pub fn patch_page(
             .map(|c| c.faq.clone())
             .unwrap_or_else(|| site.pages[i].faq_rendered.clone())
     };
+    if moved_to.is_some()
+        && faq
+            .iter()
+            .flat_map(|r| &r.links)
+            .any(|l| l.target_page.as_deref() == Some(&site.pages[i].content_rel))
+    {
+        return None;
+    }
     let result: Arc<FrontResult> = Arc::new(Ok((Arc::new(fm), off)));
     let Ok((fm, _)) = &*result else {
         return None;
@@ -1746,6 +1892,44 @@ pub fn patch_page(
             lines: page.lines.clone(),
         },
     );
+    // The page at its new URL: links resolve to it there, and the pages
+    // that link to its old or new URL find their links anew.
+    let mut relinked = Vec::new();
+    let moved_url = moved_to.is_some();
+    let state = match moved_to {
+        Some(to) => {
+            drop(state);
+            let links = Arc::get_mut(cache.links.as_mut()?)?;
+            let page = &mut site.pages[i];
+            let old_path = std::mem::replace(&mut page.path, to.path.clone());
+            links
+                .pages
+                .insert(page.content_rel.clone(), to.path.clone());
+            links.targets.by_path.remove(&old_path);
+            links.targets.by_path.insert(to.path.clone(), i);
+            site.known_urls.remove(&old_path);
+            site.known_urls.insert(to.path.clone());
+            cache
+                .urls
+                .insert(rel.to_string(), (site.pages[i].fm.clone(), to.path));
+            let state = cache.links.clone()?;
+            let anchors = Anchors::new(site);
+            for (j, before) in to.relinked {
+                let mut after = Vec::new();
+                validate_page_links(
+                    site,
+                    j,
+                    &state.unpublished,
+                    &state.targets,
+                    &anchors,
+                    &mut after,
+                );
+                relinked.push((site.pages[j].rel.clone(), before, after));
+            }
+            state
+        }
+        None => state,
+    };
     let new_local = local_diagnostics(site, i, &state);
     Some(Patched {
         page: i,
@@ -1755,6 +1939,8 @@ pub fn patch_page(
         old_front: front.then_some(old_fm),
         old_repeats,
         new_repeats,
+        relinked,
+        moved_url,
     })
 }
 

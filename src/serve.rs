@@ -213,10 +213,11 @@ impl Builder {
             });
         }
         let update = self.outputs.update_view(&view, config, theme)?;
-        // The pages the search index covers; a patch adds or removes none.
+        // The pages the search index covers; a patch adds or removes none,
+        // but may move one to another URL (a new slug).
         if !config.site.search {
             self.search_input = None;
-        } else if view.patch.is_none() || self.search_input.is_none() {
+        } else if view.patch.as_ref().is_none_or(|p| p.moved) || self.search_input.is_none() {
             let mut paths: Vec<String> = crate::search::indexable_paths(&loaded.site)
                 .into_iter()
                 .collect();
