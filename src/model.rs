@@ -1576,27 +1576,37 @@ fn moved_url(
         return None;
     }
     let (old_url, new_url) = (old.trim_end_matches('/'), new.trim_end_matches('/'));
-    let anchors = Anchors::new(site);
-    let mut relinked = Vec::new();
-    for (j, p) in site.pages.iter().enumerate() {
-        if j == i {
-            continue;
-        }
-        if p.faq_rendered.iter().flat_map(|r| &r.links).any(names_file) {
-            return None;
-        }
-        let mut reads = false;
-        for l in &p.rendered.links {
-            if names_file(l) {
+    // Every page's links, on every core: `None` for a page that links to
+    // the Markdown file, else whether one of its links names either URL.
+    let reads: Vec<Option<bool>> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(j, p)| {
+            if j == i {
+                return Some(false);
+            }
+            if p.faq_rendered.iter().flat_map(|r| &r.links).any(names_file) {
                 return None;
             }
-            if let (None, Some(url)) = (&l.target_page, &l.target_url) {
-                let clean = url.split(['?', '#']).next().unwrap_or("");
-                let clean = clean.trim_end_matches('/');
-                reads = reads || clean == old_url || clean == new_url;
+            let mut reads = false;
+            for l in &p.rendered.links {
+                if names_file(l) {
+                    return None;
+                }
+                if let (None, Some(url)) = (&l.target_page, &l.target_url) {
+                    let clean = url.split(['?', '#']).next().unwrap_or("");
+                    let clean = clean.trim_end_matches('/');
+                    reads = reads || clean == old_url || clean == new_url;
+                }
             }
-        }
-        if reads {
+            Some(reads)
+        })
+        .collect();
+    let anchors = Anchors::new(site);
+    let mut relinked = Vec::new();
+    for (j, reads) in reads.into_iter().enumerate() {
+        if reads? {
             let mut found = Vec::new();
             validate_page_links(
                 site,
@@ -1617,17 +1627,19 @@ fn moved_url(
 
 /// Applies a new `text` of the article at `rel` (`content/a/b.md`) to `site`,
 /// which `build_cached` (or `patch_page`) made with this `cache` and
-/// `config`, when the edit cannot change any URL, the set of pages or tags,
-/// or a link's target: the headings keep their level, id, title, benefit
-/// tags, FAQ flag and topic, and the front matter is the same byte for byte
-/// or changes only as `front_patchable` allows (no tag page appears or
-/// disappears; a reworded FAQ question as `reworded_questions` allows).
-/// Then the site equals what `build_cached` would give for the
-/// edited files: the page, its place in its section's and tags' lists, the
-/// benefits index and its FAQ entries (questions and anchors too) are
-/// updated, and the diagnostics that
-/// change are the page's own (returned) and the `faq.duplicate` warnings
-/// at or quoting its questions' locations (`Patched::moved`). Otherwise
+/// `config`, when the edit cannot change any other URL, the set of pages or
+/// tags, or a link's target: the headings keep their level, id, title,
+/// benefit tags, FAQ flag and topic, and the front matter is the same byte
+/// for byte or changes only as `front_patchable` allows (no tag page
+/// appears or disappears; a reworded FAQ question as `reworded_questions`
+/// allows; a new slug as `moved_url` allows). Then the site equals what
+/// `build_cached` would give for the edited files: the page (its URL too),
+/// its place in its section's and tags' lists, the benefits index and its
+/// FAQ entries (questions and anchors too) are updated, and the diagnostics
+/// that change are the page's own (returned), the `faq.duplicate` warnings
+/// at or quoting its questions' locations (`Patched::moved`,
+/// `Patched::old_repeats`, `Patched::new_repeats`) and the link findings of
+/// pages that link to its old or new URL (`Patched::relinked`). Otherwise
 /// returns `None`; the site may then be half patched, and the caller builds
 /// it again. See: issue 5.
 pub fn patch_page(
