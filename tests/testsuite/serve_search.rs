@@ -145,3 +145,40 @@ fn an_edited_word_becomes_findable_in_the_served_index() {
     assert!(fragment.contains("\"url\":\"/hello/\""), "{fragment}");
     server.stop();
 }
+
+/// See: issue 5. A new slug is patched (`model::moved_url`) and moves the
+/// page's file: the served index covers the page at its new address, not
+/// the file that went.
+#[test]
+fn a_page_moved_by_its_slug_is_indexed_at_its_new_address() {
+    let t = SiteTest::from_fixture("minimal");
+    let server = crate::serve::start(&t);
+    let addr = server.addr();
+    wait_for_bundle(addr, "the first search index", |_| true);
+    let page = std::fs::read_to_string(t.root().join("content/hello.md")).expect("read");
+    assert!(page.contains("Done.") && page.contains("\ntitle: "));
+    t.change_file(
+        "content/hello.md",
+        &page.replace("Done.", "Qwvxzutr finished.").replacen(
+            "\ntitle: ",
+            "\nslug: moved-hello\ntitle: ",
+            1,
+        ),
+    );
+    let moved = wait_for_bundle(addr, "the moved page in the search index", |b| {
+        in_index(b, "qwvxzutr")
+    });
+    let fragments: Vec<String> = moved
+        .fragments
+        .iter()
+        .filter(|f| holds(f, "Qwvxzutr finished"))
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    assert_eq!(fragments.len(), 1, "one page shows the new text");
+    assert!(
+        fragments[0].contains("\"url\":\"/moved-hello/\""),
+        "{}",
+        fragments[0]
+    );
+    server.stop();
+}
