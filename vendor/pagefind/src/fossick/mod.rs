@@ -300,6 +300,19 @@ impl Fossicker {
             return Ok(());
         };
 
+        // careleaf: plain, well-formed HTML (what careleaf renders) is read by
+        // the fast path, which runs the same handlers without lol_html; any other
+        // page goes to lol_html as before (see `parser::fast_path`).
+        if use_fast_path() {
+            if let Some(mut data) = parser::fast_path::parse(contents, options) {
+                if let Some(forced_language) = &options.force_language {
+                    data.language = forced_language.clone();
+                }
+                self.data = Some(data);
+                return Ok(());
+            }
+        }
+
         let mut rewriter = DomParser::new(options);
 
         let mut br = std::io::Cursor::new(contents.as_bytes());
@@ -819,6 +832,14 @@ const PATH_ENCODE_SET: &AsciiSet = &CONTROLS
     .add(b'`')
     .add(b'{')
     .add(b'}');
+
+/// careleaf: whether pages may be read by `parser::fast_path`. Setting
+/// `CARELEAF_PAGEFIND_LOL_HTML` (to anything) sends every page to lol_html, to
+/// compare the bundles both paths build.
+fn use_fast_path() -> bool {
+    static FAST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FAST.get_or_init(|| std::env::var_os("CARELEAF_PAGEFIND_LOL_HTML").is_none())
+}
 
 fn strip_index_html(url: &str) -> &str {
     if url.ends_with("/index.html") {

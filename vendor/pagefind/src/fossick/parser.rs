@@ -12,6 +12,9 @@ use crate::SearchOptions;
 
 use super::normalize_content;
 
+// careleaf: reads careleaf's plain HTML without lol_html (see the module).
+pub(super) mod fast_path;
+
 lazy_static! {
     static ref ALL_SPACES: Regex = Regex::new("\\s").unwrap();
     static ref SENTENCE_CHARS: Regex = Regex::new("[\\w'\"\\)\\$\\*]").unwrap();
@@ -274,8 +277,8 @@ impl SimpleSelector {
     }
 
     /// Whether `el` matches any of `selectors`.
-    fn any_matches(selectors: &[SimpleSelector], tag: &str, el: &Element) -> bool {
-        let has_attributes = !el.attributes().is_empty();
+    fn any_matches(selectors: &[SimpleSelector], tag: &str, el: &impl StartTag) -> bool {
+        let has_attributes = el.has_attributes();
         let mut id: Option<Option<String>> = None;
         let mut class: Option<Option<String>> = None;
         selectors.iter().any(|s| {
@@ -303,6 +306,44 @@ impl SimpleSelector {
     }
 }
 
+/// careleaf: what the handlers read from a start tag: lol_html's `Element`,
+/// or a tag read by the fast path (`fast_path::Tag`), so both paths run the
+/// same handlers on the same values.
+trait StartTag {
+    /// The tag name in lowercase.
+    fn tag_name(&self) -> String;
+    /// Whether the tag has any attribute.
+    fn has_attributes(&self) -> bool;
+    /// The value of the first attribute named `name` (without regard to ASCII case), as written.
+    fn get_attribute(&self, name: &str) -> Option<String>;
+    /// Whether the tag has an attribute named `name` (without regard to ASCII case).
+    fn has_attribute(&self, name: &str) -> bool;
+    /// The attributes Pagefind reads (see `PagefindAttributes`).
+    fn pagefind_attributes(&self) -> PagefindAttributes;
+}
+
+impl StartTag for Element<'_, '_> {
+    fn tag_name(&self) -> String {
+        Element::tag_name(self)
+    }
+    fn has_attributes(&self) -> bool {
+        !self.attributes().is_empty()
+    }
+    fn get_attribute(&self, name: &str) -> Option<String> {
+        Element::get_attribute(self, name)
+    }
+    fn has_attribute(&self, name: &str) -> bool {
+        Element::has_attribute(self, name)
+    }
+    fn pagefind_attributes(&self) -> PagefindAttributes {
+        let mut found = PagefindAttributes::default();
+        for attribute in self.attributes() {
+            found.add(&attribute.name(), || attribute.value());
+        }
+        found
+    }
+}
+
 /// careleaf: the attributes Pagefind reads from an element, each the value
 /// of the first attribute of that name (as `Element::get_attribute` finds it).
 #[derive(Default)]
@@ -320,31 +361,28 @@ struct PagefindAttributes {
 }
 
 impl PagefindAttributes {
-    fn of(el: &Element) -> PagefindAttributes {
-        let mut found = PagefindAttributes::default();
-        for attribute in el.attributes() {
-            let name = attribute.name();
-            let slot = match name.as_str() {
-                "id" => &mut found.id,
-                "data-pagefind-body" => {
-                    found.body = true;
-                    continue;
-                }
-                "data-pagefind-ignore" => &mut found.ignore,
-                "data-pagefind-weight" => &mut found.weight,
-                "data-pagefind-filter" => &mut found.filter,
-                "data-pagefind-title" => &mut found.title,
-                "data-pagefind-meta" => &mut found.meta,
-                "data-pagefind-default-meta" => &mut found.default_meta,
-                "data-pagefind-sort" => &mut found.sort,
-                "data-pagefind-index-attrs" => &mut found.index_attrs,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(attribute.value());
+    /// Takes in an attribute `name` (in lowercase) with its value, if it is one Pagefind
+    /// reads and the first of that name.
+    fn add(&mut self, name: &str, value: impl FnOnce() -> String) {
+        let slot = match name {
+            "id" => &mut self.id,
+            "data-pagefind-body" => {
+                self.body = true;
+                return;
             }
+            "data-pagefind-ignore" => &mut self.ignore,
+            "data-pagefind-weight" => &mut self.weight,
+            "data-pagefind-filter" => &mut self.filter,
+            "data-pagefind-title" => &mut self.title,
+            "data-pagefind-meta" => &mut self.meta,
+            "data-pagefind-default-meta" => &mut self.default_meta,
+            "data-pagefind-sort" => &mut self.sort,
+            "data-pagefind-index-attrs" => &mut self.index_attrs,
+            _ => return,
+        };
+        if slot.is_none() {
+            *slot = Some(value());
         }
-        found
     }
 }
 
@@ -391,373 +429,465 @@ macro_rules! enclose {
     };
 }
 
+/// careleaf: the handlers' work, taken out of the lol_html closures of
+/// `DomParser::new` unchanged so that the fast path (`fast_path`) runs the very
+/// same code on the tags and text it reads. Each function is one handler,
+/// called where lol_html called it.
+struct Handlers<'a> {
+    data: Rc<RefCell<DomParserData>>,
+    options: &'a SearchOptions,
+    simple_exclusions: Rc<[SimpleSelector]>,
+    anchor_counter: usize,
+}
+
+impl<'a> Handlers<'a> {
+    fn new(options: &'a SearchOptions, prepared: &PreparedSelectors) -> Self {
+        Handlers {
+            data: Rc::new(RefCell::new(DomParserData::default())),
+            options,
+            simple_exclusions: Rc::clone(&prepared.simple_exclusions),
+            anchor_counter: 0,
+        }
+    }
+
+    /// The handler on `html`.
+    fn html_element(&mut self, el: &impl StartTag) {
+        let mut data = self.data.borrow_mut();
+        data.has_html_element = true;
+        if let Some(lang) = el.get_attribute("lang") {
+            data.language = Some(lang.to_lowercase());
+        }
+    }
+
+    /// The handler on `{root}, {root} *`, up to registering the end tag
+    /// handler: makes the element's node the current node and returns it
+    /// with the element's tag name.
+    fn start_element(
+        &mut self,
+        el: &impl StartTag,
+    ) -> (Rc<RefCell<DomParsingNode>>, String) {
+        let data = &self.data;
+        let options = self.options;
+        // careleaf: the attributes Pagefind reads, in one pass over the
+        // element's attributes (most elements have none) instead of ten lookups.
+        let PagefindAttributes { ignore, body, weight, filter, id, title, meta, default_meta, sort, index_attrs } = el.pagefind_attributes();
+        let explicit_ignore_flag = ignore.map(|attr| {
+            match attr.to_ascii_lowercase().as_str() {
+                "" | "index" | "true" => NodeStatus::Ignored,
+                "all" => NodeStatus::Excluded,
+                _ => {
+                    options.logger.warn(format!("data-pagefind-ignore value of \"{}\" is not valid. Expected no value, or one of: [index, all]. Assuming 'all' and excluding this element entirely.", attr));
+                    NodeStatus::Excluded
+                }
+            }
+        });
+        let treat_as_body = body;
+        let weight = weight.map(|attr| attr.to_string());
+        let filter = filter.map(|attr| parse_attr_string(attr, el));
+        let element_id = id.map(|e| ALL_SPACES.replace_all(&e, "").to_string());
+        let pagefind_title = title.map(|title| normalize_content(&title)).filter(|title| !title.is_empty());
+        let meta = meta.map(|attr| parse_attr_string(attr, el));
+        let default_meta = default_meta.map(|attr| parse_attr_string(attr, el));
+        let sort = sort.map(|attr| parse_attr_string(attr, el));
+        let index_attrs: Option<Vec<String>> = index_attrs.map(|attr| attr.split(',').map(|a| a.trim().to_string()).collect());
+        let tag_name = el.tag_name();
+        // careleaf: whether the handler on `{root} *` below marks this element
+        // (that handler runs next, for the elements inside the root).
+        if !self.simple_exclusions.is_empty() {
+            data.borrow_mut().simple_exclusion_matched = SimpleSelector::any_matches(&self.simple_exclusions, &tag_name, el);
+        }
+
+        let status = if treat_as_body {
+            NodeStatus::Body
+        } else if let Some(explicit_ignore_flag) = explicit_ignore_flag {
+            explicit_ignore_flag
+        } else {
+            NodeStatus::Indexing
+        };
+
+        let mut anchor_id = None;
+        if status != NodeStatus::Excluded && status != NodeStatus::Ignored {
+            if let Some(element_id) = element_id {
+                let parent = &data.borrow().current_node;
+                let mut parent = parent.borrow_mut();
+                // Don't insert anchors if this node is outside of a body-tree
+                if !(parent.status == NodeStatus::ParentOfBody
+                    && status != NodeStatus::Body
+                    && status != NodeStatus::ParentOfBody) {
+                    let anchor_counter = self.anchor_counter;
+                    parent.current_value.push_str(&format!(" ___PAGEFIND_ANCHOR___{tag_name}:{anchor_counter}:{element_id} "));
+                    anchor_id = Some(format!("{anchor_counter}:{element_id}"));
+                    self.anchor_counter += 1;
+                }
+            }
+        }
+
+        if let (Some(anchor_id), Some(title)) = (&anchor_id, pagefind_title) {
+            data.borrow_mut().anchor_titles.insert(anchor_id.clone(), title);
+        }
+
+        if status != NodeStatus::Excluded {
+            if let Some(attrs) = index_attrs {
+                let parent = &data.borrow().current_node;
+                for attr in attrs {
+                    let mut value = el.get_attribute(attr.trim()).unwrap_or_default();
+                    if value.chars()
+                        .last()
+                        .filter(|c| is_sentence_char(*c))
+                        .is_some() {
+                            value.push('.');
+                        }
+                    let mut parent = parent.borrow_mut();
+                    parent.current_value.push(' ');
+                    parent.current_value.push_str(&value);
+                    parent.current_value.push(' ');
+                }
+            }
+            // Handle adding spaces between words separated by <br/> tags and the like
+            if SPACE_SELECTORS.contains(&tag_name.as_str()) {
+                let parent = &data.borrow().current_node;
+                let mut parent = parent.borrow_mut();
+                parent.current_value.push(' ');
+            }
+        }
+
+        let node = {
+            let mut data = data.borrow_mut();
+            let parent_node = data.current_node.borrow();
+            let parent_status = parent_node.status;
+
+            let mut node_anchors = if parent_node.anchor_ids.is_some() && INLINE_SELECTORS.contains(&tag_name.as_str()) {
+                parent_node.anchor_ids.clone()
+            } else {
+                None
+            };
+
+            if let Some(this_node_anchor_id) = anchor_id {
+                if let Some(existing) = node_anchors.as_mut() {
+                    existing.push(this_node_anchor_id);
+                } else {
+                    node_anchors = Some(vec![this_node_anchor_id]);
+                }
+            }
+
+            let node = Rc::new(RefCell::new(DomParsingNode{
+                parent: Some(Rc::clone(&data.current_node)),
+                status: match parent_status {
+                    NodeStatus::Excluded => parent_status,
+                    _ => status,
+                },
+                filter,
+                meta,
+                default_meta,
+                sort,
+                anchor_ids: node_anchors,
+                current_value: String::default(),
+                weight,
+            }));
+
+            drop(parent_node);
+            data.current_node = Rc::clone(&node);
+            node
+        };
+        (node, tag_name)
+    }
+
+    /// The end tag handler of an element that can have content: `tag_name`
+    /// is its start tag's name, `end_name` its end tag's.
+    fn end_element(
+        data: &Rc<RefCell<DomParserData>>,
+        node: &Rc<RefCell<DomParsingNode>>,
+        tag_name: &str,
+        end_name: &str,
+    ) {
+        let mut data = data.borrow_mut();
+        let mut node = node.borrow_mut();
+
+        // When we reach an end tag, we need to
+        // make sure to move focus back to the parent node.
+        if let Some(parent) = &node.parent {
+            data.current_node = Rc::clone(parent);
+        }
+
+        // For fully-excluded elements, we want to bail before we
+        // even get to filters or metadata.
+        if node.status == NodeStatus::Excluded {
+            return;
+        }
+
+        // Process filters & meta before we continue
+        // (Filters & meta are valid on ignored elements)
+        if let Some(filters) = &node.filter {
+            for filter in filters {
+                if let Some((filter, value)) = node.get_attribute_pair(filter) {
+                    match data.filters.get_mut(&filter) {
+                        Some(filter_arr) => filter_arr.push(normalize_content(&value)),
+                        None => {
+                            data.filters.insert(filter, vec![
+                                normalize_content(&value)
+                            ]);
+                        }
+                    }
+                }
+            }
+        }
+
+        if let Some(sorts) = &node.sort {
+            for sort in sorts {
+                if let Some((sort, value)) = node.get_attribute_pair(sort) {
+                    data.sort.insert(sort, value);
+                }
+            }
+        }
+
+        if let Some(metas) = &node.meta {
+            for meta in metas {
+                if let Some((meta, value)) = node.get_attribute_pair(meta) {
+                    data.meta.insert(meta, value);
+                }
+            }
+        }
+        if let Some(metas) = &node.default_meta {
+            for meta in metas {
+                if let Some((meta, value)) = node.get_attribute_pair(meta) {
+                    data.default_meta.insert(meta, value);
+                }
+            }
+        }
+
+        // Try to capture the first title on the page (if unset)
+        if tag_name == "h1" && !data.meta.contains_key("auto_title") && !node.current_value.trim().is_empty() {
+            data.meta.insert("auto_title".into(), normalize_content(&node.current_value));
+        }
+        // Try to capture the actual title of the page as a fallback for later
+        if tag_name == "title" && !data.meta.contains_key("auto_page_title") {
+            data.meta.insert("auto_page_title".into(), normalize_content(&node.current_value));
+        }
+
+        // If we bail out now, the content won't be persisted anywhere
+        // and the node + children will be dropped.
+        if node.status == NodeStatus::Ignored {
+            return;
+        }
+
+        let tag_name = end_name;
+        if SENTENCE_SELECTORS.contains(&tag_name) {
+            // For block elements, we want to make sure sentences
+            // don't hug each other without whitespace.
+            // We normalize repeated whitespace later, so we
+            // can add this indiscriminately.
+            node.current_value.insert(0, ' ');
+
+            // Similarly, we want to separate block elements
+            // with punctuation, so that the excerpts read nicely.
+            // (As long as it doesn't already end with, say, a . or ?)
+            if node.current_value.chars()
+                .last()
+                .filter(|c| is_sentence_char(*c))
+                .is_some() {
+                    node.current_value.push('.');
+            }
+            node.current_value.push(' ');
+        }
+
+        if let Some(weight) = &node.weight {
+            node.current_value = [
+                " ___PAGEFIND_WEIGHT___",
+                &weight,
+                " ",
+                &node.current_value,
+                " ___END_PAGEFIND_WEIGHT___ "
+            ].concat();
+        } else {
+            if let Some(auto_weight) = match tag_name {
+                "h1" => Some("7".to_string()),
+                "h2" => Some("6".to_string()),
+                "h3" => Some("5".to_string()),
+                "h4" => Some("4".to_string()),
+                "h5" => Some("3".to_string()),
+                "h6" => Some("2".to_string()),
+                _ => None,
+            } {
+                node.current_value = [
+                    " ___PAGEFIND_AUTO_WEIGHT___",
+                    &auto_weight,
+                    " ",
+                    &node.current_value,
+                    " ___END_PAGEFIND_WEIGHT___ "
+                ].concat();
+            }
+        }
+
+        // Huck all of the content we have onto the end of the
+        // content that the parent node has (so far)
+        // This will include all of our children's content,
+        // and the order of tree traversal will mean that it
+        // is inserted in the correct position in the parent's content.
+        let mut parent = data.current_node.borrow_mut();
+
+        // If the parent is a parent of a body, we don't want to append
+        // any more content to it. (Unless, of course, we are representing another body)
+        if parent.status == NodeStatus::ParentOfBody
+            && node.status != NodeStatus::Body
+            && node.status != NodeStatus::ParentOfBody {
+                return;
+        }
+        match node.status {
+            NodeStatus::Ignored | NodeStatus::Excluded => {},
+            NodeStatus::Indexing => {
+                parent.current_value.push_str(&node.current_value);
+            },
+            NodeStatus::Body | NodeStatus::ParentOfBody => {
+                // If our parent is already a parent of a body, then
+                // we're probably a subsequent body. Avoid clearing it out.
+                if parent.status != NodeStatus::ParentOfBody {
+                    parent.current_value.clear();
+                }
+                parent.current_value.push_str(&node.current_value);
+                parent.status = NodeStatus::ParentOfBody;
+            }
+        };
+    }
+
+    /// The rest of the root's handler for an element that can't have content
+    /// (`<img>`, `<br>`), which has no end tag handler.
+    fn void_element(
+        &mut self,
+        node: &Rc<RefCell<DomParsingNode>>,
+        tag_name: &str,
+        el: &impl StartTag,
+    ) {
+        // Try to handle tags like <img /> which have no end tag,
+        // and thus will never hit the logic to reset the current node.
+        // TODO: This could still be missed for tags with implied ends?
+        let mut data = self.data.borrow_mut();
+        let node = node.borrow();
+        if let Some(parent) = &node.parent {
+            data.current_node = Rc::clone(parent);
+        }
+
+        // For fully-excluded elements, we want to bail before we
+        // even get to filters or metadata.
+        if node.status == NodeStatus::Excluded {
+            return;
+        }
+
+        // Process filters & meta before we continue
+        // TODO: Abstract repetition into function
+        if let Some(filters) = &node.filter {
+            for filter in filters {
+                if let Some((filter, value)) = node.get_attribute_pair(filter) {
+                    match data.filters.get_mut(&filter) {
+                        Some(filter_arr) => filter_arr.push(normalize_content(&value)),
+                        None => {
+                            data.filters.insert(filter, vec![
+                                normalize_content(&value)
+                            ]);
+                        }
+                    }
+                }
+            }
+        }
+
+        if let Some(sorts) = &node.sort {
+            for sort in sorts {
+                if let Some((sort, value)) = node.get_attribute_pair(sort) {
+                    data.sort.insert(sort, value);
+                }
+            }
+        }
+
+        if let Some(metas) = &node.meta {
+            for meta in metas {
+                if let Some((meta, value)) = node.get_attribute_pair(meta) {
+                    data.meta.insert(meta, value);
+                }
+            }
+        }
+        if let Some(metas) = &node.default_meta {
+            for meta in metas {
+                if let Some((meta, value)) = node.get_attribute_pair(meta) {
+                    data.default_meta.insert(meta, value);
+                }
+            }
+        }
+
+        // Try to capture the first image _after_ a title (if unset)
+        if tag_name == "img"
+            && !data.meta.contains_key("auto_image")
+            && (data.meta.contains_key("auto_title") || data.meta.contains_key("title")) {
+            if let Some(src) = el.get_attribute("src") {
+                data.meta.insert("auto_image".into(), normalize_content(&src));
+
+                if let Some(alt) = el.get_attribute("alt") {
+                    data.meta.insert("auto_image_alt".into(), normalize_content(&alt));
+                }
+            }
+        }
+    }
+
+    /// The handler on `{root} *` for the simple exclude selectors.
+    fn simple_exclusion(&self) {
+        // Worked out by the root's handler, which has just run for this element.
+        if self.data.borrow().simple_exclusion_matched {
+            let data = self.data.borrow_mut();
+            let mut node = data.current_node.borrow_mut();
+            node.status = NodeStatus::Ignored;
+        }
+    }
+
+    /// The text handler on `{root}`.
+    fn text(&self, element_text: &str) {
+        let mut data = self.data.borrow_mut();
+        let mut node = data.current_node.borrow_mut();
+        node.current_value.push_str(element_text);
+
+        let node_is_ignored = node.status == NodeStatus::Ignored || node.status == NodeStatus::Excluded;
+
+        if !node_is_ignored && node.anchor_ids.is_some() {
+            let anchor_ids = node.anchor_ids.clone().unwrap();
+            drop(node);
+            for anchor_id in anchor_ids {
+                if let Some(anchor_text) = data.anchor_content.get_mut(&anchor_id) {
+                    anchor_text.push_str(element_text);
+                } else {
+                    data.anchor_content.insert(anchor_id, element_text.to_string());
+                }
+            }
+        }
+    }
+}
+
 impl<'a> DomParser<'a> {
     pub fn new(options: &'a SearchOptions) -> Self {
-        let data = Rc::new(RefCell::new(DomParserData::default()));
         // careleaf: the selectors are parsed once per thread (see `PreparedSelectors`).
         let prepared = PreparedSelectors::for_options(options);
         for warning in &prepared.warnings {
             options.logger.warn(warning.clone());
         }
-        let simple_exclusions = Rc::clone(&prepared.simple_exclusions);
-        let mut anchor_counter = 0;
+        // careleaf: the handlers' work is in `Handlers`, shared with the fast path.
+        let handlers_state = Rc::new(RefCell::new(Handlers::new(options, &prepared)));
+        let data = Rc::clone(&handlers_state.borrow().data);
+        let has_simple_exclusions = !prepared.simple_exclusions.is_empty();
 
         let mut handlers = vec![
-                    enclose! { (data) on_element(&prepared.html, move |el| {
-                        let mut data = data.borrow_mut();
-                        data.has_html_element = true;
-                        if let Some(lang) = el.get_attribute("lang") {
-                            data.language = Some(lang.to_lowercase());
-                        }
+                    enclose! { (handlers_state) on_element(&prepared.html, move |el| {
+                        handlers_state.borrow_mut().html_element(el);
                         Ok(())
                     })},
-                    enclose! { (data, simple_exclusions) on_element(&prepared.root, move |el| {
-                        // careleaf: the attributes Pagefind reads, in one pass over the
-                        // element's attributes (most elements have none) instead of ten lookups.
-                        let PagefindAttributes { ignore, body, weight, filter, id, title, meta, default_meta, sort, index_attrs } = PagefindAttributes::of(el);
-                        let explicit_ignore_flag = ignore.map(|attr| {
-                            match attr.to_ascii_lowercase().as_str() {
-                                "" | "index" | "true" => NodeStatus::Ignored,
-                                "all" => NodeStatus::Excluded,
-                                _ => {
-                                    options.logger.warn(format!("data-pagefind-ignore value of \"{}\" is not valid. Expected no value, or one of: [index, all]. Assuming 'all' and excluding this element entirely.", attr));
-                                    NodeStatus::Excluded
-                                }
-                            }
-                        });
-                        let treat_as_body = body;
-                        let weight = weight.map(|attr| attr.to_string());
-                        let filter = filter.map(|attr| parse_attr_string(attr, el));
-                        let element_id = id.map(|e| ALL_SPACES.replace_all(&e, "").to_string());
-                        let pagefind_title = title.map(|title| normalize_content(&title)).filter(|title| !title.is_empty());
-                        let meta = meta.map(|attr| parse_attr_string(attr, el));
-                        let default_meta = default_meta.map(|attr| parse_attr_string(attr, el));
-                        let sort = sort.map(|attr| parse_attr_string(attr, el));
-                        let index_attrs: Option<Vec<String>> = index_attrs.map(|attr| attr.split(',').map(|a| a.trim().to_string()).collect());
-                        let tag_name = el.tag_name();
-                        // careleaf: whether the handler on `{root} *` below marks this element
-                        // (that handler runs next, for the elements inside the root).
-                        if !simple_exclusions.is_empty() {
-                            data.borrow_mut().simple_exclusion_matched = SimpleSelector::any_matches(&simple_exclusions, &tag_name, el);
-                        }
-
-                        let status = if treat_as_body {
-                            NodeStatus::Body
-                        } else if let Some(explicit_ignore_flag) = explicit_ignore_flag {
-                            explicit_ignore_flag
-                        } else {
-                            NodeStatus::Indexing
-                        };
-
-                        let mut anchor_id = None;
-                        if status != NodeStatus::Excluded && status != NodeStatus::Ignored {
-                            if let Some(element_id) = element_id {
-                                let parent = &data.borrow().current_node;
-                                let mut parent = parent.borrow_mut();
-                                // Don't insert anchors if this node is outside of a body-tree
-                                if !(parent.status == NodeStatus::ParentOfBody
-                                    && status != NodeStatus::Body
-                                    && status != NodeStatus::ParentOfBody) {
-                                    parent.current_value.push_str(&format!(" ___PAGEFIND_ANCHOR___{tag_name}:{anchor_counter}:{element_id} "));
-                                    anchor_id = Some(format!("{anchor_counter}:{element_id}"));
-                                    anchor_counter += 1;
-                                }
-                            }
-                        }
-
-                        if let (Some(anchor_id), Some(title)) = (&anchor_id, pagefind_title) {
-                            data.borrow_mut().anchor_titles.insert(anchor_id.clone(), title);
-                        }
-
-                        if status != NodeStatus::Excluded {
-                            if let Some(attrs) = index_attrs {
-                                let parent = &data.borrow().current_node;
-                                for attr in attrs {
-                                    let mut value = el.get_attribute(attr.trim()).unwrap_or_default();
-                                    if value.chars()
-                                        .last()
-                                        .filter(|c| is_sentence_char(*c))
-                                        .is_some() {
-                                            value.push('.');
-                                        }
-                                    let mut parent = parent.borrow_mut();
-                                    parent.current_value.push(' ');
-                                    parent.current_value.push_str(&value);
-                                    parent.current_value.push(' ');
-                                }
-                            }
-                            // Handle adding spaces between words separated by <br/> tags and the like
-                            if SPACE_SELECTORS.contains(&tag_name.as_str()) {
-                                let parent = &data.borrow().current_node;
-                                let mut parent = parent.borrow_mut();
-                                parent.current_value.push(' ');
-                            }
-                        }
-
-                        let node = {
-                            let mut data = data.borrow_mut();
-                            let parent_node = data.current_node.borrow();
-                            let parent_status = parent_node.status;
-
-                            let mut node_anchors = if parent_node.anchor_ids.is_some() && INLINE_SELECTORS.contains(&tag_name.as_str()) {
-                                parent_node.anchor_ids.clone()
-                            } else {
-                                None
-                            };
-
-                            if let Some(this_node_anchor_id) = anchor_id {
-                                if let Some(existing) = node_anchors.as_mut() {
-                                    existing.push(this_node_anchor_id);
-                                } else {
-                                    node_anchors = Some(vec![this_node_anchor_id]);
-                                }
-                            }
-
-                            let node = Rc::new(RefCell::new(DomParsingNode{
-                                parent: Some(Rc::clone(&data.current_node)),
-                                status: match parent_status {
-                                    NodeStatus::Excluded => parent_status,
-                                    _ => status,
-                                },
-                                filter,
-                                meta,
-                                default_meta,
-                                sort,
-                                anchor_ids: node_anchors,
-                                current_value: String::default(),
-                                weight,
-                            }));
-
-                            drop(parent_node);
-                            data.current_node = Rc::clone(&node);
-                            node
-                        };
-
+                    enclose! { (handlers_state, data) on_element(&prepared.root, move |el| {
+                        let (node, tag_name) = handlers_state.borrow_mut().start_element(el);
                         let can_have_content = if let Some(handlers) = el.end_tag_handlers() {
                             handlers.push(Box::new(enclose! { (data, node, tag_name) move |end| {
-                            let mut data = data.borrow_mut();
-                            let mut node = node.borrow_mut();
-
-                            // When we reach an end tag, we need to
-                            // make sure to move focus back to the parent node.
-                            if let Some(parent) = &node.parent {
-                                data.current_node = Rc::clone(parent);
-                            }
-
-                            // For fully-excluded elements, we want to bail before we
-                            // even get to filters or metadata.
-                            if node.status == NodeStatus::Excluded {
-                                return Ok(());
-                            }
-
-                            // Process filters & meta before we continue
-                            // (Filters & meta are valid on ignored elements)
-                            if let Some(filters) = &node.filter {
-                                for filter in filters {
-                                    if let Some((filter, value)) = node.get_attribute_pair(filter) {
-                                        match data.filters.get_mut(&filter) {
-                                            Some(filter_arr) => filter_arr.push(normalize_content(&value)),
-                                            None => {
-                                                data.filters.insert(filter, vec![
-                                                    normalize_content(&value)
-                                                ]);
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-
-                            if let Some(sorts) = &node.sort {
-                                for sort in sorts {
-                                    if let Some((sort, value)) = node.get_attribute_pair(sort) {
-                                        data.sort.insert(sort, value);
-                                    }
-                                }
-                            }
-
-                            if let Some(metas) = &node.meta {
-                                for meta in metas {
-                                    if let Some((meta, value)) = node.get_attribute_pair(meta) {
-                                        data.meta.insert(meta, value);
-                                    }
-                                }
-                            }
-                            if let Some(metas) = &node.default_meta {
-                                for meta in metas {
-                                    if let Some((meta, value)) = node.get_attribute_pair(meta) {
-                                        data.default_meta.insert(meta, value);
-                                    }
-                                }
-                            }
-
-                            // Try to capture the first title on the page (if unset)
-                            if tag_name == "h1" && !data.meta.contains_key("auto_title") && !node.current_value.trim().is_empty() {
-                                data.meta.insert("auto_title".into(), normalize_content(&node.current_value));
-                            }
-                            // Try to capture the actual title of the page as a fallback for later
-                            if tag_name == "title" && !data.meta.contains_key("auto_page_title") {
-                                data.meta.insert("auto_page_title".into(), normalize_content(&node.current_value));
-                            }
-
-                            // If we bail out now, the content won't be persisted anywhere
-                            // and the node + children will be dropped.
-                            if node.status == NodeStatus::Ignored {
-                                return Ok(());
-                            }
-
-                            let tag_name = end.name();
-                            if SENTENCE_SELECTORS.contains(&tag_name.as_str()) {
-                                // For block elements, we want to make sure sentences
-                                // don't hug each other without whitespace.
-                                // We normalize repeated whitespace later, so we
-                                // can add this indiscriminately.
-                                node.current_value.insert(0, ' ');
-
-                                // Similarly, we want to separate block elements
-                                // with punctuation, so that the excerpts read nicely.
-                                // (As long as it doesn't already end with, say, a . or ?)
-                                if node.current_value.chars()
-                                    .last()
-                                    .filter(|c| is_sentence_char(*c))
-                                    .is_some() {
-                                        node.current_value.push('.');
-                                }
-                                node.current_value.push(' ');
-                            }
-
-                            if let Some(weight) = &node.weight {
-                                node.current_value = [
-                                    " ___PAGEFIND_WEIGHT___",
-                                    &weight,
-                                    " ",
-                                    &node.current_value,
-                                    " ___END_PAGEFIND_WEIGHT___ "
-                                ].concat();
-                            } else {
-                                if let Some(auto_weight) = match &tag_name[..] {
-                                    "h1" => Some("7".to_string()),
-                                    "h2" => Some("6".to_string()),
-                                    "h3" => Some("5".to_string()),
-                                    "h4" => Some("4".to_string()),
-                                    "h5" => Some("3".to_string()),
-                                    "h6" => Some("2".to_string()),
-                                    _ => None,
-                                } {
-                                    node.current_value = [
-                                        " ___PAGEFIND_AUTO_WEIGHT___",
-                                        &auto_weight,
-                                        " ",
-                                        &node.current_value,
-                                        " ___END_PAGEFIND_WEIGHT___ "
-                                    ].concat();
-                                }
-                            }
-
-                            // Huck all of the content we have onto the end of the
-                            // content that the parent node has (so far)
-                            // This will include all of our children's content,
-                            // and the order of tree traversal will mean that it
-                            // is inserted in the correct position in the parent's content.
-                            let mut parent = data.current_node.borrow_mut();
-
-                            // If the parent is a parent of a body, we don't want to append
-                            // any more content to it. (Unless, of course, we are representing another body)
-                            if parent.status == NodeStatus::ParentOfBody
-                                && node.status != NodeStatus::Body
-                                && node.status != NodeStatus::ParentOfBody {
-                                    return Ok(());
-                            }
-                            match node.status {
-                                NodeStatus::Ignored | NodeStatus::Excluded => {},
-                                NodeStatus::Indexing => {
-                                    parent.current_value.push_str(&node.current_value);
-                                },
-                                NodeStatus::Body | NodeStatus::ParentOfBody => {
-                                    // If our parent is already a parent of a body, then
-                                    // we're probably a subsequent body. Avoid clearing it out.
-                                    if parent.status != NodeStatus::ParentOfBody {
-                                        parent.current_value.clear();
-                                    }
-                                    parent.current_value.push_str(&node.current_value);
-                                    parent.status = NodeStatus::ParentOfBody;
-                                }
-                            };
-
-                            Ok(())
-                        }}));
+                                Handlers::end_element(&data, &node, &tag_name, &end.name());
+                                Ok(())
+                            }}));
                             true
                         } else {
                             false
                         };
-
-                        // Try to handle tags like <img /> which have no end tag,
-                        // and thus will never hit the logic to reset the current node.
-                        // TODO: This could still be missed for tags with implied ends?
                         if !can_have_content {
-                            let mut data = data.borrow_mut();
-                            let node = node.borrow();
-                            if let Some(parent) = &node.parent {
-                                data.current_node = Rc::clone(parent);
-                            }
-
-                            // For fully-excluded elements, we want to bail before we
-                            // even get to filters or metadata.
-                            if node.status == NodeStatus::Excluded {
-                                return Ok(());
-                            }
-
-                            // Process filters & meta before we continue
-                            // TODO: Abstract repetition into function
-                            if let Some(filters) = &node.filter {
-                                for filter in filters {
-                                    if let Some((filter, value)) = node.get_attribute_pair(filter) {
-                                        match data.filters.get_mut(&filter) {
-                                            Some(filter_arr) => filter_arr.push(normalize_content(&value)),
-                                            None => {
-                                                data.filters.insert(filter, vec![
-                                                    normalize_content(&value)
-                                                ]);
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-
-                            if let Some(sorts) = &node.sort {
-                                for sort in sorts {
-                                    if let Some((sort, value)) = node.get_attribute_pair(sort) {
-                                        data.sort.insert(sort, value);
-                                    }
-                                }
-                            }
-
-                            if let Some(metas) = &node.meta {
-                                for meta in metas {
-                                    if let Some((meta, value)) = node.get_attribute_pair(meta) {
-                                        data.meta.insert(meta, value);
-                                    }
-                                }
-                            }
-                            if let Some(metas) = &node.default_meta {
-                                for meta in metas {
-                                    if let Some((meta, value)) = node.get_attribute_pair(meta) {
-                                        data.default_meta.insert(meta, value);
-                                    }
-                                }
-                            }
-
-                            // Try to capture the first image _after_ a title (if unset)
-                            if tag_name == "img"
-                                && !data.meta.contains_key("auto_image")
-                                && (data.meta.contains_key("auto_title") || data.meta.contains_key("title")) {
-                                if let Some(src) = el.get_attribute("src") {
-                                    data.meta.insert("auto_image".into(), normalize_content(&src));
-
-                                    if let Some(alt) = el.get_attribute("alt") {
-                                        data.meta.insert("auto_image_alt".into(), normalize_content(&alt));
-                                    }
-                                }
-                            }
+                            handlers_state.borrow_mut().void_element(&node, &tag_name, el);
                         }
                         Ok(())
                     })},
@@ -767,14 +897,9 @@ impl<'a> DomParser<'a> {
         // here, on every element inside the root, instead of as `{root} {selector}` by lol_html,
         // whose descendant selectors were checked against every element with its attributes;
         // the handler runs where the one below ran (after the root's), so the result is the same.
-        if !simple_exclusions.is_empty() {
-            handlers.push(enclose! { (data) on_element(&prepared.inside_root, move |_el| {
-                // Worked out by the root's handler, which has just run for this element.
-                if data.borrow().simple_exclusion_matched {
-                    let data = data.borrow_mut();
-                    let mut node = data.current_node.borrow_mut();
-                    node.status = NodeStatus::Ignored;
-                }
+        if has_simple_exclusions {
+            handlers.push(enclose! { (handlers_state) on_element(&prepared.inside_root, move |_el| {
+                handlers_state.borrow().simple_exclusion();
                 Ok(())
             })});
         }
@@ -788,25 +913,8 @@ impl<'a> DomParser<'a> {
         }
         handlers.extend([
                     // Slap any text we encounter inside the body into the current node's current value
-                    enclose! { (data) on_text(&prepared.text_root, move |el| {
-                        let mut data = data.borrow_mut();
-                        let mut node = data.current_node.borrow_mut();
-                        let element_text = el.as_str();
-                        node.current_value.push_str(element_text);
-
-                        let node_is_ignored = node.status == NodeStatus::Ignored || node.status == NodeStatus::Excluded;
-
-                        if !node_is_ignored && node.anchor_ids.is_some() {
-                            let anchor_ids = node.anchor_ids.clone().unwrap();
-                            drop(node);
-                            for anchor_id in anchor_ids {
-                                if let Some(anchor_text) = data.anchor_content.get_mut(&anchor_id) {
-                                    anchor_text.push_str(element_text);
-                                } else {
-                                    data.anchor_content.insert(anchor_id, element_text.to_string());
-                                }
-                            }
-                        }
+                    enclose! { (handlers_state) on_text(&prepared.text_root, move |el| {
+                        handlers_state.borrow().text(el.as_str());
                         Ok(())
                     })},
                     // Dig into script and style references to see if they refer to pre-1.0 conventions
@@ -838,6 +946,7 @@ impl<'a> DomParser<'a> {
                         Ok(())
                     })},
         ]);
+        drop(handlers_state);
 
         let rewriter = HtmlRewriter::new(
             handlers
@@ -859,7 +968,13 @@ impl<'a> DomParser<'a> {
     /// Performs any post-processing and returns the summated search results
     pub fn wrap(self) -> DomParserResult {
         drop(self.rewriter); // Clears the extra Rcs on and within data
-        let mut data = Rc::try_unwrap(self.data).unwrap().into_inner();
+        finish(Rc::try_unwrap(self.data).unwrap().into_inner())
+    }
+}
+
+/// careleaf: `DomParser::wrap` after the parser is dropped, shared with the fast path.
+fn finish(data: DomParserData) -> DomParserResult {
+        let mut data = data;
         let mut node = data.current_node;
 
         // Fallback: If we are left with a tree, collapse it up into the parents
@@ -929,10 +1044,9 @@ impl<'a> DomParser<'a> {
                 .filter(|lang| !lang.is_empty())
                 .unwrap_or_else(|| "unknown".into()),
         }
-    }
 }
 
-fn parse_attr_string(input: String, el: &Element) -> Vec<String> {
+fn parse_attr_string(input: String, el: &impl StartTag) -> Vec<String> {
     if let Some((attrs, literal)) = input.split_once(':') {
         let mut attrs = parse_attr_string(attrs.to_owned(), el);
         if let Some(last) = attrs.last_mut() {
