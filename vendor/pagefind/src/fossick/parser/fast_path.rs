@@ -13,13 +13,13 @@
 //! anything else before any handler runs: the caller then parses the page
 //! with lol_html as before. It declines a page unless it starts with
 //! `<!DOCTYPE html>` and is one `<html>` element whose elements all have
-//! lowercase names from `ELEMENTS` (or the void `VOID_ELEMENTS`), closed by
+//! lowercase names from `element_kind`, closed by
 //! their own end tags in order (`</p>` for every `<p>`: lol_html doesn't
 //! call end handlers for elements closed implicitly), with attributes named
 //! in lowercase ASCII and quoted values, and no comment, CDATA, processing
 //! instruction, NUL or stray `<`. Scripts, styles, `textarea`, `svg`,
 //! `template` and every other element that changes how its content is read
-//! (or that the `script, link` handler reads) are outside `ELEMENTS`.
+//! (or that the `script, link` handler reads) are outside it.
 //! `<title>` is read as lol_html reads it (text up to `</title>`), when that
 //! text has no `<`. It is also declined when the options need lol_html's
 //! selectors: a root selector other than `html`, an exclude selector that
@@ -37,79 +37,21 @@ use super::{
 };
 
 /// Elements with content the fast path reads: ordinary elements in the HTML
-/// namespace whose content is markup. (`title` is read separately.)
-const ELEMENTS: &[&str] = &[
-    "a",
-    "abbr",
-    "address",
-    "article",
-    "aside",
-    "b",
-    "bdi",
-    "bdo",
-    "blockquote",
-    "body",
-    "caption",
-    "cite",
-    "code",
-    "data",
-    "dd",
-    "del",
-    "details",
-    "dfn",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "head",
-    "header",
-    "hgroup",
-    "html",
-    "i",
-    "ins",
-    "kbd",
-    "li",
-    "main",
-    "mark",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "samp",
-    "section",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "summary",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "time",
-    "title",
-    "tr",
-    "u",
-    "ul",
-    "var",
-];
-
-/// Void elements the fast path reads (lol_html pops these at once).
-const VOID_ELEMENTS: &[&str] = &["br", "hr", "img", "wbr"];
+/// namespace whose content is markup (`title` is read separately), and the
+/// void elements it reads (lol_html pops these at once): `Some(void)`.
+fn element_kind(name: &str) -> Option<bool> {
+    match name {
+        "a" | "abbr" | "address" | "article" | "aside" | "b" | "bdi" | "bdo" | "blockquote"
+        | "body" | "caption" | "cite" | "code" | "data" | "dd" | "del" | "details" | "dfn"
+        | "div" | "dl" | "dt" | "em" | "figcaption" | "figure" | "footer" | "h1" | "h2" | "h3"
+        | "h4" | "h5" | "h6" | "head" | "header" | "hgroup" | "html" | "i" | "ins" | "kbd"
+        | "li" | "main" | "mark" | "nav" | "ol" | "p" | "pre" | "q" | "s" | "samp" | "section"
+        | "small" | "span" | "strong" | "sub" | "summary" | "sup" | "table" | "tbody" | "td"
+        | "tfoot" | "th" | "thead" | "time" | "title" | "tr" | "u" | "ul" | "var" => Some(false),
+        "br" | "hr" | "img" | "wbr" => Some(true),
+        _ => None,
+    }
+}
 
 /// A start tag as the fast path read it.
 struct Tag<'h, 'a> {
@@ -170,7 +112,7 @@ fn is_tag_space(b: u8) -> bool {
 /// reads exactly as lol_html does.
 fn read(html: &str) -> Option<Read<'_>> {
     let bytes = html.as_bytes();
-    if html.contains('\0') {
+    if memchr::memchr(0, bytes).is_some() {
         return None;
     }
     let mut i = "<!DOCTYPE html>".len();
@@ -184,7 +126,7 @@ fn read(html: &str) -> Option<Read<'_>> {
     let mut open: Vec<&str> = Vec::with_capacity(32);
     let mut seen_html = false;
     loop {
-        let lt = html[i..].find('<').map(|at| i + at);
+        let lt = memchr::memchr(b'<', &bytes[i..]).map(|at| i + at);
         let text_end = lt.unwrap_or(bytes.len());
         // Text outside the `html` element reaches no handler.
         if text_end > i && !open.is_empty() {
@@ -217,10 +159,7 @@ fn read(html: &str) -> Option<Read<'_>> {
         if name.is_empty() || !name.as_bytes()[0].is_ascii_lowercase() {
             return None;
         }
-        let void = VOID_ELEMENTS.contains(&name);
-        if !void && !ELEMENTS.contains(&name) {
-            return None;
-        }
+        let void = element_kind(name)?;
         // One `html` element, and nothing but text around it.
         if (name == "html") != open.is_empty() || (name == "html" && seen_html) {
             return None;
@@ -265,7 +204,7 @@ fn read(html: &str) -> Option<Read<'_>> {
                     return None;
                 }
                 let value_start = i + 2;
-                let value_end = value_start + html.get(value_start..)?.find(quote as char)?;
+                let value_end = value_start + memchr::memchr(quote, bytes.get(value_start..)?)?;
                 i = value_end + 1;
                 &html[value_start..value_end]
             } else {
@@ -626,7 +565,7 @@ mod tests {
                     }
                 } else if let Some(rest) = piece.strip_prefix('<') {
                     let name = &rest[..rest.find([' ', '>', '/']).unwrap()];
-                    if !VOID_ELEMENTS.contains(&name) {
+                    if element_kind(name) != Some(true) {
                         open.push(name);
                     }
                 }
