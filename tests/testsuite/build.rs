@@ -859,3 +859,45 @@ fn docs_templates_list_every_per_template_value() {
     }
     assert!(seen >= 8, "found {seen} template structs");
 }
+
+/// The theme's pages reach Pagefind as plain HTML that its fast path reads
+/// without lol_html (issue 8, vendor/pagefind/CAREFUL.md change 20). The
+/// index is the same either way, but an element the fast path leaves to
+/// lol_html in the theme's `<main>` (an inline `<svg>` icon, a `<script>`, a
+/// comment) would make indexing every page a third slower, unseen.
+#[test]
+fn theme_pages_are_indexed_without_lol_html() {
+    let t = SiteTest::example_site();
+    t.build();
+    let mut pages = Vec::new();
+    let mut dirs = vec![t.out()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read output") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.ends_with("index.html") {
+                pages.push(path);
+            }
+        }
+    }
+    // The search page (a form, `<noscript>`, a script) is never indexed,
+    // and lol_html reads it when asked.
+    pages.retain(|p| !p.ends_with("search/index.html"));
+    assert!(pages.len() > 10, "only {} pages", pages.len());
+    let slow: Vec<String> = pages
+        .iter()
+        .filter(|page| {
+            let html = std::fs::read(page).expect("read page");
+            !careleaf::search::indexed_without_lol_html(&html, "en").expect("index")
+        })
+        .map(|page| page.display().to_string())
+        .collect();
+    assert!(slow.is_empty(), "indexed through lol_html: {slow:?}");
+    // The check can fail: a comment in `<main>` sends a page to lol_html.
+    let html = std::fs::read_to_string(&pages[0]).expect("read page");
+    let commented = html.replacen("</main>", "<!-- x --></main>", 1);
+    assert!(
+        !careleaf::search::indexed_without_lol_html(commented.as_bytes(), "en").expect("index")
+    );
+}

@@ -35,6 +35,12 @@ struct SearchState {
 }
 
 impl SearchState {
+    /// careleaf: whether the fast path for plain HTML reads `html` with these
+    /// options, instead of lol_html (src/fossick/parser/fast_path.rs).
+    pub(crate) fn reads_without_lol_html(&self, html: &str) -> bool {
+        fossick::parser::fast_path::parse(html, &self.options).is_some()
+    }
+
     pub fn new(options: SearchOptions) -> Self {
         Self {
             options,

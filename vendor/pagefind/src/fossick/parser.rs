@@ -13,7 +13,7 @@ use crate::SearchOptions;
 use super::normalize_content;
 
 // careleaf: reads careleaf's plain HTML without lol_html (see the module).
-pub(super) mod fast_path;
+pub(crate) mod fast_path;
 
 lazy_static! {
     static ref ALL_SPACES: Regex = Regex::new("\\s").unwrap();

@@ -113,6 +113,12 @@ impl PagefindIndex {
         })
     }
 
+    /// careleaf: whether this index reads `html` through the fast path for
+    /// plain HTML rather than lol_html: for tests that pin which pages do.
+    pub async fn reads_without_lol_html(&self, html: &str) -> bool {
+        self.search_index.lock().await.reads_without_lol_html(html)
+    }
+
     /// careleaf: adds many HTML files that aren't on disk, given as
     /// `(source path, HTML)`, parsed in parallel and numbered in the order
     /// given. Returns each page's word count.

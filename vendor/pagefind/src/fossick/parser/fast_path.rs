@@ -250,7 +250,7 @@ fn read(html: &str) -> Option<Read<'_>> {
 
 /// Parses `html` as `DomParser` does, or returns `None` (having run no
 /// handler) when the page or the options need lol_html.
-pub(in crate::fossick) fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
+pub(crate) fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResult> {
     let prepared = PreparedSelectors::for_options(options);
     if prepared.root_selector != "html"
         || prepared.other_exclusions.is_some()
