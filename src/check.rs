@@ -1230,11 +1230,8 @@ impl Phrases {
             if self.any.as_ref().is_some_and(|any| !any.is_match(hay)) {
                 continue;
             }
-            let allowed: Vec<(usize, usize)> = self
-                .allow
-                .iter()
-                .flat_map(|a| find_words(hay, a))
-                .collect();
+            let allowed: Vec<(usize, usize)> =
+                self.allow.iter().flat_map(|a| find_words(hay, a)).collect();
             // (start, end, doubtful)
             let mut hits: Vec<(usize, usize, bool)> = Vec::new();
             for m in matcher.find_overlapping_iter(hay) {
