@@ -153,6 +153,16 @@ pub struct Patch {
     pub moved: bool,
 }
 
+/// The input of `file` with the text kept from the last load: not read
+/// now, so there is no hash of its bytes for a fingerprint.
+fn cached_input(file: SourceFile, text: Result<Arc<str>, Diagnostic>) -> Input {
+    Input {
+        file,
+        text,
+        hash: None,
+    }
+}
+
 /// Reads a Markdown file as `crate::read_input` does; `None` for anything
 /// but readable UTF-8 (the full load reports it).
 fn read_text(path: &std::path::Path) -> Option<Arc<str>> {
@@ -490,15 +500,7 @@ impl Cache {
                     && !dirty.contains(&file.rel)
                     && let Some(c) = texts.get(&file.rel)
                 {
-                    let text = c.text.clone();
-                    return (
-                        Input {
-                            file,
-                            text,
-                            hash: None,
-                        },
-                        None,
-                    );
+                    return (cached_input(file, c.text.clone()), None);
                 }
                 // A one-off build keeps no texts, so it needs no stamps
                 // (one `stat` per file fewer).
@@ -511,15 +513,7 @@ impl Cache {
                     && c.stamp == now
                     && !dirty.contains(&file.rel)
                 {
-                    let text = c.text.clone();
-                    return (
-                        Input {
-                            file,
-                            text,
-                            hash: None,
-                        },
-                        None,
-                    );
+                    return (cached_input(file, c.text.clone()), None);
                 }
                 (crate::read_input(file, false), Some(now))
             })

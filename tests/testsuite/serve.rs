@@ -1022,6 +1022,18 @@ fn check_step(t: &SiteTest, s: &mut Session, name: &str, file: &str, fast: bool,
     assert_eq!(s.patched, fast, "after {name}: fast path taken");
 }
 
+/// An edit of an article's text that rewords its FAQ question `from` to `to`.
+fn question(from: &'static str, to: &'static str) -> Box<dyn Fn(&str) -> String> {
+    Box::new(move |x: &str| {
+        assert!(x.contains(from), "the article asks {from:?}");
+        x.replacen(
+            &format!("question: \"{from}\""),
+            &format!("question: \"{to}\""),
+            1,
+        )
+    })
+}
+
 /// See: issue 5. A reworded FAQ question (front matter) changes its
 /// anchor on the page and on the FAQ: it is patched when no other question
 /// asks it before or after (no `faq.duplicate` warning), no other FAQ entry's
@@ -1037,16 +1049,6 @@ fn reworded_faq_questions_are_patched_unless_other_pages_see_them() {
     assert_same(&t, &s, "the first build");
     const PORES: &str = "content/microneedling/pores.md";
     type Edit = Box<dyn Fn(&str) -> String>;
-    fn question(from: &'static str, to: &'static str) -> Edit {
-        Box::new(move |x: &str| {
-            assert!(x.contains(from), "the article asks {from:?}");
-            x.replacen(
-                &format!("question: \"{from}\""),
-                &format!("question: \"{to}\""),
-                1,
-            )
-        })
-    }
     fn append(line: &'static str) -> Edit {
         Box::new(move |x: &str| format!("{x}\n{line}\n"))
     }
@@ -1246,16 +1248,6 @@ fn shared_faq_questions_reworded_are_patched_when_only_their_own_entry_changes()
     // Later than `ARTICLE` in path order, before the files of content/faq/.
     const LATER: &str = "content/microneedling/what-to-expect.md";
     type Edit = Box<dyn Fn(&str) -> String>;
-    fn question(from: &'static str, to: &'static str) -> Edit {
-        Box::new(move |x: &str| {
-            assert!(x.contains(from), "the article asks {from:?}");
-            x.replacen(
-                &format!("question: \"{from}\""),
-                &format!("question: \"{to}\""),
-                1,
-            )
-        })
-    }
     const DRIVE: &str = "Can I drive home afterwards?";
     const REDNESS: &str = "How long does redness last after microneedling?";
     const RETINOID: &str = "When can I use my retinoid again?";
