@@ -322,6 +322,16 @@ impl Drop for Indexer {
     }
 }
 
+/// Pagefind's options for an index of pages in `language` (a primary
+/// subtag, `index_language`): the same for the build and for
+/// `indexed_without_lol_html`.
+fn index_options(language: String) -> PagefindServiceConfig {
+    PagefindServiceConfig::builder()
+        .force_language(language)
+        .exclude_selectors(EXCLUDE.iter().map(|s| s.to_string()).collect())
+        .build()
+}
+
 /// The indexer thread: receives `(position, page)` pairs, adds pages to
 /// Pagefind in position order, then builds the bundle.
 fn index_in_order(
@@ -341,11 +351,8 @@ fn index_in_order(
     let mut busy = Duration::ZERO;
     let mut key = InputKey::new(&language);
     let indexed = runtime.block_on(async {
-        let options = PagefindServiceConfig::builder()
-            .force_language(language)
-            .exclude_selectors(EXCLUDE.iter().map(|s| s.to_string()).collect())
-            .build();
-        let mut index = PagefindIndex::new(Some(options)).map_err(|e| err("options", &e))?;
+        let mut index =
+            PagefindIndex::new(Some(index_options(language))).map_err(|e| err("options", &e))?;
         // Pages go to Pagefind in batches, which it parses in parallel
         // (vendor/pagefind/CAREFUL.md); a batch keeps the order of the pages.
         let mut add = async |index: &mut PagefindIndex, batch: Vec<(String, String)>| {
@@ -497,11 +504,8 @@ fn indexed_part(html: &[u8]) -> String {
 /// should take it, and the test suite checks that they do (issue 8).
 pub fn indexed_without_lol_html(html: &[u8], language: &str) -> Result<bool, Error> {
     let err = |e: &dyn std::fmt::Display| Error::Other(format!("building the search index: {e}"));
-    let options = PagefindServiceConfig::builder()
-        .force_language(index_language(language))
-        .exclude_selectors(EXCLUDE.iter().map(|s| s.to_string()).collect())
-        .build();
-    let index = PagefindIndex::new(Some(options)).map_err(|e| err(&e))?;
+    let index =
+        PagefindIndex::new(Some(index_options(index_language(language)))).map_err(|e| err(&e))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| err(&e))?;
