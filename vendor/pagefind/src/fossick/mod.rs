@@ -68,16 +68,18 @@ pub struct PageWords {
 }
 
 impl PageWords {
-    /// Packs a page's words (the map `parse_digest` builds).
-    pub fn pack(map: HashMap<String, Vec<FossickedWord>>) -> Self {
+    /// careleaf: packs a page's words, each with its occurrences, in the
+    /// order given (the order of a page's words makes no difference to the
+    /// index: each word's pages are kept in page order).
+    fn pack_words<S: AsRef<str>>(words: Vec<(S, Vec<FossickedWord>)>) -> Self {
         let mut packed = PageWords {
-            text: String::with_capacity(map.keys().map(|w| w.len()).sum()),
-            words: Vec::with_capacity(map.len()),
+            text: String::with_capacity(words.iter().map(|(w, _)| w.as_ref().len()).sum()),
+            words: Vec::with_capacity(words.len()),
             locs: Vec::new(),
             variants: Vec::new(),
         };
-        for (word, mut positions) in map {
-            packed.text.push_str(&word);
+        for (word, mut positions) in words {
+            packed.text.push_str(word.as_ref());
             // careleaf: most words have no diacritic variant; their
             // locations are packed as they are, without sorting them out.
             if positions.iter().all(|p| p.original_word.is_none()) {
@@ -405,7 +407,12 @@ impl Fossicker {
             }
         }
 
-        let (content, word_data, anchors, word_count) = self.parse_digest(options);
+        // careleaf: the page's words are collected in the thread's word
+        // cache (see `WordCache`) and packed from there.
+        let mut cache = WordCache::take(&self.cache_context(options));
+        let (content, anchors, word_count) = self.read_digest(options, &mut cache);
+        let word_data = cache.pack_page();
+        cache.put_back();
         self.tidy_meta_and_filters();
 
         let data = self.data.unwrap();
@@ -450,12 +457,22 @@ impl Fossicker {
                     anchors,
                 },
             },
-            word_data: PageWords::pack(word_data),
+            word_data,
             meta_word_data,
             sort: data.sort,
         })
     }
 
+    /// careleaf: what the indexable words of a word depend on besides the
+    /// word: the page's language and the included characters.
+    fn cache_context(&self, options: &SearchOptions) -> String {
+        let language = self.data.as_ref().map(|d| d.language.as_str()).unwrap_or("");
+        format!("{}\u{0}{:?}", language, options.include_characters)
+    }
+
+    /// The page's words as stock Pagefind's `parse_digest` returned them
+    /// (for the tests).
+    #[cfg(test)]
     fn parse_digest(
         &mut self,
         options: &SearchOptions,
@@ -465,15 +482,33 @@ impl Fossicker {
         Vec<PageAnchorData>,
         usize,
     ) {
-        let mut map: HashMap<String, Vec<FossickedWord>> = HashMap::new();
+        let mut cache = WordCache::take(&self.cache_context(options));
+        let (content, anchors, word_count) = self.read_digest(options, &mut cache);
+        let map = std::mem::take(&mut cache.page)
+            .into_iter()
+            .map(|(id, positions)| (cache.stems[id as usize].clone(), positions))
+            .collect();
+        cache.clear();
+        (content, map, anchors, word_count)
+    }
+
+    /// careleaf: stock `parse_digest`, with the page's words collected in
+    /// `cache` (`cache.page`) instead of a map of their own: the cache gives
+    /// each stemmed form a number, so a word's occurrences are found without
+    /// hashing and comparing its string again. `cache` must be for
+    /// `self.cache_context(options)`.
+    fn read_digest(
+        &mut self,
+        options: &SearchOptions,
+        cache: &mut WordCache,
+    ) -> (String, Vec<PageAnchorData>, usize) {
         let mut anchors = Vec::new();
         // TODO: push this error handling up a level and return an Err from parse_digest
         if self.data.as_ref().is_none() {
-            return ("".into(), map, anchors, 0); // empty page result, will be dropped from search
+            return ("".into(), anchors, 0); // empty page result, will be dropped from search
         }
         let data = self.data.as_ref().unwrap();
         let stemmer = get_stemmer(&data.language);
-        let cache_context = format!("{}\u{0}{:?}", data.language, options.include_characters);
 
         let mut content = String::with_capacity(data.digest.len());
 
@@ -613,8 +648,8 @@ impl Fossicker {
             let word_weight = *weight_stack.last().unwrap_or(&1);
 
             // careleaf: the same word gives the same indexable words, so
-            // they are worked out once per thread (see `cached_indexable_words`).
-            let cached = cached_indexable_words(&cache_context, &base_word, || {
+            // they are worked out once per thread (see `WordCache`).
+            let cached = cache.indexable_words(&base_word, || {
                 let mut indexable_words =
                     get_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters);
                 let dotted_tails = get_dotted_tails(
@@ -627,11 +662,15 @@ impl Fossicker {
                 indexable_words
             });
             let mut indexable_words: std::borrow::Cow<'_, [IndexableWord]> =
-                std::borrow::Cow::Borrowed(&cached[..]);
+                std::borrow::Cow::Borrowed(&cached.words[..]);
+            let mut ids: std::borrow::Cow<'_, [u32]> = std::borrow::Cow::Borrowed(&cached.ids[..]);
             let mut cross_bigram = None;
             if segmented {
                 let bigrams =
                     get_indexable_bigrams(&base_word, stemmer.as_ref(), &indexable_words);
+                for bigram in &bigrams {
+                    ids.to_mut().push(cache.stem_id(&bigram.stemmed));
+                }
                 indexable_words.to_mut().extend(bigrams);
                 // The pair that spans the boundary from the previous segment is
                 // indexed against that segment, so it is tracked separately
@@ -656,7 +695,7 @@ impl Fossicker {
 
             // careleaf: by reference into the cached words; a word's string
             // is copied only when it is new to the page.
-            for indexable in indexable_words.iter() {
+            for (indexable, &id) in indexable_words.iter().zip(ids.iter()) {
                 let weight = if indexable.is_compound_part {
                     partial_weight
                 } else {
@@ -668,11 +707,7 @@ impl Fossicker {
                     weight,
                     original_word: indexable.original.clone(),
                 };
-                if let Some(repeat) = map.get_mut(&indexable.stemmed) {
-                    repeat.push(entry);
-                } else {
-                    map.insert(indexable.stemmed.clone(), vec![entry]);
-                }
+                cache.occurrences(id).push(entry);
             }
 
             // The pair spanning two segments belongs to the segment it starts
@@ -686,7 +721,8 @@ impl Fossicker {
                         weight: partial_weight,
                         original_word: indexable.original,
                     };
-                    let positions = map.entry(indexable.stemmed).or_default();
+                    let id = cache.stem_id(&indexable.stemmed);
+                    let positions = cache.occurrences(id);
                     // The word before may already index this pair
                     if !positions.iter().any(|word| word.position == entry.position) {
                         positions.push(entry);
@@ -721,7 +757,7 @@ impl Fossicker {
         if content.ends_with(' ') {
             content.pop();
         }
-        (content, map, anchors, max_word_index + 1)
+        (content, anchors, max_word_index + 1)
     }
 
     /// Removes private Pagefind sentinel values from content that would otherwise leak.
@@ -781,42 +817,122 @@ impl Fossicker {
 }
 
 thread_local! {
-    /// careleaf: the indexable words of each word seen on this thread, for
-    /// one language and set of included characters (the context): stemming
-    /// and compound splitting were ~40% of parsing a page, and most words of
-    /// a page were already seen on another page.
-    static INDEXABLE_WORDS: std::cell::RefCell<(String, HashMap<String, std::rc::Rc<Vec<IndexableWord>>>)> =
-        std::cell::RefCell::new((String::new(), HashMap::new()));
+    /// careleaf: the thread's `WordCache`, taken out for each page.
+    static WORD_CACHE: std::cell::RefCell<WordCache> = std::cell::RefCell::new(WordCache::default());
 }
 
-/// careleaf: how many words `INDEXABLE_WORDS` holds before it starts again,
+/// careleaf: how many words a `WordCache` holds before it starts again,
 /// which bounds its memory (a few MB per thread).
 const INDEXABLE_WORDS_MAX: usize = 50_000;
 
-/// careleaf: `compute()`'s result for `word` in `context`, from the
-/// thread's cache when it has it. `compute` must depend only on the word
-/// and the context.
-fn cached_indexable_words(
-    context: &str,
-    word: &str,
-    compute: impl FnOnce() -> Vec<IndexableWord>,
-) -> std::rc::Rc<Vec<IndexableWord>> {
-    INDEXABLE_WORDS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.0 != context {
-            cache.0 = context.to_string();
-            cache.1.clear();
+/// careleaf: the indexable words of each word seen on this thread, for one
+/// language and set of included characters (the context): stemming and
+/// compound splitting were ~40% of parsing a page, and most words of a page
+/// were already seen on another page. Each stemmed form gets a number
+/// (`stem_id`), and the words of the page being read are kept by that
+/// number (`page`, `slots`), so that a word's occurrences are found
+/// without hashing and comparing its string a second time.
+#[derive(Default)]
+struct WordCache {
+    context: String,
+    /// Each word as written, with its indexable words.
+    words: HashMap<String, std::rc::Rc<CachedWord>>,
+    /// The stemmed forms, by number.
+    stems: Vec<String>,
+    /// The number of each stemmed form.
+    stem_ids: HashMap<String, u32>,
+    /// Per stemmed form: 1 + where it is in `page`, or 0 when the page has
+    /// not had it yet.
+    slots: Vec<u32>,
+    /// The page's words, in the order first seen: the number of the stemmed
+    /// form and its occurrences.
+    page: Vec<(u32, Vec<FossickedWord>)>,
+}
+
+/// careleaf: `compute()`'s indexable words for a word, with the number of
+/// each one's stemmed form.
+struct CachedWord {
+    words: Vec<IndexableWord>,
+    ids: Vec<u32>,
+}
+
+impl WordCache {
+    /// The thread's cache, for `context`, with no page in it.
+    fn take(context: &str) -> WordCache {
+        let mut cache = WORD_CACHE.with(|cache| std::mem::take(&mut *cache.borrow_mut()));
+        if cache.context != context || cache.words.len() >= INDEXABLE_WORDS_MAX {
+            cache.clear();
+            cache.context = context.to_string();
         }
-        if let Some(words) = cache.1.get(word) {
-            return words.clone();
+        cache
+    }
+
+    /// Gives the cache back to the thread, for the next page.
+    fn put_back(self) {
+        WORD_CACHE.with(|cache| *cache.borrow_mut() = self);
+    }
+
+    fn clear(&mut self) {
+        self.words.clear();
+        self.stems.clear();
+        self.stem_ids.clear();
+        self.slots.clear();
+        self.page.clear();
+    }
+
+    /// The number of the stemmed form `stemmed`.
+    fn stem_id(&mut self, stemmed: &str) -> u32 {
+        if let Some(&id) = self.stem_ids.get(stemmed) {
+            return id;
         }
-        let words = std::rc::Rc::new(compute());
-        if cache.1.len() >= INDEXABLE_WORDS_MAX {
-            cache.1.clear();
+        let id = self.stems.len() as u32;
+        self.stems.push(stemmed.to_string());
+        self.stem_ids.insert(stemmed.to_string(), id);
+        self.slots.push(0);
+        id
+    }
+
+    /// `compute()`'s result for `word`, from the cache when it has it.
+    /// `compute` must depend only on the word and the context.
+    fn indexable_words(
+        &mut self,
+        word: &str,
+        compute: impl FnOnce() -> Vec<IndexableWord>,
+    ) -> std::rc::Rc<CachedWord> {
+        if let Some(cached) = self.words.get(word) {
+            return cached.clone();
         }
-        cache.1.insert(word.to_string(), words.clone());
-        words
-    })
+        let words = compute();
+        let ids = words.iter().map(|w| self.stem_id(&w.stemmed)).collect();
+        let cached = std::rc::Rc::new(CachedWord { words, ids });
+        self.words.insert(word.to_string(), cached.clone());
+        cached
+    }
+
+    /// The page's occurrences of the stemmed form numbered `id` so far.
+    fn occurrences(&mut self, id: u32) -> &mut Vec<FossickedWord> {
+        let slot = &mut self.slots[id as usize];
+        if *slot == 0 {
+            self.page.push((id, Vec::new()));
+            *slot = self.page.len() as u32;
+        }
+        let at = *slot as usize - 1;
+        &mut self.page[at].1
+    }
+
+    /// Packs the page's words and starts the next page.
+    fn pack_page(&mut self) -> PageWords {
+        let page = std::mem::take(&mut self.page);
+        for (id, _) in &page {
+            self.slots[*id as usize] = 0;
+        }
+        let stems = &self.stems;
+        PageWords::pack_words(
+            page.into_iter()
+                .map(|(id, positions)| (stems[id as usize].as_str(), positions))
+                .collect(),
+        )
+    }
 }
 
 /// The URL spec's path percent-encode set, minus `/` so that the separators
@@ -1094,6 +1210,51 @@ mod tests {
         _ = f.read_synthetic_sync(&test_opts());
 
         f
+    }
+
+    /// careleaf: the words of a page read with the thread's `WordCache`
+    /// already holding other pages' words (and having packed them) are the
+    /// words read with an empty cache, and so are the packed words; a cache
+    /// for another language starts again.
+    #[test]
+    fn word_cache_gives_the_same_words_warm_or_cold() {
+        let pages = [
+            "<p>Serum serums SERUM, vitamin-C serum. Café cafe CAFÉ naïve</p>",
+            "<h1>Vitamin C serum</h1><p>A serum with vitamin C: serums, cafés and the café.</p>",
+            "<p data-pagefind-weight=\"3\">camelCase words, dotted.tail.words and e-mail</p><p>serum</p>",
+            "<p>Serum serums SERUM, vitamin-C serum. Café cafe CAFÉ naïve</p>",
+        ];
+        let read = |html: &str, lang: &str, cache: &mut WordCache| {
+            let mut f = test_fossick(format!("<html lang=\"{lang}\"><body>{html}</body></html>"));
+            let options = test_opts();
+            let context = f.cache_context(&options);
+            if cache.context != context {
+                cache.clear();
+                cache.context = context;
+            }
+            let (content, _, count) = f.read_digest(&options, cache);
+            let map: HashMap<String, Vec<FossickedWord>> = cache
+                .page
+                .iter()
+                .map(|(id, positions)| (cache.stems[*id as usize].clone(), positions.clone()))
+                .collect();
+            let mut packed: Vec<(String, Vec<i32>, Vec<(String, Vec<i32>)>)> = cache
+                .pack_page()
+                .iter()
+                .map(|(w, l, v)| (w.to_string(), l.to_vec(), v.to_vec()))
+                .collect();
+            packed.sort();
+            (content, count, map, packed)
+        };
+        let mut warm = WordCache::default();
+        for lang in ["en", "fr", "en"] {
+            for page in pages {
+                let cold = read(page, lang, &mut WordCache::default());
+                assert!(!cold.2.is_empty());
+                assert_eq!(read(page, lang, &mut warm), cold, "{lang}: {page}");
+                assert!(warm.page.is_empty() && warm.slots.iter().all(|&s| s == 0));
+            }
+        }
     }
 
     #[tokio::test]
