@@ -68,54 +68,57 @@ pub struct PageWords {
 }
 
 impl PageWords {
-    /// careleaf: packs a page's words, each with its occurrences, in the
-    /// order given (the order of a page's words makes no difference to the
-    /// index: each word's pages are kept in page order).
-    fn pack_words<S: AsRef<str>>(words: Vec<(S, Vec<FossickedWord>)>) -> Self {
-        let mut packed = PageWords {
-            text: String::with_capacity(words.iter().map(|(w, _)| w.as_ref().len()).sum()),
-            words: Vec::with_capacity(words.len()),
+    /// careleaf: room for words of `text` bytes in all and `words` words,
+    /// packed with `push` in any order (the order of a page's words makes
+    /// no difference to the index: each word's pages are kept in page order).
+    fn with_capacity(text: usize, words: usize) -> Self {
+        PageWords {
+            text: String::with_capacity(text),
+            words: Vec::with_capacity(words),
             locs: Vec::new(),
             variants: Vec::new(),
-        };
-        for (word, mut positions) in words {
-            packed.text.push_str(word.as_ref());
-            // careleaf: most words have no diacritic variant; their
-            // locations are packed as they are, without sorting them out.
-            if positions.iter().all(|p| p.original_word.is_none()) {
-                crate::index::pack_locs_into(&mut positions, &mut packed.locs);
-                packed.words.push((
-                    packed.text.len() as u32,
-                    packed.locs.len() as u32,
-                    packed.variants.len() as u32,
-                ));
-                continue;
-            }
+        }
+    }
+
+    /// careleaf: packs `word` with its occurrences, which `positions` is
+    /// left without.
+    fn push(&mut self, word: &str, positions: &mut Vec<FossickedWord>) {
+        self.text.push_str(word);
+        // careleaf: most words have no diacritic variant; their
+        // locations are packed as they are, without sorting them out.
+        if positions.iter().all(|p| p.original_word.is_none()) {
+            crate::index::pack_locs_into(positions, &mut self.locs);
+            positions.clear();
+        } else {
             let mut normal: Vec<FossickedWord> = Vec::new();
             let mut variants: BTreeMap<String, Vec<FossickedWord>> = BTreeMap::new();
-            for mut fossicked in positions {
+            for mut fossicked in positions.drain(..) {
                 match fossicked.original_word.take() {
                     None => normal.push(fossicked),
                     Some(original) => variants.entry(original).or_default().push(fossicked),
                 }
             }
             if !normal.is_empty() {
-                crate::index::pack_locs_into(&mut normal, &mut packed.locs);
+                crate::index::pack_locs_into(&mut normal, &mut self.locs);
             }
-            packed.variants.extend(
+            self.variants.extend(
                 variants
                     .into_iter()
                     .map(|(form, positions)| (form, crate::index::packed_locs(positions))),
             );
-            packed.words.push((
-                packed.text.len() as u32,
-                packed.locs.len() as u32,
-                packed.variants.len() as u32,
-            ));
         }
-        packed.text.shrink_to_fit();
-        packed.locs.shrink_to_fit();
-        packed
+        self.words.push((
+            self.text.len() as u32,
+            self.locs.len() as u32,
+            self.variants.len() as u32,
+        ));
+    }
+
+    /// careleaf: the packed words, without spare room.
+    fn finish(mut self) -> Self {
+        self.text.shrink_to_fit();
+        self.locs.shrink_to_fit();
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -484,10 +487,10 @@ impl Fossicker {
     ) {
         let mut cache = WordCache::take(&self.cache_context(options));
         let (content, anchors, word_count) = self.read_digest(options, &mut cache);
-        let map = std::mem::take(&mut cache.page)
-            .into_iter()
-            .map(|(id, positions)| (cache.stems[id as usize].clone(), positions))
-            .collect();
+        let mut map = HashMap::new();
+        cache.take_page(|word, positions| {
+            map.insert(word.to_string(), std::mem::take(positions));
+        });
         cache.clear();
         (content, map, anchors, word_count)
     }
@@ -707,7 +710,7 @@ impl Fossicker {
                     weight,
                     original_word: indexable.original.clone(),
                 };
-                cache.occurrences(id).push(entry);
+                cache.add(id, entry);
             }
 
             // The pair spanning two segments belongs to the segment it starts
@@ -722,10 +725,12 @@ impl Fossicker {
                         original_word: indexable.original,
                     };
                     let id = cache.stem_id(&indexable.stemmed);
-                    let positions = cache.occurrences(id);
                     // The word before may already index this pair
-                    if !positions.iter().any(|word| word.position == entry.position) {
-                        positions.push(entry);
+                    if !cache
+                        .occurrences_of(id)
+                        .any(|word| word.position == entry.position)
+                    {
+                        cache.add(id, entry);
                     }
                 }
             }
@@ -845,9 +850,18 @@ struct WordCache {
     /// not had it yet.
     slots: Vec<u32>,
     /// The page's words, in the order first seen: the number of the stemmed
-    /// form and its occurrences.
-    page: Vec<(u32, Vec<FossickedWord>)>,
+    /// form, and where its first and its last occurrence are in `occurrences`.
+    page: Vec<(u32, u32, u32)>,
+    /// The page's occurrences of words, each with where the next occurrence
+    /// of the same stemmed form is (`NO_NEXT` for none): one list for the
+    /// page rather than a `Vec` for each of its words (an allocation each).
+    occurrences: Vec<(FossickedWord, u32)>,
+    /// One word's occurrences, while it is packed.
+    scratch: Vec<FossickedWord>,
 }
+
+/// careleaf: the end of a word's list in `WordCache::occurrences`.
+const NO_NEXT: u32 = u32::MAX;
 
 /// careleaf: `compute()`'s indexable words for a word, with the number of
 /// each one's stemmed form.
@@ -878,6 +892,7 @@ impl WordCache {
         self.stem_ids.clear();
         self.slots.clear();
         self.page.clear();
+        self.occurrences.clear();
     }
 
     /// The number of the stemmed form `stemmed`.
@@ -909,29 +924,69 @@ impl WordCache {
         cached
     }
 
-    /// The page's occurrences of the stemmed form numbered `id` so far.
-    fn occurrences(&mut self, id: u32) -> &mut Vec<FossickedWord> {
+    /// Adds an occurrence of the stemmed form numbered `id` to the page.
+    fn add(&mut self, id: u32, entry: FossickedWord) {
+        let at = self.occurrences.len() as u32;
+        self.occurrences.push((entry, NO_NEXT));
         let slot = &mut self.slots[id as usize];
         if *slot == 0 {
-            self.page.push((id, Vec::new()));
+            self.page.push((id, at, at));
             *slot = self.page.len() as u32;
+        } else {
+            let word = &mut self.page[*slot as usize - 1];
+            self.occurrences[word.2 as usize].1 = at;
+            word.2 = at;
         }
-        let at = *slot as usize - 1;
-        &mut self.page[at].1
     }
 
-    /// Packs the page's words and starts the next page.
-    fn pack_page(&mut self) -> PageWords {
-        let page = std::mem::take(&mut self.page);
-        for (id, _) in &page {
-            self.slots[*id as usize] = 0;
+    /// The page's occurrences so far of the stemmed form numbered `id`.
+    fn occurrences_of(&self, id: u32) -> impl Iterator<Item = &FossickedWord> + '_ {
+        let slot = self.slots[id as usize];
+        let mut next = if slot == 0 {
+            NO_NEXT
+        } else {
+            self.page[slot as usize - 1].1
+        };
+        std::iter::from_fn(move || {
+            let (entry, after) = self.occurrences.get(next as usize)?;
+            next = *after;
+            Some(entry)
+        })
+    }
+
+    /// The page's words so far, in the order first seen, each with its
+    /// occurrences; the page is then empty.
+    fn take_page(&mut self, mut each: impl FnMut(&str, &mut Vec<FossickedWord>)) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for &(id, first, _) in &self.page {
+            self.slots[id as usize] = 0;
+            let mut next = first;
+            while let Some((entry, after)) = self.occurrences.get_mut(next as usize) {
+                scratch.push(FossickedWord {
+                    position: entry.position,
+                    weight: entry.weight,
+                    original_word: entry.original_word.take(),
+                });
+                next = *after;
+            }
+            each(&self.stems[id as usize], &mut scratch);
+            scratch.clear();
         }
-        let stems = &self.stems;
-        PageWords::pack_words(
-            page.into_iter()
-                .map(|(id, positions)| (stems[id as usize].as_str(), positions))
-                .collect(),
-        )
+        self.page.clear();
+        self.occurrences.clear();
+        self.scratch = scratch;
+    }
+
+    /// Packs the page's words; the page is then empty.
+    fn pack_page(&mut self) -> PageWords {
+        let text = self
+            .page
+            .iter()
+            .map(|&(id, _, _)| self.stems[id as usize].len())
+            .sum();
+        let mut packed = PageWords::with_capacity(text, self.page.len());
+        self.take_page(|word, positions| packed.push(word, positions));
+        packed.finish()
     }
 }
 
@@ -1233,18 +1288,20 @@ mod tests {
                 cache.context = context;
             }
             let (content, _, count) = f.read_digest(&options, cache);
-            let map: HashMap<String, Vec<FossickedWord>> = cache
-                .page
-                .iter()
-                .map(|(id, positions)| (cache.stems[*id as usize].clone(), positions.clone()))
-                .collect();
+            let mut map: HashMap<String, Vec<FossickedWord>> = HashMap::new();
+            let mut order = Vec::new();
+            for &(id, _, _) in &cache.page {
+                let word = cache.stems[id as usize].clone();
+                map.insert(word.clone(), cache.occurrences_of(id).cloned().collect());
+                order.push(word);
+            }
             let mut packed: Vec<(String, Vec<i32>, Vec<(String, Vec<i32>)>)> = cache
                 .pack_page()
                 .iter()
                 .map(|(w, l, v)| (w.to_string(), l.to_vec(), v.to_vec()))
                 .collect();
             packed.sort();
-            (content, count, map, packed)
+            (content, count, map, order, packed)
         };
         let mut warm = WordCache::default();
         for lang in ["en", "fr", "en"] {
@@ -1252,7 +1309,8 @@ mod tests {
                 let cold = read(page, lang, &mut WordCache::default());
                 assert!(!cold.2.is_empty());
                 assert_eq!(read(page, lang, &mut warm), cold, "{lang}: {page}");
-                assert!(warm.page.is_empty() && warm.slots.iter().all(|&s| s == 0));
+                assert!(warm.page.is_empty() && warm.occurrences.is_empty());
+                assert!(warm.slots.iter().all(|&s| s == 0));
             }
         }
     }

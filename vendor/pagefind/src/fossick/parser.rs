@@ -279,8 +279,8 @@ impl SimpleSelector {
     /// Whether `el` matches any of `selectors`.
     fn any_matches(selectors: &[SimpleSelector], tag: &str, el: &impl StartTag) -> bool {
         let has_attributes = el.has_attributes();
-        let mut id: Option<Option<String>> = None;
-        let mut class: Option<Option<String>> = None;
+        let mut id: Option<Option<Cow<'_, str>>> = None;
+        let mut class: Option<Option<Cow<'_, str>>> = None;
         selectors.iter().any(|s| {
             if s.tag.as_ref().is_some_and(|t| t != tag) {
                 return false;
@@ -291,10 +291,10 @@ impl SimpleSelector {
                 return false;
             }
             s.ids.iter().all(|want| {
-                id.get_or_insert_with(|| el.get_attribute("id")).as_deref() == Some(want.as_str())
+                id.get_or_insert_with(|| el.attribute("id")).as_deref() == Some(want.as_str())
             }) && s.classes.iter().all(|want| {
                 class
-                    .get_or_insert_with(|| el.get_attribute("class"))
+                    .get_or_insert_with(|| el.attribute("class"))
                     .as_deref()
                     .is_some_and(|classes| {
                         classes
@@ -310,21 +310,25 @@ impl SimpleSelector {
 /// or a tag read by the fast path (`fast_path::Tag`), so both paths run the
 /// same handlers on the same values.
 trait StartTag {
-    /// The tag name in lowercase.
-    fn tag_name(&self) -> String;
+    /// The tag name in lowercase (careleaf: without a copy when the fast
+    /// path read it: one allocation less per element).
+    fn tag_name(&self) -> Cow<'static, str>;
     /// Whether the tag has any attribute.
     fn has_attributes(&self) -> bool;
     /// The value of the first attribute named `name` (without regard to ASCII case), as written.
     fn get_attribute(&self, name: &str) -> Option<String>;
     /// Whether the tag has an attribute named `name` (without regard to ASCII case).
     fn has_attribute(&self, name: &str) -> bool;
+    /// careleaf: `get_attribute`, without a copy when the fast path read it
+    /// (for `SimpleSelector::any_matches`, which reads `class` and `id`).
+    fn attribute(&self, name: &str) -> Option<Cow<'_, str>>;
     /// The attributes Pagefind reads (see `PagefindAttributes`).
     fn pagefind_attributes(&self) -> PagefindAttributes;
 }
 
 impl StartTag for Element<'_, '_> {
-    fn tag_name(&self) -> String {
-        Element::tag_name(self)
+    fn tag_name(&self) -> Cow<'static, str> {
+        Cow::Owned(Element::tag_name(self))
     }
     fn has_attributes(&self) -> bool {
         !self.attributes().is_empty()
@@ -334,6 +338,9 @@ impl StartTag for Element<'_, '_> {
     }
     fn has_attribute(&self, name: &str) -> bool {
         Element::has_attribute(self, name)
+    }
+    fn attribute(&self, name: &str) -> Option<Cow<'_, str>> {
+        Element::get_attribute(self, name).map(Cow::Owned)
     }
     fn pagefind_attributes(&self) -> PagefindAttributes {
         let mut found = PagefindAttributes::default();
@@ -465,7 +472,7 @@ impl<'a> Handlers<'a> {
     fn start_element(
         &mut self,
         el: &impl StartTag,
-    ) -> (Rc<RefCell<DomParsingNode>>, String) {
+    ) -> (Rc<RefCell<DomParsingNode>>, Cow<'static, str>) {
         let data = &self.data;
         let options = self.options;
         // careleaf: the attributes Pagefind reads, in one pass over the
@@ -544,7 +551,7 @@ impl<'a> Handlers<'a> {
                 }
             }
             // Handle adding spaces between words separated by <br/> tags and the like
-            if SPACE_SELECTORS.contains(&tag_name.as_str()) {
+            if SPACE_SELECTORS.contains(&&*tag_name) {
                 let parent = &data.borrow().current_node;
                 let mut parent = parent.borrow_mut();
                 parent.current_value.push(' ');
@@ -556,7 +563,7 @@ impl<'a> Handlers<'a> {
             let parent_node = data.current_node.borrow();
             let parent_status = parent_node.status;
 
-            let mut node_anchors = if parent_node.anchor_ids.is_some() && INLINE_SELECTORS.contains(&tag_name.as_str()) {
+            let mut node_anchors = if parent_node.anchor_ids.is_some() && INLINE_SELECTORS.contains(&&*tag_name) {
                 parent_node.anchor_ids.clone()
             } else {
                 None

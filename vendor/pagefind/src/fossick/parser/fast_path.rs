@@ -25,6 +25,7 @@
 //! selectors: a root selector other than `html`, an exclude selector that
 //! isn't simple (`SimpleSelector`), or one that can't be parsed.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
@@ -38,31 +39,39 @@ use super::{
 
 /// Elements with content the fast path reads: ordinary elements in the HTML
 /// namespace whose content is markup (`title` is read separately), and the
-/// void elements it reads (lol_html pops these at once): `Some(void)`.
-fn element_kind(name: &str) -> Option<bool> {
-    match name {
+/// void elements it reads (lol_html pops these at once): `Some((name, void))`,
+/// with the name as a `&'static str`.
+fn element_kind(name: &str) -> Option<(&'static str, bool)> {
+    macro_rules! kinds {
+        ($($($tag:literal)|+ => $void:literal;)+) => {
+            match name {
+                $($($tag => Some(($tag, $void)),)+)+
+                _ => None,
+            }
+        };
+    }
+    kinds! {
         "a" | "abbr" | "address" | "article" | "aside" | "b" | "bdi" | "bdo" | "blockquote"
         | "body" | "caption" | "cite" | "code" | "data" | "dd" | "del" | "details" | "dfn"
         | "div" | "dl" | "dt" | "em" | "figcaption" | "figure" | "footer" | "h1" | "h2" | "h3"
         | "h4" | "h5" | "h6" | "head" | "header" | "hgroup" | "html" | "i" | "ins" | "kbd"
         | "li" | "main" | "mark" | "nav" | "ol" | "p" | "pre" | "q" | "s" | "samp" | "section"
         | "small" | "span" | "strong" | "sub" | "summary" | "sup" | "table" | "tbody" | "td"
-        | "tfoot" | "th" | "thead" | "time" | "title" | "tr" | "u" | "ul" | "var" => Some(false),
-        "br" | "hr" | "img" | "wbr" => Some(true),
-        _ => None,
+        | "tfoot" | "th" | "thead" | "time" | "title" | "tr" | "u" | "ul" | "var" => false;
+        "br" | "hr" | "img" | "wbr" => true;
     }
 }
 
 /// A start tag as the fast path read it.
 struct Tag<'h, 'a> {
-    name: &'h str,
+    name: &'static str,
     /// `(name, value)`, names in lowercase, values as written.
     attributes: &'a [(&'h str, &'h str)],
 }
 
 impl StartTag for Tag<'_, '_> {
-    fn tag_name(&self) -> String {
-        self.name.to_string()
+    fn tag_name(&self) -> Cow<'static, str> {
+        Cow::Borrowed(self.name)
     }
     fn has_attributes(&self) -> bool {
         !self.attributes.is_empty()
@@ -78,6 +87,12 @@ impl StartTag for Tag<'_, '_> {
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
+    fn attribute(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| Cow::Borrowed(*v))
+    }
     fn pagefind_attributes(&self) -> PagefindAttributes {
         let mut found = PagefindAttributes::default();
         for (name, value) in self.attributes {
@@ -91,7 +106,7 @@ impl StartTag for Tag<'_, '_> {
 enum Event<'h> {
     /// A start tag: its name, the range of its attributes in `Read::attributes`,
     /// and whether it is void.
-    Start(&'h str, Range<usize>, bool),
+    Start(&'static str, Range<usize>, bool),
     /// An end tag closing the element opened last.
     End(&'h str),
     /// Text inside the `html` element.
@@ -159,7 +174,7 @@ fn read(html: &str) -> Option<Read<'_>> {
         if name.is_empty() || !name.as_bytes()[0].is_ascii_lowercase() {
             return None;
         }
-        let void = element_kind(name)?;
+        let (name, void) = element_kind(name)?;
         // One `html` element, and nothing but text around it.
         if (name == "html") != open.is_empty() || (name == "html" && seen_html) {
             return None;
@@ -261,7 +276,7 @@ pub(crate) fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResu
     let read = read(html)?;
     let mut handlers = Handlers::new(options, &prepared);
     let has_simple_exclusions = !prepared.simple_exclusions.is_empty();
-    let mut open: Vec<(Rc<RefCell<DomParsingNode>>, String)> = Vec::with_capacity(32);
+    let mut open: Vec<(Rc<RefCell<DomParsingNode>>, Cow<'static, str>)> = Vec::with_capacity(32);
     for event in read.events {
         match event {
             Event::Start(name, attributes, void) => {
@@ -565,7 +580,7 @@ mod tests {
                     }
                 } else if let Some(rest) = piece.strip_prefix('<') {
                     let name = &rest[..rest.find([' ', '>', '/']).unwrap()];
-                    if element_kind(name) != Some(true) {
+                    if element_kind(name).map(|(_, void)| void) != Some(true) {
                         open.push(name);
                     }
                 }
