@@ -319,7 +319,8 @@ pub async fn build_indexes(
                 .collect();
 
             // Compute encoded page data
-            let encoded_data = serde_json::to_string(&page.fragment.data).unwrap();
+            // careleaf: serde_json's bytes, written directly (`PageFragmentData::to_json`).
+            let encoded_data = page.fragment.data.to_json();
             let encoded_page = IntermediaryPageData {
                 full_hash: format!("{}_{}", language_ref, full_hash(encoded_data.as_bytes())),
                 word_count: page.fragment.data.word_count,
