@@ -574,7 +574,10 @@ pub(crate) fn pack_locs_into(positions: &mut [FossickedWord], weighted_positions
     // which helps us delta encode the index.
     let key = |p: &FossickedWord| (if p.weight == 25 { 0 } else { p.weight }, p.position);
     if !positions.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
-        positions.sort_by_cached_key(key);
+        // careleaf: `sort_unstable_by_key` instead of `sort_by_cached_key`
+        // (which allocates a list of keys): entries with equal keys give
+        // equal output, so their order makes no difference.
+        positions.sort_unstable_by_key(key);
     }
 
     let mut current_weight = 25;
@@ -655,6 +658,8 @@ impl EncodedPages {
     /// through its generic writer for each number (~2% of a build).
     fn push(&mut self, page_number: usize, locs: &[i32], meta_locs: &[i32]) {
         let out = &mut self.bytes;
+        // careleaf: at most 9 bytes for each head and 5 for each location.
+        out.reserve(1 + 9 * 3 + 5 * (locs.len() + meta_locs.len()));
         cbor_head(out, CBOR_ARRAY, 3);
         cbor_head(out, CBOR_UNSIGNED, (page_number - self.last_page) as u64);
         cbor_head(out, CBOR_ARRAY, locs.len() as u64);
@@ -677,8 +682,9 @@ const CBOR_ARRAY: u8 = 0x80;
 
 /// careleaf: a CBOR head of major type `major` (its top three bits) and
 /// argument `n`, in the shortest form, as minicbor's `Encoder` writes it
-/// (`u64`, `array`).
-#[inline]
+/// (`u64`, `array`). (careleaf: always inlined: it was a call for each
+/// location, 2.3 million at 1,000 articles.)
+#[inline(always)]
 fn cbor_head(out: &mut Vec<u8>, major: u8, n: u64) {
     match n {
         0..=0x17 => out.push(major | n as u8),
@@ -699,7 +705,7 @@ fn cbor_head(out: &mut Vec<u8>, major: u8, n: u64) {
 }
 
 /// careleaf: an `i32` as minicbor's `Encoder::i32` writes it.
-#[inline]
+#[inline(always)]
 fn cbor_i32(out: &mut Vec<u8>, x: i32) {
     if x >= 0 {
         cbor_head(out, CBOR_UNSIGNED, x as u64);
