@@ -1141,6 +1141,22 @@ fn normalize_content(content: &str) -> String {
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // careleaf: eight bytes at a time up to the first that is not
+        // printable ASCII (0x21..=0x7F, never white space): `low` marks the
+        // bytes below 0x21 (exact as to the first: a false mark can only
+        // follow a true one), the high bits the bytes from 0x80.
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            const ONES: u64 = 0x0101_0101_0101_0101;
+            const HIGH: u64 = 0x8080_8080_8080_8080;
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let low = word.wrapping_sub(ONES * 0x21) & !word & HIGH;
+            let marks = low | (word & HIGH);
+            if marks == 0 {
+                i += 8;
+                continue;
+            }
+            i += (marks.trailing_zeros() / 8) as usize;
+        }
         // Printable ASCII (everything above the space) is never white space.
         if bytes[i] > b' ' && bytes[i] < 0x80 {
             i += 1;
@@ -1278,6 +1294,19 @@ mod tests {
         }
         inputs.push("\n\n  Hello \r\n\r\n wor\rld\u{3000}\u{3000}x \t\n".into());
         inputs.push("&lt;p&gt;  caf&eacute;\n\n\n".into());
+        // careleaf: longer strings, for the eight bytes at a time: each
+        // piece at every offset of a word, after runs of letters.
+        let pieces = [
+            " ", "  ", "\n", "\r\n", "\t", "\u{a0}", "\u{2003}", "\u{85}", "é", "\u{1}", "\u{7f}", "!",
+        ];
+        for p in pieces {
+            for q in pieces {
+                for run in 0..20 {
+                    let letters = "abcdefghijklmnopqrstu";
+                    inputs.push(format!("x{}{p}{}{q}{}", &letters[..run], &letters[run..], &letters[..run]));
+                }
+            }
+        }
         for input in &inputs {
             assert_eq!(
                 normalize_content(input),
