@@ -827,8 +827,9 @@ thread_local! {
     static WORD_CACHE: std::cell::RefCell<WordCache> = std::cell::RefCell::new(WordCache::default());
 }
 
-/// careleaf: how many words a `WordCache` holds before it starts again,
-/// which bounds its memory (a few MB per thread).
+/// careleaf: how many words a `WordCache` holds before it starts again
+/// (and twice as many stemmed forms), which bounds its memory (a few MB per
+/// thread).
 const INDEXABLE_WORDS_MAX: usize = 50_000;
 
 /// careleaf: the indexable words of each word seen on this thread, for one
@@ -875,7 +876,12 @@ impl WordCache {
     /// The thread's cache, for `context`, with no page in it.
     fn take(context: &str) -> WordCache {
         let mut cache = WORD_CACHE.with(|cache| std::mem::take(&mut *cache.borrow_mut()));
-        if cache.context != context || cache.words.len() >= INDEXABLE_WORDS_MAX {
+        // The stemmed forms grow with the words, and also with the pairs of
+        // segmented languages, which are numbered without being cached.
+        if cache.context != context
+            || cache.words.len() >= INDEXABLE_WORDS_MAX
+            || cache.stems.len() >= 2 * INDEXABLE_WORDS_MAX
+        {
             cache.clear();
             cache.context = context.to_string();
         }
