@@ -131,6 +131,27 @@ fn main() {
         first.jobs
     );
 
+    // `CARELEAF_BENCH_SHAPE=N`: only the edits that change the site's
+    // shape (2c), N of each, for profiling them (`perf record`).
+    if let Some(reps) = std::env::var("CARELEAF_BENCH_SHAPE")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        let step = (files.len() / reps.max(1)).max(1);
+        let mut run = Run {
+            root: &root,
+            files: &files,
+            step,
+            config: &c,
+            theme: &theme,
+            today,
+            cache: &mut cache,
+            outputs: &mut outputs,
+        };
+        run.shape_edits(reps);
+        return;
+    }
+
     // 2. Incremental rebuilds after editing one article, the way `serve`
     // does them: the watcher reports the edited file, the configuration and
     // theme are those of the last build (no `site.yaml` or theme change).
@@ -292,33 +313,7 @@ fn main() {
     // draft flag and a new file take the general path: the model is
     // assembled again, and `Outputs::update` renders what shows the change
     // (pages matched by source path).
-    let general_reps = edits.clamp(1, 3);
-    run.time(
-        "slug (patched unless a page links to its Markdown file)",
-        None,
-        |t, k| {
-            t.contains("\ntitle: \"").then(|| {
-                t.replacen(
-                    "\ntitle: \"",
-                    &format!("\nslug: \"bench-slug-{k}\"\ntitle: \""),
-                    1,
-                )
-            })
-        },
-        general_reps,
-        true,
-    );
-    run.time(
-        "draft (the general path)",
-        None,
-        |t, _| {
-            t.contains("\ntitle: \"")
-                .then(|| t.replacen("\ntitle: \"", "\ndraft: true\ntitle: \"", 1))
-        },
-        general_reps,
-        true,
-    );
-    run.time_new_file(general_reps);
+    run.shape_edits(edits.clamp(1, 3));
 
     // 3. End to end through the server (its own caches: free these).
     drop(cache);
@@ -470,6 +465,7 @@ impl Run<'_> {
     /// everything or make an error.
     fn time(&mut self, what: &str, setup: Option<EditFn>, edit: EditFn, reps: usize, full: bool) {
         let mut times = Vec::new();
+        let mut undone = Vec::new();
         let mut patched = 0;
         for k in 0..reps {
             let path = &self.files[(k * self.step + self.step / 4) % self.files.len()];
@@ -505,10 +501,17 @@ impl Run<'_> {
             );
             times.push((total, t_load, u.jobs, u.rendered, u.changed.len()));
             drop(restore);
-            self.rebuild(&rel);
+            let (t_load, total, _, _, u) = self.rebuild(&rel);
+            undone.push((total, t_load, u.jobs, u.rendered, u.changed.len()));
         }
         if times.is_empty() {
             return;
+        }
+        if full {
+            print_median(
+                &format!("rebuild after undoing the {what} edit"),
+                &mut undone,
+            );
         }
         times.sort();
         let (median, l, j, r, ch) = times[times.len() / 2];
@@ -523,10 +526,42 @@ impl Run<'_> {
         );
     }
 
+    /// Edits that change the site's shape, `reps` of each: a slug, a draft
+    /// flag set, a new article file.
+    fn shape_edits(&mut self, reps: usize) {
+        self.time(
+            "slug (patched unless a page links to its Markdown file)",
+            None,
+            |t, k| {
+                t.contains("\ntitle: \"").then(|| {
+                    t.replacen(
+                        "\ntitle: \"",
+                        &format!("\nslug: \"bench-slug-{k}\"\ntitle: \""),
+                        1,
+                    )
+                })
+            },
+            reps,
+            true,
+        );
+        self.time(
+            "draft (the general path)",
+            None,
+            |t, _| {
+                t.contains("\ntitle: \"")
+                    .then(|| t.replacen("\ntitle: \"", "\ndraft: true\ntitle: \"", 1))
+            },
+            reps,
+            true,
+        );
+        self.time_new_file(reps);
+    }
+
     /// Times adding a new article (a copy of another under a new name and
     /// title), then removes it again (untimed).
     fn time_new_file(&mut self, reps: usize) {
         let mut times = Vec::new();
+        let mut removed = Vec::new();
         for k in 0..reps {
             let from = &self.files[(k * self.step + self.step / 4) % self.files.len()];
             let text = std::fs::read_to_string(from).expect("read article");
@@ -538,8 +573,10 @@ impl Run<'_> {
             let (t_load, total, _, _, u) = self.rebuild(&rel);
             times.push((total, t_load, u.jobs, u.rendered, u.changed.len()));
             drop(remove);
-            self.rebuild(&rel);
+            let (t_load, total, _, _, u) = self.rebuild(&rel);
+            removed.push((total, t_load, u.jobs, u.rendered, u.changed.len()));
         }
+        print_median("rebuild after removing the added file", &mut removed);
         times.sort();
         let (median, l, j, r, ch) = times[times.len() / 2];
         println!(
@@ -552,6 +589,27 @@ impl Run<'_> {
             ms(times[times.len() - 1].0)
         );
     }
+}
+
+/// (total, load, jobs, files rendered, files changed) of one rebuild.
+type Timed = (Duration, Duration, usize, usize, usize);
+
+/// Prints the median of `times` (sorted here) with its split, and the worst.
+fn print_median(what: &str, times: &mut [Timed]) {
+    if times.is_empty() {
+        return;
+    }
+    times.sort();
+    let (median, l, j, r, ch) = times[times.len() / 2];
+    println!(
+        "{what} ({} rebuilds): median {:.1} ms (load {:.1} ms, render {:.1} ms, {j} jobs, \
+         {r} files rendered, {ch} changed), worst {:.1} ms",
+        times.len(),
+        ms(median),
+        ms(l),
+        ms(median - l),
+        ms(times[times.len() - 1].0)
+    );
 }
 
 /// Removes a file the benchmark added when dropped, also on a panic.
