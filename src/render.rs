@@ -645,6 +645,27 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Hands the renderer `summary_of` values that an earlier renderer of
+    /// the same configuration, data and theme made, as (page index, value),
+    /// for pages whose summary (`summary`: title, URL, description, date,
+    /// reading time, treatment) is unchanged. `serve` keeps them between
+    /// rebuilds: an article added or removed re-renders a hundred list
+    /// pages of its section, and making (then freeing) the summaries of
+    /// their thousands of entries again was a fifth of that (issue 5).
+    pub fn reuse_summaries(&self, known: impl Iterator<Item = (usize, Summary)>) {
+        for (i, value) in known {
+            if let Some(cell) = self.summaries.get(i) {
+                // A cell already set holds the same value.
+                let _ = cell.set(value);
+            }
+        }
+    }
+
+    /// The `summary_of` values made (or reused) so far, by page index.
+    pub fn made_summaries(&self) -> Vec<Option<Summary>> {
+        self.summaries.iter().map(|c| c.get().cloned()).collect()
+    }
+
     /// How page `p` appears in lists (sections, tags, related articles).
     pub fn summary(&self, p: &Page) -> SummaryCtx {
         SummaryCtx {

@@ -2445,6 +2445,114 @@ fn structure_edits_rerender_only_what_shows_them() {
 
 /// Timestamps alone are enough when the watcher missed nothing: an edit that
 /// changes the size is picked up without `mark_changed`.
+/// A new guide for a folder one below `content/microneedling/`.
+fn new_nested_guide() -> String {
+    new_guide().replace("](aftercare.md#", "](../aftercare.md#")
+}
+
+/// See: issue 5. A Markdown file the watcher reports as new or removed is
+/// added to or dropped from the last load's list of files: the folder is
+/// not walked. A file nobody reported stays unseen until the next walk
+/// (which a hint-less rebuild does), which shows the walk was skipped.
+#[test]
+fn reported_new_and_removed_files_are_loaded_without_walking_the_folder() {
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("builds");
+    let added = "content/microneedling/extra/new-guide.md";
+    let unreported = "content/microneedling/unreported.md";
+    t.change_file(added, &new_nested_guide());
+    t.change_file(
+        unreported,
+        &new_guide().replace("A new guide to", "An unreported guide to"),
+    );
+    let u = s.rebuild(&t, &[added]).expect("builds");
+    let has = |s: &Session, path: &str| s.outputs.files().contains_key(path);
+    assert!(
+        u.changed
+            .contains(&"microneedling/extra/new-guide/index.html".to_string())
+    );
+    assert!(has(&s, "microneedling/extra/new-guide/index.html"));
+    assert!(
+        !has(&s, "microneedling/unreported/index.html"),
+        "the folder was walked for a reported new file"
+    );
+    // Without hints the folder is walked: the site is the clean build's.
+    s.rebuild(&t, &[]).expect("builds");
+    assert!(has(&s, "microneedling/unreported/index.html"));
+    assert_same(&t, &s, "a walk after a reported new file");
+    // A removal, reported twice in one batch.
+    t.remove_file(added);
+    s.rebuild(&t, &[added, added]).expect("builds");
+    assert!(!has(&s, "microneedling/extra/new-guide/index.html"));
+    assert_same(&t, &s, "a reported removal");
+    // A rename: one file gone, one new, in one batch.
+    let renamed = "content/microneedling/renamed-unreported.md";
+    std::fs::rename(t.root().join(unreported), t.root().join(renamed)).expect("rename");
+    s.rebuild(&t, &[unreported, renamed]).expect("builds");
+    assert_same(&t, &s, "a reported rename");
+    // A new section (its `_index.md`) and a page in it.
+    t.change_file(
+        "content/microneedling/extra/_index.md",
+        "---\ntitle: \"Extra guides\"\n---\nMore guides.\n",
+    );
+    t.change_file(added, &new_nested_guide());
+    s.rebuild(&t, &["content/microneedling/extra/_index.md", added])
+        .expect("builds");
+    assert!(has(&s, "microneedling/extra/index.html"));
+    assert_same(&t, &s, "a reported new section");
+}
+
+/// See: issue 5. Reported paths the folder walk would not list as the hint
+/// says (a symbolic link, a file in a linked folder, a folder named like a
+/// Markdown file, a hidden folder) make the rebuild walk the folder.
+#[cfg(unix)]
+#[test]
+fn reported_paths_the_walk_would_not_take_as_files_walk_the_folder() {
+    use std::os::unix::fs::symlink;
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("builds");
+    // The walk does not follow symbolic links: no page for these.
+    let link = "content/microneedling/linked.md";
+    symlink(t.root().join(ARTICLE), t.root().join(link)).expect("symlink");
+    s.rebuild(&t, &[link]).expect("builds");
+    assert!(
+        !s.outputs
+            .files()
+            .contains_key("microneedling/linked/index.html")
+    );
+    assert_same(&t, &s, "a symbolic link to an article");
+    std::fs::remove_file(t.root().join(link)).expect("remove");
+    s.rebuild(&t, &[link]).expect("builds");
+    assert_same(&t, &s, "the symbolic link removed");
+    let real = "content/microneedling/other-folder/real.md";
+    t.change_file(real, &new_nested_guide());
+    symlink(
+        t.root().join("content/microneedling/other-folder"),
+        t.root().join("content/microneedling/linked-folder"),
+    )
+    .expect("symlink");
+    s.rebuild(&t, &[real, "content/microneedling/linked-folder/real.md"])
+        .expect("builds");
+    assert!(
+        !s.outputs
+            .files()
+            .contains_key("microneedling/linked-folder/real/index.html")
+    );
+    assert_same(&t, &s, "a file in a linked folder");
+    // A folder named like a Markdown file, with a page in it.
+    t.change_file("content/microneedling/odd.md/inner.md", &new_nested_guide());
+    s.rebuild(&t, &["content/microneedling/odd.md"])
+        .expect("builds");
+    assert_same(&t, &s, "a folder named like a Markdown file");
+    // A hidden folder is not walked.
+    t.change_file("content/.hidden/secret.md", &new_guide());
+    s.rebuild(&t, &["content/.hidden/secret.md"])
+        .expect("builds");
+    assert_same(&t, &s, "a file in a hidden folder");
+}
+
 #[test]
 fn edits_are_found_by_size_and_time_without_watcher_hints() {
     let t = SiteTest::example_site();
