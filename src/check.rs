@@ -376,6 +376,12 @@ pub fn run(site: &Site, config: &Config, today: Date) -> Vec<Diagnostic> {
 pub struct PageChecks {
     settings: String,
     pages: HashMap<String, PageCheck>,
+    /// Per article, its `structure.duplicate-title` warning (before
+    /// severity overrides), when the last run had one: reused while its
+    /// text and the earlier article it quotes are the same (thousands of
+    /// them on a large generated site, each found by scanning the front
+    /// matter; serve's general path, issue 5).
+    titles: HashMap<String, DuplicateTitle>,
     /// Keep nothing: a one-off build or check would only hold a second copy
     /// of every finding until it ends (tens of MB on a large site).
     one_shot: bool,
@@ -389,6 +395,14 @@ impl PageChecks {
             ..PageChecks::default()
         }
     }
+}
+
+#[derive(Debug)]
+struct DuplicateTitle {
+    text: std::sync::Arc<str>,
+    /// The source path of the earlier article with its title.
+    first: String,
+    diagnostic: Diagnostic,
 }
 
 #[derive(Debug)]
@@ -475,8 +489,8 @@ pub fn run_cached(
     if cache.settings != settings {
         *cache = PageChecks {
             settings,
-            pages: HashMap::new(),
             one_shot: cache.one_shot,
+            ..PageChecks::default()
         };
     }
     /// A page's findings: the cached ones, or found now.
@@ -550,10 +564,40 @@ pub fn run_cached(
             Found::New(d) => out.extend(d),
         }
     }
-    let mut site_wide: Vec<Diagnostic> = repeats
+    // (the warning, whether it was made now)
+    let titles = &cache.titles;
+    let warned: Vec<(Diagnostic, bool)> = repeats
         .par_iter()
-        .map(|(p, first)| duplicate_title(p, first))
+        .map(|(p, first)| match titles.get(&p.rel) {
+            Some(c)
+                if c.first == first.rel
+                    && (std::sync::Arc::ptr_eq(&c.text, &p.text) || c.text == p.text) =>
+            {
+                (c.diagnostic.clone(), false)
+            }
+            _ => (duplicate_title(p, first), true),
+        })
         .collect();
+    if !cache.one_shot {
+        for ((p, first), (d, new)) in repeats.iter().zip(&warned) {
+            if *new {
+                cache.titles.insert(
+                    p.rel.clone(),
+                    DuplicateTitle {
+                        text: p.text.clone(),
+                        first: first.rel.clone(),
+                        diagnostic: d.clone(),
+                    },
+                );
+            }
+        }
+        if cache.titles.len() != repeats.len() {
+            let live: std::collections::HashSet<&str> =
+                repeats.iter().map(|(p, _)| p.rel.as_str()).collect();
+            cache.titles.retain(|rel, _| live.contains(rel.as_str()));
+        }
+    }
+    let mut site_wide: Vec<Diagnostic> = warned.into_iter().map(|(d, _)| d).collect();
     for q in &site.questions_files {
         let lines = LineIndex::new(&q.text);
         let body_offset = crate::frontmatter::split(&q.text, &q.rel).map_or(0, |s| s.body_offset);

@@ -2553,6 +2553,72 @@ fn reported_paths_the_walk_would_not_take_as_files_walk_the_folder() {
     assert_same(&t, &s, "a file in a hidden folder");
 }
 
+/// See: issue 5. The general path reuses a page's
+/// `structure.duplicate-title` warning while its text and the earlier page
+/// it quotes are the same: a new earlier page with that title makes it
+/// quote that one; the quoted page made a draft or removed, the next.
+#[test]
+fn duplicate_title_warnings_quote_the_first_page_with_the_title() {
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    let titled = |n: &str| {
+        new_guide()
+            .replace(
+                "A new guide to microneedling",
+                "One title for several guides",
+            )
+            .replace("Is this a new question?", &format!("Is question {n} new?"))
+    };
+    let quoted = |s: &Session, name: &str| -> Vec<String> {
+        s.cache
+            .last_loaded()
+            .expect("a load")
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "structure.duplicate-title" && d.location.path.ends_with(name))
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    let (a, b, c) = (
+        "content/microneedling/dup-a.md",
+        "content/microneedling/dup-b.md",
+        "content/microneedling/dup-c.md",
+    );
+    t.change_file(b, &titled("b"));
+    t.change_file(c, &titled("c"));
+    s.rebuild(&t, &[]).expect("builds");
+    assert_eq!(
+        quoted(&s, "dup-c.md"),
+        [format!("`{b}` has the same title")]
+    );
+    assert_same(&t, &s, "two pages with one title");
+    t.change_file(a, &titled("a"));
+    s.rebuild(&t, &[a]).expect("builds");
+    assert_eq!(
+        quoted(&s, "dup-c.md"),
+        [format!("`{a}` has the same title")]
+    );
+    assert_same(&t, &s, "an earlier page with the title");
+    // Its title line moved, in a batch with a new file (the general path).
+    edit(&t, c, |x| x.replacen("---\n", "---\nweight: 3\n", 1));
+    let d = "content/microneedling/dup-d.md";
+    t.change_file(d, &titled("d"));
+    s.rebuild(&t, &[c, d]).expect("builds");
+    assert!(!s.patched);
+    assert_same(&t, &s, "a moved title line");
+    edit(&t, a, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
+    s.rebuild(&t, &[a]).expect("builds");
+    assert_eq!(
+        quoted(&s, "dup-c.md"),
+        [format!("`{b}` has the same title")]
+    );
+    assert_same(&t, &s, "the first page made a draft");
+    t.remove_file(b);
+    s.rebuild(&t, &[b]).expect("builds");
+    assert!(quoted(&s, "dup-c.md").is_empty());
+    assert_same(&t, &s, "the quoted page removed");
+}
+
 #[test]
 fn edits_are_found_by_size_and_time_without_watcher_hints() {
     let t = SiteTest::example_site();
