@@ -14,7 +14,9 @@
 //! front matter and Markdown results for unchanged texts (a page's Markdown
 //! also when pages were added, removed or moved, unless its links looked
 //! one of those up) and
-//! `check::PageChecks`' per-page findings for unchanged pages, and assemble
+//! `check::PageChecks`' per-page findings for unchanged pages (and each
+//! `structure.duplicate-title` warning while its page and the page it
+//! quotes are the same), and assemble
 //! the model (URLs, indexes) from scratch, reusing each unchanged page's
 //! FAQ keys and, when nothing its links read changed, its link findings
 //! (`model::FoundLinks`). Fast

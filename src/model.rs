@@ -508,6 +508,19 @@ impl<'s> MovedTargets<'s> {
     }
 }
 
+/// What became of a page's `ParseCache::markdown` entry in `build_cached`.
+enum Entry {
+    /// Reused as it was.
+    Same,
+    /// Reused, rendered against link targets of which none it looked up
+    /// moved: its `links` key becomes this build's.
+    Rekeyed,
+    /// Rendered now (until the page is made, then `Rendered`).
+    New,
+    /// Rendered now: the new entry.
+    Rendered(CachedMarkdown),
+}
+
 /// `build` with a cache of per-file results (see `ParseCache`).
 pub fn build_cached(
     inputs: Vec<Input>,
@@ -777,8 +790,8 @@ pub fn build_cached(
         .as_ref()
         .filter(|s| s.key != links && s.base_path == base_path && s.prose == prose_key)
         .map(|s| MovedTargets::between(s, &page_urls, &asset_urls));
-    // (the page, its cache entry when it was rendered now or re-keyed)
-    let rendered: Vec<(Page, Option<CachedMarkdown>)> = keep
+    // (the page, its cache entry when it was rendered now, or `Rekeyed`)
+    let rendered: Vec<(Page, Entry)> = keep
         .into_par_iter()
         .map(|(file, fm, text, off, path)| {
             let dir = parent_dir(&file.content_rel);
@@ -788,8 +801,10 @@ pub fn build_cached(
                 pages: &page_urls,
                 assets: &asset_urls,
             };
-            let (cached, new) = match cache.markdown.get(&file.rel) {
-                Some(c) if c.links == links && same_text(&c.text, &text) => (c.clone(), false),
+            let (cached, entry) = match cache.markdown.get(&file.rel) {
+                Some(c) if c.links == links && same_text(&c.text, &text) => {
+                    (c.clone(), Entry::Same)
+                }
                 // Rendered against the last build's link targets, of which
                 // none it looked up moved.
                 Some(c)
@@ -798,7 +813,7 @@ pub fn build_cached(
                             .as_ref()
                             .is_some_and(|m| c.links == m.from && !m.read_by(c)) =>
                 {
-                    (CachedMarkdown { links, ..c.clone() }, true)
+                    (c.clone(), Entry::Rekeyed)
                 }
                 _ => {
                     let lines = LineIndex::new(&text);
@@ -816,7 +831,7 @@ pub fn build_cached(
                         ),
                         lines: Arc::new(lines),
                     };
-                    (c, true)
+                    (c, Entry::New)
                 }
             };
             let rendered = cached.rendered.clone();
@@ -841,7 +856,11 @@ pub fn build_cached(
                 rendered,
                 faq_rendered,
             };
-            (page, new.then_some(cached))
+            let entry = match entry {
+                Entry::New => Entry::Rendered(cached),
+                other => other,
+            };
+            (page, entry)
         })
         .collect();
     // Entries rendered now replace theirs; those of pages that are gone go
@@ -849,11 +868,20 @@ pub fn build_cached(
     // rebuild at 10,000 articles, issue 5).
     let rendered: Vec<Page> = rendered
         .into_iter()
-        .map(|(page, cached)| {
-            if let Some(cached) = cached
-                && !cache.one_shot
-            {
-                cache.markdown.insert(page.rel.clone(), cached);
+        .map(|(page, entry)| {
+            match entry {
+                _ if cache.one_shot => {}
+                Entry::Rendered(cached) => {
+                    cache.markdown.insert(page.rel.clone(), cached);
+                }
+                // Only the key changes: no copy of the entry and its path
+                // for every page after a page was added or removed (issue 5).
+                Entry::Rekeyed => {
+                    if let Some(c) = cache.markdown.get_mut(&page.rel) {
+                        c.links = links;
+                    }
+                }
+                Entry::Same | Entry::New => {}
             }
             page
         })
