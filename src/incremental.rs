@@ -64,7 +64,7 @@
 //! re-render by list page: a section's, a tag's or a benefit's list pages
 //! that show a changed entry or whose entries moved (`Renderer::
 //! benefit_layout` before and after). Both paths hand the renderer the
-//! list entries (`Renderer::reuse_summaries`) the last update made for
+//! list entries (`Renderer::use_summaries`) the last update made for
 //! pages whose summary inputs did not change, so re-rendering a section's
 //! list pages after an article was added or removed makes only its own.
 //!
@@ -76,7 +76,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use rayon::prelude::*;
@@ -705,9 +705,9 @@ struct Previous {
     related: crate::related::Related,
     jobs: HashMap<Key, Vec<String>>,
     /// Per page, how lists showed it, when a list did
-    /// (`Renderer::made_summaries`): the next update reuses those of pages
+    /// (`Renderer::take_summaries`): the next update reuses those of pages
     /// whose facts say their summary is the same.
-    summaries: Vec<Option<crate::render::Summary>>,
+    summaries: Vec<OnceLock<crate::render::Summary>>,
 }
 
 /// Rendered files: output path -> bytes. Split in shards behind `Arc`s, so
@@ -1110,13 +1110,16 @@ impl Outputs {
         } else {
             std::mem::take(&mut prev.related)
         };
-        let renderer = Renderer::with_related(site, config, theme, related)?;
-        // Only the edited pages' summaries can differ.
-        renderer.reuse_summaries(
-            (0..n)
-                .filter(|i| changed.binary_search(i).is_err())
-                .filter_map(|i| Some((i, prev.summaries.get(i)?.clone()?))),
-        );
+        let mut renderer = Renderer::with_related(site, config, theme, related)?;
+        // Only the edited pages' summaries can differ (handed over whole:
+        // no work per page on the fast path).
+        let mut summaries = std::mem::take(&mut prev.summaries);
+        if summaries.len() == n {
+            for &i in &changed {
+                summaries[i] = OnceLock::new();
+            }
+            renderer.use_summaries(summaries);
+        }
         // Pages whose related articles changed.
         let reranked: Vec<(usize, Vec<usize>)> = if rerank {
             let prev_pages = &prev.pages;
@@ -1389,7 +1392,7 @@ impl Outputs {
             .collect();
         let list_files = render_list_pages(&renderer, &prev.jobs, &singles)?;
         prev.related = renderer.related_ranking().clone();
-        prev.summaries = renderer.made_summaries();
+        prev.summaries = renderer.take_summaries();
 
         let mut gone: BTreeSet<String> = BTreeSet::new();
         for (k, _) in &to_run {
@@ -1518,13 +1521,19 @@ impl Outputs {
             }
             _ => crate::related::Related::of_site(site),
         };
-        let renderer = Renderer::with_related(site, config, theme, related)?;
+        let mut renderer = Renderer::with_related(site, config, theme, related)?;
         // A page whose facts are as before shows the same summary in lists.
         if let Some(prev) = &prev {
-            renderer.reuse_summaries((0..n).filter_map(|i| {
-                let o = old_of[i].filter(|_| !changed[i])?;
-                Some((i, prev.summaries.get(o)?.clone()?))
-            }));
+            renderer.use_summaries(
+                (0..n)
+                    .map(|i| {
+                        old_of[i]
+                            .filter(|_| !changed[i])
+                            .and_then(|o| prev.summaries.get(o)?.get().cloned())
+                            .map_or_else(OnceLock::new, OnceLock::from)
+                    })
+                    .collect(),
+            );
         }
         let facts: Vec<Facts> = (0..n)
             .into_par_iter()
@@ -1859,7 +1868,7 @@ impl Outputs {
             recent,
             related: renderer.related_ranking().clone(),
             jobs: job_files,
-            summaries: renderer.made_summaries(),
+            summaries: renderer.take_summaries(),
         });
         Ok(Update {
             changed: changed_files.into_iter().collect(),

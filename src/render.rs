@@ -645,25 +645,25 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Hands the renderer `summary_of` values that an earlier renderer of
-    /// the same configuration, data and theme made, as (page index, value),
-    /// for pages whose summary (`summary`: title, URL, description, date,
-    /// reading time, treatment) is unchanged. `serve` keeps them between
-    /// rebuilds: an article added or removed re-renders a hundred list
-    /// pages of its section, and making (then freeing) the summaries of
-    /// their thousands of entries again was a fifth of that (issue 5).
-    pub fn reuse_summaries(&self, known: impl Iterator<Item = (usize, Summary)>) {
-        for (i, value) in known {
-            if let Some(cell) = self.summaries.get(i) {
-                // A cell already set holds the same value.
-                let _ = cell.set(value);
-            }
+    /// Gives the renderer, per page index, the `summary_of` values that an
+    /// earlier renderer of the same configuration, data and theme made
+    /// (`take_summaries`), with empty cells for pages whose summary
+    /// (`summary`: title, URL, description, date, reading time, treatment)
+    /// may have changed; ignored unless there is one cell per page. `serve`
+    /// keeps them between rebuilds: an article added or removed re-renders
+    /// a hundred list pages of its section, and making (then freeing) the
+    /// summaries of their thousands of entries again was a fifth of that
+    /// (issue 5).
+    pub fn use_summaries(&mut self, summaries: Vec<std::sync::OnceLock<Summary>>) {
+        if summaries.len() == self.summaries.len() {
+            self.summaries = summaries;
         }
     }
 
-    /// The `summary_of` values made (or reused) so far, by page index.
-    pub fn made_summaries(&self) -> Vec<Option<Summary>> {
-        self.summaries.iter().map(|c| c.get().cloned()).collect()
+    /// The `summary_of` values made (or given) so far, by page index; the
+    /// renderer keeps none.
+    pub fn take_summaries(&mut self) -> Vec<std::sync::OnceLock<Summary>> {
+        std::mem::take(&mut self.summaries)
     }
 
     /// How page `p` appears in lists (sections, tags, related articles).
