@@ -2,7 +2,9 @@
 //! the debounced notify watcher that reports them.
 //!
 //! Owns `classify`, a pure function from a changed path to what it means for
-//! the build (unit-tested below); `settles`, the pure rule for which batches
+//! the build, and `changes_of`, which applies it to a batch of events and
+//! turns a batch that lost events into a full reload (both unit-tested
+//! below); `settles`, the pure rule for which batches
 //! wait for quiet before a rebuild (a save by rename-and-replace in
 //! progress); the timings (`DEBOUNCE`, `TICK`, `SETTLE`); and `Watcher`,
 //! which watches `content/`, `static/`, `themes/` and `site.yaml` and hands
@@ -136,6 +138,30 @@ type Debouncer = notify_debouncer_full::Debouncer<
     notify_debouncer_full::RecommendedCache,
 >;
 
+/// What a debounced batch of events means for the build: the paths of its
+/// events (not mere reads) classified, without `Ignored`, sorted and
+/// deduplicated. A batch in which notify says events were lost
+/// (`need_rescan`: the kernel's queue of events overflowed, which a
+/// checkout of thousands of files can make happen) counts as a change of
+/// `site.yaml`: everything is loaded and rendered again, so the preview
+/// does not go on showing pages whose edits were never reported. Pure.
+pub fn changes_of(root: &Path, events: &[notify_debouncer_full::DebouncedEvent]) -> Vec<Change> {
+    use notify_debouncer_full::notify::EventKind;
+    let mut changes: Vec<Change> = events
+        .iter()
+        .filter(|e| !matches!(e.event.kind, EventKind::Access(_)))
+        .flat_map(|e| e.event.paths.iter())
+        .map(|p| classify(root, p))
+        .filter(|c| *c != Change::Ignored)
+        .collect();
+    if events.iter().any(|e| e.event.need_rescan()) {
+        changes.push(Change::Config);
+    }
+    changes.sort();
+    changes.dedup();
+    changes
+}
+
 /// A running watcher; dropping it stops watching.
 pub struct Watcher {
     // The event handler holds a weak reference (it adds watches on folders
@@ -150,7 +176,7 @@ pub fn watch(
     root: &Path,
     mut on_change: impl FnMut(Result<Vec<Change>, String>) + Send + 'static,
 ) -> Result<Watcher, String> {
-    use notify_debouncer_full::notify::{EventKind, RecursiveMode};
+    use notify_debouncer_full::notify::RecursiveMode;
     let root_owned = root.to_path_buf();
     let slot: std::sync::Arc<std::sync::Mutex<Option<Debouncer>>> = Default::default();
     let weak = std::sync::Arc::downgrade(&slot);
@@ -178,15 +204,7 @@ pub fn watch(
                         on_change(Err(format!("cannot watch `{}`: {e}", path.display())));
                     }
                 }
-                let mut changes: Vec<Change> = events
-                    .iter()
-                    .filter(|e| !matches!(e.event.kind, EventKind::Access(_)))
-                    .flat_map(|e| e.event.paths.iter())
-                    .map(|p| classify(&root_owned, p))
-                    .filter(|c| *c != Change::Ignored)
-                    .collect();
-                changes.sort();
-                changes.dedup();
+                let changes = changes_of(&root_owned, &events);
                 if !changes.is_empty() {
                     on_change(Ok(changes));
                 }
@@ -226,6 +244,39 @@ mod tests {
 
     fn c(p: &str) -> Change {
         classify(Path::new("/site"), &Path::new("/site").join(p))
+    }
+
+    #[test]
+    fn lost_events_reload_everything() {
+        use notify_debouncer_full::DebouncedEvent;
+        use notify_debouncer_full::notify::event::{Flag, ModifyKind};
+        use notify_debouncer_full::notify::{Event, EventKind};
+        let root = Path::new("/site");
+        let now = std::time::Instant::now();
+        let edit = DebouncedEvent::new(
+            Event::new(EventKind::Modify(ModifyKind::Any)).add_path(root.join("content/a.md")),
+            now,
+        );
+        assert_eq!(
+            changes_of(root, std::slice::from_ref(&edit)),
+            vec![Change::Content("content/a.md".into())]
+        );
+        // The queue overflowed: no paths, but whatever changed is unknown.
+        let lost = DebouncedEvent::new(Event::new(EventKind::Other).set_flag(Flag::Rescan), now);
+        assert_eq!(
+            changes_of(root, &[edit, lost.clone()]),
+            vec![Change::Content("content/a.md".into()), Change::Config]
+        );
+        assert_eq!(changes_of(root, &[lost]), vec![Change::Config]);
+        // Reads are not changes.
+        let read = DebouncedEvent::new(
+            Event::new(EventKind::Access(
+                notify_debouncer_full::notify::event::AccessKind::Any,
+            ))
+            .add_path(root.join("content/a.md")),
+            now,
+        );
+        assert!(changes_of(root, &[read]).is_empty());
     }
 
     #[test]
