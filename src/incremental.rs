@@ -257,6 +257,13 @@ struct Stamped {
     stamp: Option<(SystemTime, u64)>,
 }
 
+/// Whether `path` is a file itself, not a symbolic link to one: the walk
+/// (`source::discover`) follows no links, so a page's file replaced by a
+/// link is a page gone, which only the general path's walk sees.
+fn is_plain_file(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
+}
+
 fn stamp(path: &std::path::Path) -> Option<(SystemTime, u64)> {
     let m = std::fs::metadata(path).ok()?;
     Some((m.modified().ok()?, m.len()))
@@ -369,7 +376,7 @@ impl Cache {
         let mut changes: Vec<(String, bool)> = Vec::new();
         for rel in rels {
             let path = root.join(rel);
-            if self.texts.contains_key(rel) && path.is_file() {
+            if self.texts.contains_key(rel) && is_plain_file(&path) {
                 continue;
             }
             let Some(content_rel) = rel.strip_prefix("content/") else {
@@ -470,6 +477,9 @@ impl Cache {
                 return None;
             }
             let path = config.root.join(rel);
+            if !is_plain_file(&path) {
+                return None;
+            }
             let now = stamp(&path)?;
             let text = read_text(&path)?;
             let site = &mut last.loaded.site;

@@ -2553,6 +2553,45 @@ fn reported_paths_the_walk_would_not_take_as_files_walk_the_folder() {
     assert_same(&t, &s, "a file in a hidden folder");
 }
 
+/// See: issue 5. An article's file replaced by a symbolic link (the edit
+/// reported) is a page gone, as in a clean build, whose walk follows no
+/// links: neither the patch of an edited article nor the general path's
+/// reuse of the last walk may read the file through the link.
+#[test]
+fn an_article_replaced_by_a_symbolic_link_goes_as_in_a_clean_build() {
+    use std::os::unix::fs::symlink;
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    let own = "content/microneedling/own-guide.md";
+    t.change_file(own, &new_guide());
+    s.rebuild(&t, &[]).expect("builds");
+    assert!(
+        s.outputs
+            .files()
+            .contains_key("microneedling/own-guide/index.html")
+    );
+    // Only the body changes: an edit the patch would take.
+    t.change_file(
+        "elsewhere/own-guide.md",
+        &new_guide().replace("\n## ", "\nAn edited paragraph.\n\n## "),
+    );
+    std::fs::remove_file(t.root().join(own)).expect("remove");
+    symlink(t.root().join("elsewhere/own-guide.md"), t.root().join(own)).expect("symlink");
+    s.rebuild(&t, &[own]).expect("builds");
+    assert!(
+        !s.outputs
+            .files()
+            .contains_key("microneedling/own-guide/index.html"),
+        "the page of a file replaced by a symbolic link is gone"
+    );
+    assert_same(&t, &s, "an article replaced by a symbolic link");
+    // A file again: the page is back.
+    std::fs::remove_file(t.root().join(own)).expect("remove");
+    t.change_file(own, &new_guide());
+    s.rebuild(&t, &[own]).expect("builds");
+    assert_same(&t, &s, "the link replaced by a file again");
+}
+
 /// See: issue 5. The general path reuses a page's
 /// `structure.duplicate-title` warning while its text and the earlier page
 /// it quotes are the same: a new earlier page with that title makes it
