@@ -412,18 +412,25 @@ impl Fossicker {
 
         // careleaf: the page's words are collected in the thread's word
         // cache (see `WordCache`) and packed from there.
-        let mut cache = WordCache::take(&self.cache_context(options));
+        let mut cache = WordCache::take(self.cache_context(options));
         let (content, anchors, word_count) = self.read_digest(options, &mut cache);
         let word_data = cache.pack_page();
-        cache.put_back();
         self.tidy_meta_and_filters();
 
         let data = self.data.unwrap();
 
         // Get sorted list of meta field names for consistent field IDs
         let meta_field_order: Vec<String> = data.meta.keys().cloned().collect();
-        let meta_word_data =
-            Self::parse_meta_words(&data.meta, &meta_field_order, &data.language, options);
+        // careleaf: the meta words' indexable words come from the word
+        // cache too (the title's words are usually the body's).
+        let meta_word_data = Self::parse_meta_words(
+            &data.meta,
+            &meta_field_order,
+            &data.language,
+            options,
+            &mut cache,
+        );
+        cache.put_back();
 
         // Build URL using Option combinators for cleaner logic
         let url = self
@@ -467,10 +474,14 @@ impl Fossicker {
     }
 
     /// careleaf: what the indexable words of a word depend on besides the
-    /// word: the page's language and the included characters.
-    fn cache_context(&self, options: &SearchOptions) -> String {
-        let language = self.data.as_ref().map(|d| d.language.as_str()).unwrap_or("");
-        format!("{}\u{0}{:?}", language, options.include_characters)
+    /// word: the page's language and the included characters. Compared
+    /// as they are: formatting them into one string (`{:?}` escapes each
+    /// character) was ~15,000 instructions a page.
+    fn cache_context<'o>(&'o self, options: &'o SearchOptions) -> CacheContext<'o> {
+        CacheContext {
+            language: self.data.as_ref().map(|d| d.language.as_str()).unwrap_or(""),
+            include_characters: &options.include_characters,
+        }
     }
 
     /// The page's words as stock Pagefind's `parse_digest` returned them
@@ -485,7 +496,7 @@ impl Fossicker {
         Vec<PageAnchorData>,
         usize,
     ) {
-        let mut cache = WordCache::take(&self.cache_context(options));
+        let mut cache = WordCache::take(self.cache_context(options));
         let (content, anchors, word_count) = self.read_digest(options, &mut cache);
         let mut map = HashMap::new();
         cache.take_page(|word, positions| {
@@ -654,16 +665,7 @@ impl Fossicker {
             // careleaf: the same word gives the same indexable words, so
             // they are worked out once per thread (see `WordCache`).
             let cached = cache.indexable_words(&base_word, || {
-                let mut indexable_words =
-                    get_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters);
-                let dotted_tails = get_dotted_tails(
-                    &base_word,
-                    stemmer.as_ref(),
-                    &options.include_characters,
-                    &indexable_words,
-                );
-                indexable_words.extend(dotted_tails);
-                indexable_words
+                all_indexable_words(&base_word, stemmer.as_ref(), &options.include_characters)
             });
             let mut indexable_words: std::borrow::Cow<'_, [IndexableWord]> =
                 std::borrow::Cow::Borrowed(&cached.words[..]);
@@ -790,7 +792,46 @@ impl Fossicker {
     }
 
     /// Parse words from metadata fields and return them with field IDs and positions.
+    /// careleaf: `get_indexable_words` of each word comes from `cache`
+    /// (the first `plain` of its cached words, before the dotted tails),
+    /// which must be for `language` and `options.include_characters`.
     fn parse_meta_words(
+        meta: &BTreeMap<String, String>,
+        field_order: &[String],
+        language: &str,
+        options: &SearchOptions,
+        cache: &mut WordCache,
+    ) -> HashMap<String, Vec<MetaFossickedWord>> {
+        let mut map: HashMap<String, Vec<MetaFossickedWord>> = HashMap::new();
+        let stemmer = get_stemmer(language);
+
+        for (field_id, field_name) in field_order.iter().enumerate() {
+            if let Some(field_value) = meta.get(field_name) {
+                for (word_idx, word) in field_value.split_whitespace().enumerate() {
+                    let cached = cache.indexable_words(word, || {
+                        all_indexable_words(word, stemmer.as_ref(), &options.include_characters)
+                    });
+
+                    for indexable in &cached.words[..cached.plain] {
+                        let entry = MetaFossickedWord {
+                            field_id: field_id as u16,
+                            position: word_idx as u32,
+                            original_word: indexable.original.clone(),
+                        };
+                        map.entry_ref(indexable.stemmed.as_str())
+                            .or_default()
+                            .push(entry);
+                    }
+                }
+            }
+        }
+
+        map
+    }
+
+    /// Stock `parse_meta_words`, for the tests.
+    #[cfg(test)]
+    fn parse_meta_words_uncached(
         meta: &BTreeMap<String, String>,
         field_order: &[String],
         language: &str,
@@ -841,7 +882,9 @@ const INDEXABLE_WORDS_MAX: usize = 50_000;
 /// without hashing and comparing its string a second time.
 #[derive(Default)]
 struct WordCache {
-    context: String,
+    /// The context its words are for (`CacheContext`).
+    language: String,
+    include_characters: Vec<char>,
     /// Each word as written, with its indexable words.
     words: HashMap<String, std::rc::Rc<CachedWord>>,
     /// The stemmed forms, by number.
@@ -869,23 +912,57 @@ const NO_NEXT: u32 = u32::MAX;
 /// each one's stemmed form.
 struct CachedWord {
     words: Vec<IndexableWord>,
+    /// How many of `words` are `get_indexable_words`' (the rest are the
+    /// dotted tails).
+    plain: usize,
     ids: Vec<u32>,
+}
+
+/// careleaf: what the word loop indexes for a word: `get_indexable_words`,
+/// then the dotted tails; with how many are `get_indexable_words`'.
+fn all_indexable_words(
+    word: &str,
+    stemmer: Option<&Stemmer>,
+    include_characters: &[char],
+) -> (Vec<IndexableWord>, usize) {
+    let mut indexable_words = get_indexable_words(word, stemmer, include_characters);
+    let plain = indexable_words.len();
+    let dotted_tails = get_dotted_tails(word, stemmer, include_characters, &indexable_words);
+    indexable_words.extend(dotted_tails);
+    (indexable_words, plain)
+}
+
+/// careleaf: what a `WordCache`'s words depend on besides the word (see
+/// `Fossicker::cache_context`).
+#[derive(Clone, Copy)]
+struct CacheContext<'a> {
+    language: &'a str,
+    include_characters: &'a [char],
 }
 
 impl WordCache {
     /// The thread's cache, for `context`, with no page in it.
-    fn take(context: &str) -> WordCache {
+    fn take(context: CacheContext<'_>) -> WordCache {
         let mut cache = WORD_CACHE.with(|cache| std::mem::take(&mut *cache.borrow_mut()));
         // The stemmed forms grow with the words, and also with the pairs of
         // segmented languages, which are numbered without being cached.
-        if cache.context != context
-            || cache.words.len() >= INDEXABLE_WORDS_MAX
-            || cache.stems.len() >= 2 * INDEXABLE_WORDS_MAX
+        if cache.words.len() >= INDEXABLE_WORDS_MAX || cache.stems.len() >= 2 * INDEXABLE_WORDS_MAX
         {
             cache.clear();
-            cache.context = context.to_string();
         }
+        cache.enter(context);
         cache
+    }
+
+    /// Empties the cache unless it is for `context`, and makes it for `context`.
+    fn enter(&mut self, context: CacheContext<'_>) {
+        if self.language != context.language
+            || self.include_characters != context.include_characters
+        {
+            self.clear();
+            self.language = context.language.to_string();
+            self.include_characters = context.include_characters.to_vec();
+        }
     }
 
     /// Gives the cache back to the thread, for the next page.
@@ -919,14 +996,14 @@ impl WordCache {
     fn indexable_words(
         &mut self,
         word: &str,
-        compute: impl FnOnce() -> Vec<IndexableWord>,
+        compute: impl FnOnce() -> (Vec<IndexableWord>, usize),
     ) -> std::rc::Rc<CachedWord> {
         if let Some(cached) = self.words.get(word) {
             return cached.clone();
         }
-        let words = compute();
+        let (words, plain) = compute();
         let ids = words.iter().map(|w| self.stem_id(&w.stemmed)).collect();
-        let cached = std::rc::Rc::new(CachedWord { words, ids });
+        let cached = std::rc::Rc::new(CachedWord { words, plain, ids });
         self.words.insert(word.to_string(), cached.clone());
         cached
     }
@@ -1390,6 +1467,44 @@ mod tests {
     /// already holding other pages' words (and having packed them) are the
     /// words read with an empty cache, and so are the packed words; a cache
     /// for another language starts again.
+    /// careleaf: the meta words read through a word cache (cold, warmed by
+    /// pages with the same words, and warmed by the meta words themselves)
+    /// are stock `parse_meta_words`' (without the dotted tails the body
+    /// indexes, and with the words' diacritic variants).
+    #[test]
+    fn meta_words_through_the_cache_are_stock() {
+        let options = test_opts();
+        let mut meta = BTreeMap::new();
+        meta.insert(
+            "title".to_string(),
+            "Vitamin-C serums: café CAFÉ naïve dotted.tail.words camelCase e-mail".to_string(),
+        );
+        meta.insert("image".to_string(), "/img/a.b.png".to_string());
+        meta.insert("extra".to_string(), "serum  Serum\tSERUM ___x___ 3.5".to_string());
+        let order: Vec<String> = meta.keys().cloned().collect();
+        for lang in ["en", "fr"] {
+            let stock = Fossicker::parse_meta_words_uncached(&meta, &order, lang, &options);
+            assert!(stock.values().any(|w| w.iter().any(|w| w.original_word.is_some())));
+            let mut f = test_fossick(format!(
+                "<html lang=\"{lang}\"><body><p>{}</p><p>{}</p></body></html>",
+                meta["title"], meta["image"]
+            ));
+            let mut cache = WordCache::default();
+            cache.enter(f.cache_context(&options));
+            let cold = Fossicker::parse_meta_words(&meta, &order, lang, &options, &mut cache);
+            assert_eq!(cold, stock, "{lang}, cold");
+            let warm = Fossicker::parse_meta_words(&meta, &order, lang, &options, &mut cache);
+            assert_eq!(warm, stock, "{lang}, warmed by the meta words");
+            let mut cache = WordCache::default();
+            cache.enter(f.cache_context(&options));
+            f.read_digest(&options, &mut cache);
+            cache.pack_page();
+            assert!(cache.words.contains_key("dotted.tail.words"));
+            let warm = Fossicker::parse_meta_words(&meta, &order, lang, &options, &mut cache);
+            assert_eq!(warm, stock, "{lang}, warmed by a page");
+        }
+    }
+
     #[test]
     fn word_cache_gives_the_same_words_warm_or_cold() {
         let pages = [
@@ -1401,11 +1516,7 @@ mod tests {
         let read = |html: &str, lang: &str, cache: &mut WordCache| {
             let mut f = test_fossick(format!("<html lang=\"{lang}\"><body>{html}</body></html>"));
             let options = test_opts();
-            let context = f.cache_context(&options);
-            if cache.context != context {
-                cache.clear();
-                cache.context = context;
-            }
+            cache.enter(f.cache_context(&options));
             let (content, _, count) = f.read_digest(&options, cache);
             let mut map: HashMap<String, Vec<FossickedWord>> = HashMap::new();
             let mut order = Vec::new();
