@@ -70,6 +70,29 @@ struct DomParserData {
     /// careleaf: whether the element whose start tag is being handled
     /// matches one of the simple exclude selectors (see `SimpleSelector`).
     simple_exclusion_matched: bool,
+    /// careleaf: the text of every open node, one after the other, when
+    /// `one_buffer` is set (the fast path, where every element is closed
+    /// by its own end tag, in order): each node's text starts at its
+    /// `start` and runs to the next open node's (the current node's, to
+    /// the end). A closed node's text stays where it is, as its parent's,
+    /// instead of being copied onto the end of its parent's
+    /// `current_value` (once per level of nesting, each `String` growing
+    /// on its own). Elements closed implicitly (lol_html calls no end
+    /// handler for them) would leave their text in the buffer where stock
+    /// drops it, so lol_html's path keeps a `current_value` per node.
+    text: String,
+    one_buffer: bool,
+}
+
+impl DomParserData {
+    /// careleaf: appends `s` to the current node's text.
+    fn push_current(&mut self, s: &str) {
+        if self.one_buffer {
+            self.text.push_str(s);
+        } else {
+            self.current_node.borrow_mut().current_value.push_str(s);
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -99,6 +122,9 @@ impl Default for NodeStatus {
 #[derive(Default, Debug)]
 struct DomParsingNode {
     current_value: String,
+    /// careleaf: where the node's text starts in `DomParserData::text`
+    /// (with `one_buffer`; `current_value` stays empty then).
+    start: usize,
     parent: Option<Rc<RefCell<DomParsingNode>>>,
     filter: Option<Vec<String>>,
     sort: Option<Vec<String>>,
@@ -515,14 +541,14 @@ impl<'a> Handlers<'a> {
         let mut anchor_id = None;
         if status != NodeStatus::Excluded && status != NodeStatus::Ignored {
             if let Some(element_id) = element_id {
-                let parent = &data.borrow().current_node;
-                let mut parent = parent.borrow_mut();
+                let mut data = data.borrow_mut();
+                let parent_status = data.current_node.borrow().status;
                 // Don't insert anchors if this node is outside of a body-tree
-                if !(parent.status == NodeStatus::ParentOfBody
+                if !(parent_status == NodeStatus::ParentOfBody
                     && status != NodeStatus::Body
                     && status != NodeStatus::ParentOfBody) {
                     let anchor_counter = self.anchor_counter;
-                    parent.current_value.push_str(&format!(" ___PAGEFIND_ANCHOR___{tag_name}:{anchor_counter}:{element_id} "));
+                    data.push_current(&format!(" ___PAGEFIND_ANCHOR___{tag_name}:{anchor_counter}:{element_id} "));
                     anchor_id = Some(format!("{anchor_counter}:{element_id}"));
                     self.anchor_counter += 1;
                 }
@@ -535,7 +561,7 @@ impl<'a> Handlers<'a> {
 
         if status != NodeStatus::Excluded {
             if let Some(attrs) = index_attrs {
-                let parent = &data.borrow().current_node;
+                let mut data = data.borrow_mut();
                 for attr in attrs {
                     let mut value = el.get_attribute(attr.trim()).unwrap_or_default();
                     if value.chars()
@@ -544,17 +570,14 @@ impl<'a> Handlers<'a> {
                         .is_some() {
                             value.push('.');
                         }
-                    let mut parent = parent.borrow_mut();
-                    parent.current_value.push(' ');
-                    parent.current_value.push_str(&value);
-                    parent.current_value.push(' ');
+                    data.push_current(" ");
+                    data.push_current(&value);
+                    data.push_current(" ");
                 }
             }
             // Handle adding spaces between words separated by <br/> tags and the like
             if SPACE_SELECTORS.contains(&&*tag_name) {
-                let parent = &data.borrow().current_node;
-                let mut parent = parent.borrow_mut();
-                parent.current_value.push(' ');
+                data.borrow_mut().push_current(" ");
             }
         }
 
@@ -589,6 +612,7 @@ impl<'a> Handlers<'a> {
                 sort,
                 anchor_ids: node_anchors,
                 current_value: String::default(),
+                start: data.text.len(),
                 weight,
             }));
 
@@ -619,6 +643,10 @@ impl<'a> Handlers<'a> {
         // For fully-excluded elements, we want to bail before we
         // even get to filters or metadata.
         if node.status == NodeStatus::Excluded {
+            // careleaf: the node's text is dropped (as its `current_value` is).
+            if data.one_buffer {
+                data.text.truncate(node.start);
+            }
             return;
         }
 
@@ -626,7 +654,7 @@ impl<'a> Handlers<'a> {
         // (Filters & meta are valid on ignored elements)
         if let Some(filters) = &node.filter {
             for filter in filters {
-                if let Some((filter, value)) = node.get_attribute_pair(filter) {
+                if let Some((filter, value)) = node.get_attribute_pair(filter, node_text(&data, &node)) {
                     match data.filters.get_mut(&filter) {
                         Some(filter_arr) => filter_arr.push(normalize_content(&value)),
                         None => {
@@ -641,7 +669,7 @@ impl<'a> Handlers<'a> {
 
         if let Some(sorts) = &node.sort {
             for sort in sorts {
-                if let Some((sort, value)) = node.get_attribute_pair(sort) {
+                if let Some((sort, value)) = node.get_attribute_pair(sort, node_text(&data, &node)) {
                     data.sort.insert(sort, value);
                 }
             }
@@ -649,80 +677,85 @@ impl<'a> Handlers<'a> {
 
         if let Some(metas) = &node.meta {
             for meta in metas {
-                if let Some((meta, value)) = node.get_attribute_pair(meta) {
+                if let Some((meta, value)) = node.get_attribute_pair(meta, node_text(&data, &node)) {
                     data.meta.insert(meta, value);
                 }
             }
         }
         if let Some(metas) = &node.default_meta {
             for meta in metas {
-                if let Some((meta, value)) = node.get_attribute_pair(meta) {
+                if let Some((meta, value)) = node.get_attribute_pair(meta, node_text(&data, &node)) {
                     data.default_meta.insert(meta, value);
                 }
             }
         }
 
         // Try to capture the first title on the page (if unset)
-        if tag_name == "h1" && !data.meta.contains_key("auto_title") && !node.current_value.trim().is_empty() {
-            data.meta.insert("auto_title".into(), normalize_content(&node.current_value));
+        if tag_name == "h1" && !data.meta.contains_key("auto_title") && !node_text(&data, &node).trim().is_empty() {
+            let value = normalize_content(node_text(&data, &node));
+            data.meta.insert("auto_title".into(), value);
         }
         // Try to capture the actual title of the page as a fallback for later
         if tag_name == "title" && !data.meta.contains_key("auto_page_title") {
-            data.meta.insert("auto_page_title".into(), normalize_content(&node.current_value));
+            let value = normalize_content(node_text(&data, &node));
+            data.meta.insert("auto_page_title".into(), value);
         }
+
+        let data = &mut *data;
+        let one_buffer = data.one_buffer;
+        let start = node.start;
 
         // If we bail out now, the content won't be persisted anywhere
         // and the node + children will be dropped.
         if node.status == NodeStatus::Ignored {
+            if one_buffer {
+                data.text.truncate(start);
+            }
             return;
         }
 
         let tag_name = end_name;
+        let weight = if let Some(weight) = &node.weight {
+            Some((" ___PAGEFIND_WEIGHT___", weight.clone()))
+        } else {
+            match tag_name {
+                "h1" => Some("7"),
+                "h2" => Some("6"),
+                "h3" => Some("5"),
+                "h4" => Some("4"),
+                "h5" => Some("3"),
+                "h6" => Some("2"),
+                _ => None,
+            }
+            .map(|auto_weight| (" ___PAGEFIND_AUTO_WEIGHT___", auto_weight.to_string()))
+        };
+        // careleaf: with `one_buffer`, the node's text is changed in place
+        // (the text after `start`), as its `current_value` was.
+        let text = if one_buffer { &mut data.text } else { &mut node.current_value };
         if SENTENCE_SELECTORS.contains(&tag_name) {
             // For block elements, we want to make sure sentences
             // don't hug each other without whitespace.
             // We normalize repeated whitespace later, so we
             // can add this indiscriminately.
-            node.current_value.insert(0, ' ');
+            let at = if one_buffer { start } else { 0 };
+            text.insert(at, ' ');
 
             // Similarly, we want to separate block elements
             // with punctuation, so that the excerpts read nicely.
             // (As long as it doesn't already end with, say, a . or ?)
-            if node.current_value.chars()
+            if text[at..].chars()
                 .last()
                 .filter(|c| is_sentence_char(*c))
                 .is_some() {
-                    node.current_value.push('.');
+                    text.push('.');
             }
-            node.current_value.push(' ');
+            text.push(' ');
         }
 
-        if let Some(weight) = &node.weight {
-            node.current_value = [
-                " ___PAGEFIND_WEIGHT___",
-                &weight,
-                " ",
-                &node.current_value,
-                " ___END_PAGEFIND_WEIGHT___ "
-            ].concat();
-        } else {
-            if let Some(auto_weight) = match tag_name {
-                "h1" => Some("7".to_string()),
-                "h2" => Some("6".to_string()),
-                "h3" => Some("5".to_string()),
-                "h4" => Some("4".to_string()),
-                "h5" => Some("3".to_string()),
-                "h6" => Some("2".to_string()),
-                _ => None,
-            } {
-                node.current_value = [
-                    " ___PAGEFIND_AUTO_WEIGHT___",
-                    &auto_weight,
-                    " ",
-                    &node.current_value,
-                    " ___END_PAGEFIND_WEIGHT___ "
-                ].concat();
-            }
+        if let Some((marker, weight)) = weight {
+            let at = if one_buffer { start } else { 0 };
+            text.insert_str(at, &[marker, &weight, " "].concat());
+            text.push_str(" ___END_PAGEFIND_WEIGHT___ ");
         }
 
         // Huck all of the content we have onto the end of the
@@ -730,6 +763,8 @@ impl<'a> Handlers<'a> {
         // This will include all of our children's content,
         // and the order of tree traversal will mean that it
         // is inserted in the correct position in the parent's content.
+        // careleaf: with `one_buffer` it is there already, right after the
+        // parent's own text, and is only dropped or kept.
         let mut parent = data.current_node.borrow_mut();
 
         // If the parent is a parent of a body, we don't want to append
@@ -737,20 +772,31 @@ impl<'a> Handlers<'a> {
         if parent.status == NodeStatus::ParentOfBody
             && node.status != NodeStatus::Body
             && node.status != NodeStatus::ParentOfBody {
+                if one_buffer {
+                    data.text.truncate(start);
+                }
                 return;
         }
         match node.status {
             NodeStatus::Ignored | NodeStatus::Excluded => {},
             NodeStatus::Indexing => {
-                parent.current_value.push_str(&node.current_value);
+                if !one_buffer {
+                    parent.current_value.push_str(&node.current_value);
+                }
             },
             NodeStatus::Body | NodeStatus::ParentOfBody => {
                 // If our parent is already a parent of a body, then
                 // we're probably a subsequent body. Avoid clearing it out.
-                if parent.status != NodeStatus::ParentOfBody {
-                    parent.current_value.clear();
+                if one_buffer {
+                    if parent.status != NodeStatus::ParentOfBody {
+                        data.text.drain(parent.start..start);
+                    }
+                } else {
+                    if parent.status != NodeStatus::ParentOfBody {
+                        parent.current_value.clear();
+                    }
+                    parent.current_value.push_str(&node.current_value);
                 }
-                parent.current_value.push_str(&node.current_value);
                 parent.status = NodeStatus::ParentOfBody;
             }
         };
@@ -783,7 +829,7 @@ impl<'a> Handlers<'a> {
         // TODO: Abstract repetition into function
         if let Some(filters) = &node.filter {
             for filter in filters {
-                if let Some((filter, value)) = node.get_attribute_pair(filter) {
+                if let Some((filter, value)) = node.get_attribute_pair(filter, node_text(&data, &node)) {
                     match data.filters.get_mut(&filter) {
                         Some(filter_arr) => filter_arr.push(normalize_content(&value)),
                         None => {
@@ -798,7 +844,7 @@ impl<'a> Handlers<'a> {
 
         if let Some(sorts) = &node.sort {
             for sort in sorts {
-                if let Some((sort, value)) = node.get_attribute_pair(sort) {
+                if let Some((sort, value)) = node.get_attribute_pair(sort, node_text(&data, &node)) {
                     data.sort.insert(sort, value);
                 }
             }
@@ -806,14 +852,14 @@ impl<'a> Handlers<'a> {
 
         if let Some(metas) = &node.meta {
             for meta in metas {
-                if let Some((meta, value)) = node.get_attribute_pair(meta) {
+                if let Some((meta, value)) = node.get_attribute_pair(meta, node_text(&data, &node)) {
                     data.meta.insert(meta, value);
                 }
             }
         }
         if let Some(metas) = &node.default_meta {
             for meta in metas {
-                if let Some((meta, value)) = node.get_attribute_pair(meta) {
+                if let Some((meta, value)) = node.get_attribute_pair(meta, node_text(&data, &node)) {
                     data.default_meta.insert(meta, value);
                 }
             }
@@ -846,8 +892,14 @@ impl<'a> Handlers<'a> {
     /// The text handler on `{root}`.
     fn text(&self, element_text: &str) {
         let mut data = self.data.borrow_mut();
+        let data = &mut *data;
         let mut node = data.current_node.borrow_mut();
-        node.current_value.push_str(element_text);
+        // careleaf: into the one buffer, where the current node's text is last.
+        if data.one_buffer {
+            data.text.push_str(element_text);
+        } else {
+            node.current_value.push_str(element_text);
+        }
 
         let node_is_ignored = node.status == NodeStatus::Ignored || node.status == NodeStatus::Excluded;
 
@@ -979,6 +1031,16 @@ impl<'a> DomParser<'a> {
     }
 }
 
+/// careleaf: the text of `node`, an open node or the one just closed (the
+/// end of the buffer with `one_buffer`).
+fn node_text<'a>(data: &'a DomParserData, node: &'a DomParsingNode) -> &'a str {
+    if data.one_buffer {
+        &data.text[node.start..]
+    } else {
+        &node.current_value
+    }
+}
+
 /// careleaf: `DomParser::wrap` after the parser is dropped, shared with the fast path.
 fn finish(data: DomParserData) -> DomParserResult {
         let mut data = data;
@@ -986,22 +1048,37 @@ fn finish(data: DomParserData) -> DomParserResult {
 
         // Fallback: If we are left with a tree, collapse it up into the parents
         // until we get to the root node.
+        // careleaf: with `one_buffer`, a node's text is the end of the
+        // buffer, kept or dropped (the fast path leaves no open node).
+        let one_buffer = data.one_buffer;
         while node.borrow().parent.is_some() {
             {
                 let node = node.borrow();
                 let mut parent = node.parent.as_ref().unwrap().borrow_mut();
                 if parent.status != NodeStatus::ParentOfBody {
                     match node.status {
-                        NodeStatus::Ignored | NodeStatus::Excluded => {}
+                        NodeStatus::Ignored | NodeStatus::Excluded => {
+                            if one_buffer {
+                                data.text.truncate(node.start);
+                            }
+                        }
                         NodeStatus::Indexing => {
-                            parent.current_value.push_str(&node.current_value);
+                            if !one_buffer {
+                                parent.current_value.push_str(&node.current_value);
+                            }
                         }
                         NodeStatus::Body | NodeStatus::ParentOfBody => {
-                            parent.current_value.clear();
-                            parent.current_value.push_str(&node.current_value);
+                            if one_buffer {
+                                data.text.drain(parent.start..node.start);
+                            } else {
+                                parent.current_value.clear();
+                                parent.current_value.push_str(&node.current_value);
+                            }
                             parent.status = NodeStatus::ParentOfBody;
                         }
                     };
+                } else if one_buffer {
+                    data.text.truncate(node.start);
                 }
             }
             let old_node = node.borrow();
@@ -1035,7 +1112,7 @@ fn finish(data: DomParserData) -> DomParserResult {
         let node = node.borrow();
 
         DomParserResult {
-            digest: normalize_content(&node.current_value),
+            digest: normalize_content(if one_buffer { &data.text[node.start..] } else { &node.current_value }),
             filters: data.filters,
             sort: data.sort,
             meta: data.default_meta,
@@ -1078,14 +1155,15 @@ fn parse_attr_string(input: String, el: &impl StartTag) -> Vec<String> {
 }
 
 impl DomParsingNode {
-    fn get_attribute_pair(&self, input: &str) -> Option<(String, String)> {
+    /// careleaf: `text` is the node's text (`node_text`).
+    fn get_attribute_pair(&self, input: &str, text: &str) -> Option<(String, String)> {
         match input.split_once(':') {
             Some((filter, value)) => Some((filter.to_owned(), normalize_content(&value))),
             None => {
-                if self.current_value.is_empty() {
+                if text.is_empty() {
                     None
                 } else {
-                    Some((input.to_owned(), normalize_content(&self.current_value)))
+                    Some((input.to_owned(), normalize_content(text)))
                 }
             }
         }
@@ -1100,21 +1178,21 @@ mod tests {
     fn get_filter_from_node() {
         let mut node = DomParsingNode::default();
 
-        assert_eq!(node.get_attribute_pair("color"), None);
+        assert_eq!(node.get_attribute_pair("color", &node.current_value.clone()), None);
 
         node.current_value = "White".into();
         assert_eq!(
-            node.get_attribute_pair("color"),
+            node.get_attribute_pair("color", &node.current_value.clone()),
             Some(("color".into(), "White".into()))
         );
 
         assert_eq!(
-            node.get_attribute_pair("color:auburn"),
+            node.get_attribute_pair("color:auburn", &node.current_value.clone()),
             Some(("color".into(), "auburn".into()))
         );
 
         assert_eq!(
-            node.get_attribute_pair("color:ye:llow"),
+            node.get_attribute_pair("color:ye:llow", &node.current_value.clone()),
             Some(("color".into(), "ye:llow".into()))
         );
     }

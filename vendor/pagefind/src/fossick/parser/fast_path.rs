@@ -275,6 +275,13 @@ pub(crate) fn parse(html: &str, options: &SearchOptions) -> Option<DomParserResu
     }
     let read = read(html)?;
     let mut handlers = Handlers::new(options, &prepared);
+    // Every element is closed by its own end tag, in order (`read`): the
+    // nodes' text can be kept in one buffer (see `DomParserData::text`).
+    {
+        let mut data = handlers.data.borrow_mut();
+        data.one_buffer = true;
+        data.text.reserve(html.len() / 2);
+    }
     let has_simple_exclusions = !prepared.simple_exclusions.is_empty();
     let mut open: Vec<(Rc<RefCell<DomParsingNode>>, Cow<'static, str>)> = Vec::with_capacity(32);
     for event in read.events {
