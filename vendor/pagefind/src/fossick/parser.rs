@@ -517,7 +517,15 @@ impl<'a> Handlers<'a> {
         let treat_as_body = body;
         let weight = weight.map(|attr| attr.to_string());
         let filter = filter.map(|attr| parse_attr_string(attr, el));
-        let element_id = id.map(|e| ALL_SPACES.replace_all(&e, "").to_string());
+        // careleaf: an ID without white space (`\s` is White_Space, as
+        // `char::is_whitespace`) is kept as it is, without the regex.
+        let element_id = id.map(|e| {
+            if e.chars().any(char::is_whitespace) {
+                ALL_SPACES.replace_all(&e, "").to_string()
+            } else {
+                e
+            }
+        });
         let pagefind_title = title.map(|title| normalize_content(&title)).filter(|title| !title.is_empty());
         let meta = meta.map(|attr| parse_attr_string(attr, el));
         let default_meta = default_meta.map(|attr| parse_attr_string(attr, el));
@@ -547,9 +555,18 @@ impl<'a> Handlers<'a> {
                 if !(parent_status == NodeStatus::ParentOfBody
                     && status != NodeStatus::Body
                     && status != NodeStatus::ParentOfBody) {
-                    let anchor_counter = self.anchor_counter;
-                    data.push_current(&format!(" ___PAGEFIND_ANCHOR___{tag_name}:{anchor_counter}:{element_id} "));
-                    anchor_id = Some(format!("{anchor_counter}:{element_id}"));
+                    // careleaf: `{anchor_counter}:{element_id}`, and the
+                    // marker ` ___PAGEFIND_ANCHOR___{tag_name}:{anchor_id} `,
+                    // put together without `format!`.
+                    let mut id = self.anchor_counter.to_string();
+                    id.push(':');
+                    id.push_str(&element_id);
+                    data.push_current(" ___PAGEFIND_ANCHOR___");
+                    data.push_current(&tag_name);
+                    data.push_current(":");
+                    data.push_current(&id);
+                    data.push_current(" ");
+                    anchor_id = Some(id);
                     self.anchor_counter += 1;
                 }
             }
@@ -1308,6 +1325,30 @@ mod tests {
         for c in (0..0x3000u32).filter_map(char::from_u32).chain(['\u{200C}', '\u{1F600}', '\u{10FFFF}']) {
             assert_eq!(is_sentence_char(c), SENTENCE_CHARS.is_match(&c.to_string()), "{c:?}");
         }
+    }
+
+    /// careleaf: an element ID skips `ALL_SPACES` when no character is
+    /// `char::is_whitespace`; that is every character the regex matches.
+    #[test]
+    fn id_white_space_is_what_the_regex_removes() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            assert_eq!(c.is_whitespace(), ALL_SPACES.is_match(c.encode_utf8(&mut [0; 4])), "{c:?}");
+        }
+    }
+
+    /// careleaf: exclude selectors of a tag, a class, an ID and an
+    /// attribute, in any order (see `SimpleSelector::any_matches`).
+    #[test]
+    fn exclusions_by_tag_and_by_attribute() {
+        let data = test_parse_with_exclusions(
+            vec![
+                "<div class=\"x\">class x</div><aside>aside</aside><p id=\"y\">id y</p>",
+                "<span data-z>attr z</span><aside class=\"keep\">aside kept?</aside>",
+                "<b class=\"x y\">two classes</b><i>kept</i>",
+            ],
+            &[".x", "aside", "#y", "[data-z]", "p.none"],
+        );
+        assert_eq!(data.digest, "___PAGEFIND_ANCHOR___p:0:y kept");
     }
 
     #[test]
