@@ -134,9 +134,11 @@ fn read(html: &str) -> Option<Read<'_>> {
     if !html.starts_with("<!DOCTYPE html>") {
         return None;
     }
+    // Room for what careleaf's pages hold (an event per ~20 bytes, an
+    // attribute per ~250), so that neither list is copied as it grows.
     let mut read = Read {
-        events: Vec::with_capacity(html.len() / 32),
-        attributes: Vec::new(),
+        events: Vec::with_capacity(html.len() / 16),
+        attributes: Vec::with_capacity(html.len() / 128),
     };
     let mut open: Vec<&str> = Vec::with_capacity(32);
     let mut seen_html = false;
