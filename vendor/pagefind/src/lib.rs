@@ -32,6 +32,13 @@ struct SearchState {
     options: SearchOptions,
     fossicked_pages: Vec<FossickedData>,
     built_indexes: Vec<PagefindIndexes>,
+    /// careleaf: the position of each URL among `fossicked_pages[..pages_by_url_len]`
+    /// (the last one, for a URL added twice), for `fossick_synthetic_many`,
+    /// kept from one call to the next instead of made again for every call.
+    /// Pages are only ever added or replaced by a page of the same URL, until
+    /// `build_indexes` takes them all, which empties it.
+    pages_by_url: HashMap<String, usize>,
+    pages_by_url_len: usize,
 }
 
 impl SearchState {
@@ -46,6 +53,8 @@ impl SearchState {
             options,
             fossicked_pages: vec![],
             built_indexes: vec![],
+            pages_by_url: HashMap::new(),
+            pages_by_url_len: 0,
         }
     }
 
@@ -130,12 +139,18 @@ impl SearchState {
             })
             .collect::<Result<Vec<_>>>()?;
         let word_counts = results.iter().map(|r| r.fragment.data.word_count).collect();
-        let mut existing: HashMap<String, usize> = self
-            .fossicked_pages
-            .iter()
-            .enumerate()
-            .map(|(i, page)| (page.url.clone(), i))
-            .collect();
+        // careleaf: the map of the pages added so far, brought up to date
+        // with the pages added since the last call (by `fossick_one` or
+        // `fossick_many`); it was made anew for every call (quadratic in the
+        // number of pages, in batches of 128).
+        if self.pages_by_url_len > self.fossicked_pages.len() {
+            self.pages_by_url.clear();
+            self.pages_by_url_len = 0;
+        }
+        for (i, page) in self.fossicked_pages.iter().enumerate().skip(self.pages_by_url_len) {
+            self.pages_by_url.insert(page.url.clone(), i);
+        }
+        let existing = &mut self.pages_by_url;
         for result in results {
             if let Some(&i) = existing.get(&result.url) {
                 self.fossicked_pages[i] = result;
@@ -144,6 +159,7 @@ impl SearchState {
                 self.fossicked_pages.push(result);
             }
         }
+        self.pages_by_url_len = self.fossicked_pages.len();
         Ok(word_counts)
     }
 
@@ -199,6 +215,9 @@ impl SearchState {
 
         // careleaf: the pages are moved into the language groups, not cloned
         // (a copy of every page doubled the peak memory of a large site).
+        // careleaf: no page is left for `pages_by_url` to find.
+        self.pages_by_url.clear();
+        self.pages_by_url_len = 0;
         let pages_with_data = std::mem::take(&mut self.fossicked_pages).into_iter().filter(|d| {
             if used_custom_body && !d.has_custom_body && !d.force_inclusion {
                 return false;
@@ -444,5 +463,70 @@ impl SearchState {
                 .strip_prefix(&self.options.working_directory)
                 .unwrap_or(&self.options.bundle_output)
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> SearchState {
+        use clap::CommandFactory;
+        let args = ["pagefind", "--source", "not_important", "--force-language", "en"];
+        let layers = vec![twelf::Layer::Clap(
+            PagefindInboundConfig::command().get_matches_from(args),
+        )];
+        let config = PagefindInboundConfig::with_layers(&layers).unwrap();
+        SearchState::new(SearchOptions::load(config).unwrap())
+    }
+
+    /// A page at `name` whose word count says which version it is.
+    fn page(name: &str, words: usize) -> (String, String) {
+        let text = vec![name; words].join(" ");
+        (
+            format!("{name}/index.html"),
+            format!("<html><body><p>{text}</p></body></html>"),
+        )
+    }
+
+    fn pages(state: &SearchState) -> Vec<(String, usize)> {
+        state
+            .fossicked_pages
+            .iter()
+            .map(|p| (p.url.clone(), p.fragment.data.word_count))
+            .collect()
+    }
+
+    fn expected(list: &[(&str, usize)]) -> Vec<(String, usize)> {
+        list.iter().map(|(n, w)| (format!("/{n}/"), *w)).collect()
+    }
+
+    /// careleaf: pages added in batches replace the page of the same URL
+    /// added before, by any of the ways of adding a page, and are appended
+    /// otherwise, in order; once the index is built, the next pages start
+    /// a new list (`pages_by_url`).
+    #[tokio::test]
+    async fn batches_replace_pages_with_the_same_url() {
+        let mut state = state();
+        state.fossick_synthetic_many(vec![page("a", 1), page("b", 1), page("c", 1)]).unwrap();
+        let (url, html) = page("d", 1);
+        state.fossick_one(Fossicker::new_synthetic(Some(url.into()), None, html)).unwrap();
+        let (url, html) = page("b", 2);
+        state.fossick_one(Fossicker::new_synthetic(Some(url.into()), None, html)).unwrap();
+        state
+            .fossick_synthetic_many(vec![page("e", 1), page("a", 2), page("d", 2), page("f", 1)])
+            .unwrap();
+        state
+            .fossick_synthetic_many(vec![page("f", 2), page("g", 1), page("g", 2)])
+            .unwrap();
+        assert_eq!(
+            pages(&state),
+            expected(&[("a", 2), ("b", 2), ("c", 1), ("d", 2), ("e", 1), ("f", 2), ("g", 2)])
+        );
+        state.build_indexes().await.unwrap();
+        assert!(state.fossicked_pages.is_empty());
+        state.fossick_synthetic_many(vec![page("c", 3), page("a", 3)]).unwrap();
+        state.fossick_synthetic_many(vec![page("a", 4)]).unwrap();
+        assert_eq!(pages(&state), expected(&[("c", 3), ("a", 4)]));
     }
 }
