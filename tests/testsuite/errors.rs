@@ -437,6 +437,52 @@ content/healing.md:3:9: error[content.empty-tag]: tag `!!!` has no letters or di
     );
 }
 
+/// A tag written on several pages is slugified once (`build_indexes`,
+/// issue 5): each page that writes a tag without letters or digits still
+/// gets its error, and spellings that share a URL are one tag, named as
+/// first written (in path order).
+#[test]
+fn tags_written_on_several_pages_are_each_checked() {
+    let t = SiteTest::from_fixture("tags");
+    t.change_file(
+        "content/healing.md",
+        "---\ntitle: Healing\ntags: [\"!!!\", recovery]\n---\nText.\n",
+    );
+    t.change_file(
+        "content/redness.md",
+        "---\ntitle: Redness\ntags: [Recovery, \"!!!\", skin care]\n---\nText.\n",
+    );
+    let errors: Vec<String> = careleaf::load(&t.config(), today())
+        .expect("load")
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| format!("{} {}", d.location, d.code))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "content/healing.md:3:9 content.empty-tag",
+            "content/redness.md:3:19 content.empty-tag",
+        ]
+    );
+    t.change_file(
+        "content/healing.md",
+        "---\ntitle: Healing\ntags: [recovery]\n---\nText.\n",
+    );
+    t.change_file(
+        "content/redness.md",
+        "---\ntitle: Redness\ntags: [Recovery, skin care]\n---\nText.\n",
+    );
+    let site = careleaf::load(&t.config(), today()).expect("load").site;
+    let tags: Vec<(&str, usize)> = site
+        .tags
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.len()))
+        .collect();
+    assert_eq!(tags, [("recovery", 2), ("skin care", 1)]);
+}
+
 #[test]
 fn benefit_slug_that_is_not_a_url() {
     let t = SiteTest::from_fixture("error-unknown-benefit");
