@@ -1401,7 +1401,7 @@ impl Outputs {
             .filter(|(key, _, _)| !whole.contains(key))
             .collect();
         let list_files = render_list_pages(&renderer, &prev.jobs, &singles)?;
-        prev.related = renderer.related_ranking().clone();
+        prev.related = renderer.take_related_ranking();
         prev.summaries = renderer.take_summaries();
 
         let mut gone: BTreeSet<String> = BTreeSet::new();
@@ -1529,7 +1529,13 @@ impl Outputs {
             {
                 prev.related.clone()
             }
-            _ => crate::related::Related::of_site(site),
+            // The unchanged pages' benefits are those they had.
+            Some(prev) => {
+                let old: Vec<Option<usize>> =
+                    (0..n).map(|i| old_of[i].filter(|_| !changed[i])).collect();
+                crate::related::Related::of_site_moved(site, &prev.related, &old)
+            }
+            None => crate::related::Related::of_site(site),
         };
         let mut renderer = Renderer::with_related(site, config, theme, related)?;
         // A page whose facts are as before shows the same summary in lists.
@@ -1876,7 +1882,7 @@ impl Outputs {
             children: site.children.clone(),
             faq,
             recent,
-            related: renderer.related_ranking().clone(),
+            related: renderer.take_related_ranking(),
             jobs: job_files,
             summaries: renderer.take_summaries(),
         });

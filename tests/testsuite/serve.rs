@@ -2503,6 +2503,53 @@ fn reported_new_and_removed_files_are_loaded_without_walking_the_folder() {
     assert_same(&t, &s, "a reported new section");
 }
 
+/// See: issue 5. A rebuild that adds a page takes the general path, whose
+/// related-articles ranking reuses the benefits of the pages as they were
+/// (`Related::of_site_moved`): a page whose benefits were edited in the
+/// same batch, or in a batch that removes a page, is read anew, and the
+/// related articles are a clean build's.
+#[test]
+fn related_articles_follow_benefit_edits_made_with_new_and_removed_files() {
+    let t = SiteTest::example_site();
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("builds");
+    let pores = "content/microneedling/pores.md";
+    let had = |s: &Session, page: &str, shows: &str| {
+        let html = String::from_utf8_lossy(&s.outputs.files().get(page).expect("the page")[..])
+            .into_owned();
+        html.contains(shows)
+    };
+    let shows_pores = |s: &Session| {
+        had(
+            s,
+            "microneedling/stretch-marks-and-body/index.html",
+            "/microneedling/pores/",
+        )
+    };
+    assert!(!shows_pores(&s), "the edit below must change what it shows");
+    edit(&t, pores, |x| {
+        x.replace(
+            "benefits: [enlarged-pores]",
+            "benefits: [stretch-marks, surgical-scars]",
+        )
+    });
+    t.change_file(NEW, &new_guide());
+    s.rebuild(&t, &[pores, NEW]).expect("builds");
+    assert!(!s.patched, "a new file takes the general path");
+    assert!(shows_pores(&s));
+    assert_same(&t, &s, "a benefit edit with a new file");
+    edit(&t, pores, |x| {
+        x.replace(
+            "benefits: [stretch-marks, surgical-scars]",
+            "benefits: [enlarged-pores]",
+        )
+    });
+    t.remove_file(NEW);
+    s.rebuild(&t, &[pores, NEW]).expect("builds");
+    assert!(!shows_pores(&s));
+    assert_same(&t, &s, "a benefit edit with a removed file");
+}
+
 /// See: issue 5. Reported paths the folder walk would not list as the hint
 /// says (a symbolic link, a file in a linked folder, a folder named like a
 /// Markdown file, a hidden folder) make the rebuild walk the folder.
