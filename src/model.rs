@@ -1010,14 +1010,21 @@ pub fn build_cached(
     validate_references(&site, &mut diags);
     let questions = (!cache.one_shot).then_some(&mut cache.questions);
     cache.asked = build_indexes(&mut site, &mut diags, questions);
-    site.known_urls = known_urls(&site, statics);
+    // The set of URLs and the link targets' maps are independent: made side
+    // by side (each is a copy of every page's URL, 1.5-3 ms at 10,000
+    // articles on serve's general path, issue 5).
+    let (known, targets) = rayon::join(
+        || known_urls(&site, statics),
+        || LinkTargets::of_site(&site),
+    );
+    site.known_urls = known;
     // `static/` is copied after the pages are written, so a static file at a
     // page's address silently replaces that page.
     for rel in statics {
         if let Some(p) = site
             .pages
             .iter()
-            .find(|p| format!("{}index.html", p.path) == *rel)
+            .find(|p| rel.strip_suffix("index.html") == Some(p.path.as_str()))
         {
             diags.push(
                 Diagnostic::warning(
@@ -1029,7 +1036,6 @@ pub fn build_cached(
             );
         }
     }
-    let targets = LinkTargets::of_site(&site);
     validate_links(
         &site,
         &unpublished,
@@ -2648,19 +2654,25 @@ struct LinkTargets {
 
 impl LinkTargets {
     fn of_site(site: &Site) -> Self {
+        let (by_path, by_content) = rayon::join(
+            || {
+                site.pages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.path.clone(), i))
+                    .collect()
+            },
+            || {
+                site.pages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.content_rel.clone(), i))
+                    .collect()
+            },
+        );
         LinkTargets {
-            by_path: site
-                .pages
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.path.clone(), i))
-                .collect(),
-            by_content: site
-                .pages
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.content_rel.clone(), i))
-                .collect(),
+            by_path,
+            by_content,
         }
     }
 }
