@@ -29,12 +29,19 @@ use careleaf::source::{self, Kind};
 use careleaf::{check, theme};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
+/// The binary's allocator (`careleaf::alloc`): the stages are timed with the
+/// allocator `careleaf build` runs with (issue 8).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: careleaf::alloc::Allocator = careleaf::alloc::Allocator;
+
 struct Site {
     root: PathBuf,
     _tmp: Option<tempfile::TempDir>,
 }
 
 fn site() -> Site {
+    careleaf::alloc::no_huge_pages();
     if let Some(dir) = std::env::var_os("CARELEAF_BENCH_SITE") {
         return Site {
             root: PathBuf::from(dir),

@@ -34,13 +34,13 @@ use careleaf::config::{Config, Overrides};
 use careleaf::frontmatter::Date;
 use careleaf::incremental::{Cache, Outputs};
 
-/// The binary's allocator (`src/main.rs`): `careleaf serve` runs with it.
-/// With the system's malloc, a quarter of this benchmark's CPU samples were
-/// in malloc and free (perf), so it measured slower rebuilds than users get
-/// (issue 5).
+/// The binary's allocator (`careleaf::alloc`, with its small pages: `main`
+/// below): `careleaf serve` runs with it. With the system's malloc, a
+/// quarter of this benchmark's CPU samples were in malloc and free (perf),
+/// so it measured slower rebuilds than users get (issue 5).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: careleaf::alloc::Allocator = careleaf::alloc::Allocator;
 
 fn config(root: &Path) -> Config {
     let mut c = Config::load(&Overrides {
@@ -95,6 +95,7 @@ impl Drop for Restore<'_> {
 }
 
 fn main() {
+    careleaf::alloc::no_huge_pages();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))

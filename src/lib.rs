@@ -4,6 +4,7 @@
 //! -> `model::build` (front matter, Markdown, indexes) -> `check::run` ->
 //! `render` (in memory, streamed) -> `output::Staging` (atomic swap).
 
+pub mod alloc;
 pub mod check;
 pub mod cli;
 pub mod config;
