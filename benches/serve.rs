@@ -132,6 +132,13 @@ fn main() {
         first.jobs
     );
 
+    let site = Site {
+        root: &root,
+        files: &files,
+        config: &c,
+        theme: &theme,
+        today,
+    };
     // `CARELEAF_BENCH_SHAPE=N`: only the edits that change the site's
     // shape (2c), N of each, for profiling them (`perf record`).
     if let Some(reps) = std::env::var("CARELEAF_BENCH_SHAPE")
@@ -140,12 +147,8 @@ fn main() {
     {
         let step = (files.len() / reps.max(1)).max(1);
         let mut run = Run {
-            root: &root,
-            files: &files,
+            site,
             step,
-            config: &c,
-            theme: &theme,
-            today,
             cache: &mut cache,
             outputs: &mut outputs,
         };
@@ -270,12 +273,8 @@ fn main() {
     ];
     let fm_reps = edits.clamp(1, 10);
     let mut run = Run {
-        root: &root,
-        files: &files,
+        site,
         step,
-        config: &c,
-        theme: &theme,
-        today,
         cache: &mut cache,
         outputs: &mut outputs,
     };
@@ -415,14 +414,21 @@ fn main() {
 /// What timing an edit kind needs: the site, its files, and the caches the
 /// rebuilds update.
 struct Run<'a> {
+    site: Site<'a>,
+    step: usize,
+    cache: &'a mut Cache,
+    outputs: &'a mut Outputs,
+}
+
+/// The site the edits are made to, and the configuration, theme and day of
+/// its rebuilds.
+#[derive(Clone, Copy)]
+struct Site<'a> {
     root: &'a Path,
     files: &'a [PathBuf],
-    step: usize,
     config: &'a Config,
     theme: &'a careleaf::theme::Theme,
     today: Date,
-    cache: &'a mut Cache,
-    outputs: &'a mut Outputs,
 }
 
 /// An edit of an article's text, given the edit's number; `None` when the
@@ -447,14 +453,14 @@ impl Run<'_> {
         let t = Instant::now();
         let view = self
             .cache
-            .load(self.config, self.today, Some(&edited))
+            .load(self.site.config, self.site.today, Some(&edited))
             .expect("load");
         let t_load = t.elapsed();
         let patched = view.patch.is_some();
         let errors = view.loaded.errors();
         let u = self
             .outputs
-            .update_view(&view, self.config, self.theme)
+            .update_view(&view, self.site.config, self.site.theme)
             .expect("render");
         (t_load, t.elapsed(), patched, errors, u)
     }
@@ -469,9 +475,9 @@ impl Run<'_> {
         let mut undone = Vec::new();
         let mut patched = 0;
         for k in 0..reps {
-            let path = &self.files[(k * self.step + self.step / 4) % self.files.len()];
+            let path = &self.site.files[(k * self.step + self.step / 4) % self.site.files.len()];
             let original = std::fs::read_to_string(path).expect("read article");
-            let rel = site_rel(self.root, path);
+            let rel = site_rel(self.site.root, path);
             let restore = Restore {
                 path,
                 original: original.clone(),
@@ -564,11 +570,11 @@ impl Run<'_> {
         let mut times = Vec::new();
         let mut removed = Vec::new();
         for k in 0..reps {
-            let from = &self.files[(k * self.step + self.step / 4) % self.files.len()];
+            let from = &self.site.files[(k * self.step + self.step / 4) % self.site.files.len()];
             let text = std::fs::read_to_string(from).expect("read article");
             let path = from.with_file_name(format!("bench-new-article-{k}.md"));
             let text = text.replacen("\ntitle: \"", &format!("\ntitle: \"New {k}: "), 1);
-            let rel = site_rel(self.root, &path);
+            let rel = site_rel(self.site.root, &path);
             std::fs::write(&path, text).expect("write");
             let remove = Remove(&path);
             let (t_load, total, _, _, u) = self.rebuild(&rel);
