@@ -21,7 +21,8 @@
 //! 3. end to end through a running server: file write -> `event: reload` on
 //!    the Server-Sent Events stream, which includes the watcher's debounce
 //!    window (`watch::DEBOUNCE`): body edits, then description and title
-//!    edits.
+//!    edits, then a draft flag set and cleared and a new article file saved
+//!    and removed (up to 3 each).
 //!
 //! Edited files are put back also when the benchmark panics (`Restore`).
 
@@ -406,6 +407,57 @@ fn main() {
             e2e.len(),
             ms(e2e[e2e.len() / 2]),
             ms(e2e[e2e.len() - 1])
+        );
+    }
+
+    // Edits that change the site's shape, end to end: a draft flag set and
+    // then cleared, a new article file saved and then removed (the watcher
+    // waits `watch::SETTLE` more when a batch names a vanished file).
+    let mut shape: [Vec<Duration>; 4] = Default::default();
+    for k in 0..edits.clamp(1, 3) {
+        let path = &files[(k * step + step / 4) % files.len()];
+        let original = std::fs::read_to_string(path).expect("read article");
+        let drafted = original.replacen("\ntitle: \"", "\ndraft: true\ntitle: \"", 1);
+        let new_path = path.with_file_name(format!("bench-e2e-article-{k}.md"));
+        let new_text = original.replacen("\ntitle: \"", &format!("\ntitle: \"New {k}: "), 1);
+        // Put back if the run fails half way; each step undoes the last.
+        let guards = (
+            Restore {
+                path,
+                original: original.clone(),
+            },
+            Remove(&new_path),
+        );
+        let steps: [&dyn Fn() -> std::io::Result<()>; 4] = [
+            &|| std::fs::write(path, &drafted),
+            &|| std::fs::write(path, &original),
+            &|| std::fs::write(&new_path, &new_text),
+            &|| std::fs::remove_file(&new_path),
+        ];
+        for (i, step) in steps.into_iter().enumerate() {
+            std::thread::sleep(Duration::from_millis(300));
+            let t = Instant::now();
+            step().expect("edit");
+            wait_for_reload(&mut s, &mut buf);
+            shape[i].push(t.elapsed());
+        }
+        std::mem::forget(guards);
+    }
+    for (what, mut times) in [
+        "a draft flag set",
+        "the draft flag cleared",
+        "a new article file",
+        "that file removed",
+    ]
+    .into_iter()
+    .zip(shape)
+    {
+        times.sort();
+        println!(
+            "end to end, {what} -> reload event ({} times): median {:.0} ms, worst {:.0} ms",
+            times.len(),
+            ms(times[times.len() / 2]),
+            ms(times[times.len() - 1])
         );
     }
     server.stop();
