@@ -3116,3 +3116,192 @@ fn a_site_broken_at_startup_is_served_once_fixed() {
     assert!(!r.body.contains("careleaf-error"), "{}", r.body);
     assert!(r.body.contains("First part"));
 }
+
+/// A small deterministic generator (xorshift64*), so a failing sequence of
+/// steps is the same on every run.
+struct Steps(u64);
+
+impl Steps {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len())]
+    }
+}
+
+/// A new article for `random_shape_changes_equal_clean_builds`: its title,
+/// tags, benefits, question, date and links drawn from what the example
+/// site has (so titles and questions repeat, links resolve or break).
+fn random_article(r: &mut Steps, k: usize, added: &[String]) -> String {
+    const TITLES: [&str; 3] = [
+        "Enlarged pores: what microneedling may change",
+        "A random guide",
+        "Another random guide",
+    ];
+    const TAGS: [&str; 6] = [
+        "aftercare",
+        "results",
+        "basics",
+        "safety",
+        "random-tag",
+        "planning",
+    ];
+    const BENEFITS: [&str; 5] = [
+        "acne-scars",
+        "fine-lines",
+        "enlarged-pores",
+        "stretch-marks",
+        "skin-laxity",
+    ];
+    const QUESTIONS: [&str; 4] = [
+        "Does microneedling hurt?",
+        "Can I drive home afterwards?",
+        "Is this a question only random guides ask?",
+        "",
+    ];
+    let title = match r.below(4) {
+        0..=1 => format!("A random guide number {k}"),
+        _ => r.pick(&TITLES).to_string(),
+    };
+    let mut tags: Vec<&str> = (0..1 + r.below(3)).map(|_| r.pick(&TAGS)).collect();
+    tags.dedup();
+    let mut benefits: Vec<&str> = (0..r.below(3)).map(|_| r.pick(&BENEFITS)).collect();
+    benefits.sort();
+    benefits.dedup();
+    let question = match r.pick(&QUESTIONS) {
+        "" => format!("Is random question {k} answered here?"),
+        q => q.to_string(),
+    };
+    // Mostly a page of the example site; now and then an added one.
+    let link = match added.is_empty() || r.below(4) > 0 {
+        true => r
+            .pick(&[
+                "aftercare.md",
+                "aftercare.md#the-first-48-hours",
+                "pores.md#what-pores-are",
+            ])
+            .to_string(),
+        false => format!("{}.md", added[r.below(added.len())]),
+    };
+    let heading_benefit = r.pick(&BENEFITS);
+    format!(
+        "---\ntitle: \"{title}\"\ndescription: \"Added by the random test, {k}.\"\n\
+         date: 2026-0{month}-1{day}\ntags: [{tags}]\nbenefits: [{benefits}]\n\
+         authors: [nia-brennan]\nreviewed_by: david-okafor\nlast_reviewed: 2026-10-01\n\
+         sources:\n  - title: \"A source\"\n    publisher: \"A journal\"\n    year: 2020\n\
+         faq:\n  - question: \"{question}\"\n    answer: \"An answer, {k}.\"\n---\n\
+         Text that links to [another page]({link}).\n\n\
+         ## Random heading {{#random-heading benefit={heading_benefit}}}\n\nMore text.\n",
+        month = 1 + r.below(9),
+        day = r.below(10),
+        tags = tags.join(", "),
+        benefits = benefits.join(", "),
+    )
+}
+
+/// See: issue 5. Random sequences of the edits that change the site's shape
+/// (a draft flag set or cleared, an article added or removed, with tags,
+/// benefits, FAQ questions, titles and links that repeat or point at each
+/// other, and now and then a link to an added article from one that was
+/// there), each reported by the watcher as `serve` gets it; after every
+/// step the incremental diagnostics equal a clean load's and, when the site
+/// has no errors, every served file equals a clean build's.
+#[test]
+fn random_shape_changes_equal_clean_builds() {
+    const ARTICLES: [&str; 8] = [
+        "content/microneedling/aftercare.md",
+        "content/microneedling/pores.md",
+        "content/microneedling/acne-scars.md",
+        "content/microneedling/what-to-expect.md",
+        "content/microneedling/how-it-works/index.md",
+        "content/microneedling/benefits-overview.md",
+        "content/other-treatments/chemical-peels.md",
+        "content/microneedling/sessions-and-results.md",
+    ];
+    for seed in [0x5eed_0001_u64, 0xc0ff_ee00_1234, 0x0dd_ba11] {
+        let t = SiteTest::example_site();
+        let mut s = Session::new();
+        s.rebuild(&t, &[]).expect("builds");
+        let mut r = Steps(seed);
+        // Names (without `.md`) of the added articles, relative to the
+        // microneedling folder.
+        let mut added: Vec<String> = Vec::new();
+        // An article of the example site made a draft, if one is.
+        let mut drafted: Option<String> = None;
+        for k in 0..24 {
+            let toggle = |rel: &str| {
+                edit(&t, rel, |x| match x.strip_prefix("---\ndraft: true\n") {
+                    Some(rest) => format!("---\n{rest}"),
+                    None => x.replacen("---\n", "---\ndraft: true\n", 1),
+                })
+            };
+            let (step, rel) = match r.below(7) {
+                // Every article of the example site is linked to, so a
+                // draft there is an error (`links.draft`) until it is
+                // cleared, which the next such step does.
+                0 => {
+                    let rel = drafted
+                        .take()
+                        .unwrap_or_else(|| r.pick(&ARTICLES).to_string());
+                    toggle(&rel);
+                    let text = std::fs::read_to_string(t.root().join(&rel)).expect("read");
+                    if text.starts_with("---\ndraft: true\n") {
+                        drafted = Some(rel.clone());
+                    }
+                    (format!("draft flag toggled on {rel}"), rel)
+                }
+                1 | 2 if !added.is_empty() => {
+                    let name = &added[r.below(added.len())];
+                    let rel = format!("content/microneedling/{name}.md");
+                    toggle(&rel);
+                    (format!("draft flag toggled on {rel}"), rel)
+                }
+                4 | 5 if !added.is_empty() => {
+                    let name = added.remove(r.below(added.len()));
+                    let rel = format!("content/microneedling/{name}.md");
+                    t.remove_file(&rel);
+                    (format!("{rel} removed"), rel)
+                }
+                6 if !added.is_empty() => {
+                    // A page that was there links to an added one (or
+                    // stops linking): its link resolves or breaks as
+                    // articles come and go.
+                    let rel = "content/microneedling/what-to-expect.md";
+                    let target = format!("{}.md", added[r.below(added.len())]);
+                    edit(&t, rel, |x| match x.find("\n\nSee also [a random guide]") {
+                        Some(at) => x[..at].to_string(),
+                        None => format!("{x}\n\nSee also [a random guide]({target}).\n"),
+                    });
+                    (
+                        format!("a link to {target} put into or taken out of {rel}"),
+                        rel.to_string(),
+                    )
+                }
+                _ => {
+                    let name = format!("random-{k}");
+                    let rel = format!("content/microneedling/{name}.md");
+                    t.change_file(&rel, &random_article(&mut r, k, &added));
+                    added.push(name);
+                    (format!("{rel} added"), rel)
+                }
+            };
+            let step = format!("seed {seed:#x}, step {k}: {step}");
+            let clean = careleaf::load(&serve_config(&t), today()).expect("load");
+            match s.try_rebuild(&t, &[rel.as_str()]) {
+                Ok(_) => assert_same(&t, &s, &step),
+                Err(_) => {
+                    assert!(
+                        clean.errors() > 0,
+                        "{step}: errors a clean load does not have"
+                    );
+                    assert_same_diagnostics(&t, &s, &step);
+                }
+            }
+        }
+    }
+}
