@@ -1753,6 +1753,21 @@ fn structure(p: &Page, today: Date, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The warnings `run_cached` gives the draft at `rel` (left out of the
+/// site) with that text and `date`, severity overrides applied (`serve`,
+/// after an article was made a draft).
+pub fn draft_findings(
+    rel: &str,
+    text: &str,
+    date: Option<Date>,
+    today: Date,
+    config: &Config,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    draft_date(rel, text, date, today, &mut out);
+    apply_levels(out, config)
+}
+
 fn draft_date(rel: &str, text: &str, date: Option<Date>, today: Date, out: &mut Vec<Diagnostic>) {
     let Some(date) = date else { return };
     if date >= today {

@@ -112,6 +112,8 @@ pub struct Cache {
     pub(crate) hinted: bool,
     /// A single build or check: keep no `walk`.
     pub(crate) one_shot: bool,
+    /// Whether the last `load` took a page out of the last site (`shape`).
+    shaped: bool,
 }
 
 /// What `crate::load_cached` found on disk besides the texts: the files
@@ -276,6 +278,13 @@ impl Cache {
         self.dirty.insert(rel.to_string());
     }
 
+    /// Whether the last `load` took a removed article, or one made a
+    /// draft, out of the site before it in place (not `View::patch`: the
+    /// pages after it moved, and `Outputs::update` compares every page).
+    pub fn shaped(&self) -> bool {
+        self.shaped
+    }
+
     /// The result of the last `load`, if it succeeded.
     pub fn last_loaded(&self) -> Option<&Loaded> {
         self.last.as_ref().map(|l| &l.loaded)
@@ -309,7 +318,11 @@ impl Cache {
     ) -> Result<View<'_>, Error> {
         let from = self.generation;
         self.generation += 1;
+        // One article gone or made a draft: taken out of the last site.
+        let shaped = matches!(edited, Some([rel]) if self.shape(config, today, rel));
+        self.shaped = shaped;
         let patched = match edited {
+            _ if shaped => None,
             Some(rels) if !rels.is_empty() => self.patch(config, today, rels),
             _ => None,
         };
@@ -320,6 +333,7 @@ impl Cache {
                 front,
                 moved,
             }),
+            None if shaped => None,
             None => {
                 if let Some(rels) = edited {
                     for rel in rels {
@@ -439,6 +453,142 @@ impl Cache {
         true
     }
 
+    /// The fast path of `load` for a page going (issue 5): the article at
+    /// `rel` was removed or made a draft, and `model::remove_page` takes it
+    /// out of the last site in place; then its diagnostics go (a draft's
+    /// `structure.draft-past-date` comes), those of other files that
+    /// `remove_page` reports change, and the `structure.duplicate-title`
+    /// warnings of its title's other holders follow it as when a title
+    /// edit leaves a title (`patch_last`). True when done; false, with
+    /// the last site as it was, when anything does not hold (another day
+    /// or configuration, a site with errors, a file the walk reported on,
+    /// what `remove_page` refuses), and `load` goes on.
+    fn shape(&mut self, config: &Config, today: Date, rel: &str) -> bool {
+        let Some(last) = self.last.as_mut() else {
+            return false;
+        };
+        if last.today != today
+            || last.config != hash_debug(config)
+            || !rel.starts_with("content/")
+            || !rel.ends_with(".md")
+        {
+            return false;
+        }
+        let Some(walk) = self.walk.as_mut() else {
+            return false;
+        };
+        let path = config.root.join(rel);
+        // (text, front matter, body offset, stamp) of a draft; `None`: gone.
+        let draft = match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Ok(m) if m.file_type().is_file() => {
+                let (Some(now), Some(text)) = (stamp(&path), read_text(&path)) else {
+                    return false;
+                };
+                if !text.contains("draft") {
+                    return false;
+                }
+                let Ok((fm, split)) = crate::frontmatter::parse(&text, rel) else {
+                    return false;
+                };
+                if !fm.draft || config.drafts {
+                    return false;
+                }
+                let off = split.body_offset;
+                Some((text.clone(), Arc::new(fm), off, now))
+            }
+            _ => return false,
+        };
+        let loaded = &mut last.loaded;
+        let at = std::path::Path::new(rel);
+        if walk.diagnostics.iter().any(|d| d.location.path == at) || loaded.errors() > 0 {
+            return false;
+        }
+        let statics: Vec<String> = loaded.statics.iter().map(|(r, _)| r.clone()).collect();
+        let Some(removed) = crate::model::remove_page(
+            &mut loaded.site,
+            &mut self.parse,
+            rel,
+            draft
+                .as_ref()
+                .map(|(t, fm, off, _)| (t.clone(), fm.clone(), *off)),
+            &statics,
+            config,
+        ) else {
+            return false;
+        };
+        let diags = &mut loaded.diagnostics;
+        let (a, b) = file_range(diags, rel);
+        diags.drain(a..b);
+        if let Some((text, fm, ..)) = &draft {
+            let found = crate::check::draft_findings(rel, text, fm.date, today, config);
+            splice_diagnostics(diags, rel, &[], found);
+        }
+        // The next holder of its title, when it was the first, is first now.
+        let site = &loaded.site;
+        let gone = &removed.page;
+        let holders: Vec<usize> = site
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == PageKind::Page && p.title() == gone.title())
+            .map(|(j, _)| j)
+            .collect();
+        if let Some(&next) = holders.first()
+            && next >= removed.index
+        {
+            let quote = crate::check::duplicate_title_message;
+            let (from, to) = (quote(gone), quote(&site.pages[next]));
+            drop_duplicate_title(diags, &site.pages[next].rel);
+            for &k in &holders[1..] {
+                requote_duplicate_title(diags, &site.pages[k].rel, &from, &to);
+            }
+        }
+        for (other, before, after) in removed.relinked {
+            let before = crate::check::apply_levels(before, config);
+            let after = crate::check::apply_levels(after, config);
+            splice_diagnostics(diags, &other, &before, after);
+        }
+        // `faq.duplicate` warnings elsewhere, file by file.
+        type Repeats = (Vec<Diagnostic>, Vec<Diagnostic>);
+        let mut repeats: BTreeMap<String, Repeats> = BTreeMap::new();
+        for d in crate::check::apply_levels(removed.old_repeats, config) {
+            let file = d.location.path.to_string_lossy().into_owned();
+            repeats.entry(file).or_default().0.push(d);
+        }
+        for d in crate::check::apply_levels(removed.new_repeats, config) {
+            let file = d.location.path.to_string_lossy().into_owned();
+            repeats.entry(file).or_default().1.push(d);
+        }
+        for (file, (old, new)) in repeats {
+            splice_diagnostics(diags, &file, &old, new);
+        }
+        match draft {
+            Some((text, _, _, now)) => {
+                self.texts.insert(
+                    rel.to_string(),
+                    Stamped {
+                        text: Ok(text),
+                        stamp: Some(now),
+                    },
+                );
+            }
+            None => {
+                self.texts.remove(rel);
+                let key = |content_rel: &str| content_rel.replace('/', "\0");
+                let content_rel = &rel["content/".len()..];
+                if let Ok(k) = walk
+                    .files
+                    .binary_search_by_key(&key(content_rel), |f| key(&f.content_rel))
+                {
+                    walk.files.remove(k);
+                }
+            }
+        }
+        self.dirty.remove(rel);
+        true
+    }
+
     /// The fast path of `load`: `Some(pages)` when every file in `rels` was
     /// patched into the last site, `None` (and no last site) otherwise.
     fn patch(
@@ -543,6 +693,24 @@ impl Cache {
                                 requote_duplicate_title(diags, &pages[k].rel, &from, &to);
                             }
                         }
+                    }
+                } else {
+                    // The same title: its warning stands at the `title:`
+                    // line, which the edit may have moved.
+                    let diags = &mut last.loaded.diagnostics;
+                    let (a, b) = file_range(diags, rel);
+                    let code = "structure.duplicate-title";
+                    if let Some(old) = diags[a..b].iter().find(|d| d.code == code).cloned() {
+                        let pages = &site.pages;
+                        let first = pages.iter().position(|p| {
+                            p.kind == PageKind::Page && p.title() == pages[i].title()
+                        })?;
+                        if first >= i {
+                            return None;
+                        }
+                        let warn = crate::check::duplicate_title(&pages[i], &pages[first]);
+                        let new = crate::check::apply_levels(vec![warn], config);
+                        splice_diagnostics(diags, rel, &[old], new);
                     }
                 }
                 front = true;

@@ -22,6 +22,9 @@ use crate::frontmatter::{self, FrontMatter};
 use crate::markdown::{self, LinkContext, LinkProblem, Rendered};
 use crate::source::{Kind, LineIndex, SourceFile};
 
+mod shape;
+pub use shape::{Draft, Removed, remove_page};
+
 /// What a page is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageKind {
@@ -503,10 +506,16 @@ impl<'s> MovedTargets<'s> {
     /// that folder (`target_page`, `MissingFile`, or an asset's
     /// `target_url`). Site-relative and same-page links look nothing up.
     fn read_by(&self, c: &CachedMarkdown) -> bool {
-        let bundle = |t: &str| format!("{}/index.md", t.trim_end_matches('/'));
         std::iter::once(&*c.rendered)
             .chain(c.faq.iter())
-            .flat_map(|r| &r.links)
+            .any(|r| self.read_in(r))
+    }
+
+    /// `read_by` for one rendered text.
+    fn read_in(&self, r: &Rendered) -> bool {
+        let bundle = |t: &str| format!("{}/index.md", t.trim_end_matches('/'));
+        r.links
+            .iter()
             .any(|l| match (&l.problem, &l.target_page, &l.target_url) {
                 (Some(LinkProblem::MissingPage(t)), _, _) => self.pages.contains(t.as_str()),
                 (Some(LinkProblem::MissingFile(t)), _, _) => {

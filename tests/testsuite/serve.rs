@@ -97,6 +97,28 @@ fn assert_same_diagnostics(t: &SiteTest, s: &Session, step: &str) {
         "after {step}: the incremental diagnostics differ from a clean load's"
     );
     assert_eq!(got, &clean.diagnostics, "after {step}");
+    // The site itself, field by field (pages, indexes, FAQ, URLs).
+    let site = &s.cache.last_loaded().expect("a load").site;
+    let (got, want) = (format!("{site:#?}"), format!("{:#?}", clean.site));
+    if got != want {
+        let at = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        let around = |s: &str| {
+            s.lines()
+                .skip(at.saturating_sub(8))
+                .take(16)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        panic!(
+            "after {step}: the incremental site differs from a clean load's at line {at}:\n{}\n--- clean:\n{}",
+            around(&got),
+            around(&want)
+        );
+    }
 }
 
 /// A clean build, from nothing, in memory.
@@ -3304,4 +3326,266 @@ fn random_shape_changes_equal_clean_builds() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Pages going: removed, or made drafts (issue 5).
+
+/// An article of the `guides` section for the shape tests: `extra` goes into
+/// its front matter, `body` after it.
+fn guide(title: &str, extra: &str, body: &str) -> String {
+    format!(
+        "---\ntitle: \"{title}\"\ndescription: \"A guide.\"\ndate: 2026-10-01\n{extra}\
+         authors: [nia-brennan]\nreviewed_by: david-okafor\nlast_reviewed: 2026-10-01\n\
+         sources:\n  - title: \"A source\"\n    publisher: \"A journal\"\n    year: 2020\n---\n{body}\n"
+    )
+}
+
+const GUIDES: &str = "content/guides/_index.md";
+const FIRST: &str = "content/guides/a-first.md";
+const MIDDLE: &str = "content/guides/b-middle.md";
+const LAST: &str = "content/guides/c-last.md";
+const LINKER: &str = "content/guides/d-linker.md";
+
+/// The first article of its section (weight 1): the first of three with one
+/// title; tags of its own, shared and first written here; a benefit and a
+/// benefit heading; questions asked first here that later pages and a FAQ
+/// file repeat, one whose FAQ anchor a FAQ file's shares (numbered after
+/// it), and a FAQ heading.
+fn first_guide(tags: &str) -> String {
+    guide(
+        "A guide with a shared title",
+        &format!(
+            "weight: 1\ntags: [{tags}]\nbenefits: [acne-scars]\n\
+             faq:\n  - question: \"How long does redness last after microneedling?\"\n    answer: \"A day or two.\"\n\
+             \x20 - question: \"Can I wear make up after microneedling?\"\n    answer: \"After a day.\"\n\
+             \x20 - question: \"Is this the guides' question?\"\n    answer: \"Yes.\"\n"
+        ),
+        "Some text.\n\n## Scars {#scars benefit=acne-scars}\n\nMore text.\n\n\
+         ### Is this a heading question? {.faq}\n\nIt is.\n",
+    )
+}
+
+fn guides_site(t: &SiteTest, linker_body: &str) {
+    t.change_file(
+        GUIDES,
+        "---\ntitle: \"Guides\"\ntreatment: microneedling\n---\nGuides.\n",
+    );
+    t.change_file(FIRST, &first_guide("guide-only, aftercare"));
+    t.change_file(
+        MIDDLE,
+        &guide(
+            "A guide with a shared title",
+            "weight: 5\ntags: [aftercare]\n\
+             faq:\n  - question: \"Is this the guides’ question\"\n    answer: \"Yes, again.\"\n",
+            "Middle text.\n\n### Is this a heading question? {.faq}\n\nStill.\n",
+        ),
+    );
+    t.change_file(
+        LAST,
+        &guide(
+            "A guide with a shared title",
+            "weight: 1000\ntags: [aftercare, results]\nbenefits: [acne-scars]\n\
+             faq:\n  - question: \"How long does redness last after microneedling?\"\n    answer: \"Two days.\"\n\
+             \x20 - question: \"Is this the guides' question?\"\n    answer: \"Yes, thrice.\"\n",
+            "Last text.\n",
+        ),
+    );
+    t.change_file(
+        LINKER,
+        &guide("The linking guide", "weight: 50\n", linker_body),
+    );
+}
+
+/// Links that break when the first guide goes: its URL, and the FAQ anchor
+/// numbered after its question's.
+const LINKS: &str = "See [the first guide](/guides/a-first/) and \
+    [make-up](/faq/#q-can-i-wear-make-up-after-microneedling-1) and \
+    [redness](/faq/#q-how-long-does-redness-last-after-microneedling).";
+
+/// Rebuilds after the watcher reported `file`, and compares the site, the
+/// diagnostics and (when it builds) every file with a clean build; `shaped`:
+/// whether the page was taken out of the last site in place.
+fn shape_step(t: &SiteTest, s: &mut Session, name: &str, file: &str, shaped: bool, builds: bool) {
+    let r = s.try_rebuild(t, &[file]);
+    assert_eq!(r.is_ok(), builds, "after {name}: {r:?}");
+    assert_same_diagnostics(t, s, name);
+    if r.is_ok() {
+        assert_same(t, s, name);
+    }
+    assert!(!s.patched, "after {name}: a page going is no patch");
+    assert_eq!(s.cache.shaped(), shaped, "after {name}: taken out in place");
+}
+
+/// See: issue 5. An article removed or made a draft is taken out of the last
+/// site in place; site, diagnostics and files equal a clean build's: its
+/// section's, tags' and benefits' lists, the FAQ entries it asked first
+/// (asked first elsewhere now, anchors numbered anew, the repeats' warnings
+/// quoting the new first), the duplicate-title warnings of its title's
+/// other holders, and the links of other pages to its URL or the FAQ's
+/// anchors, which break.
+#[test]
+fn articles_removed_or_made_drafts_are_taken_out_in_place() {
+    let t = SiteTest::example_site();
+    guides_site(&t, LINKS);
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the guides build");
+    assert_same(&t, &s, "the first build");
+    let warned = |s: &Session, file: &str, code: &str| {
+        let diags = &s.cache.last_loaded().expect("a load").diagnostics;
+        diags
+            .iter()
+            .filter(|d| d.code == code && d.location.path == std::path::Path::new(file))
+            .count()
+    };
+    assert_eq!(warned(&s, MIDDLE, "structure.duplicate-title"), 1);
+    assert_eq!(warned(&s, LAST, "faq.duplicate"), 2);
+
+    // Removed: links to it break (errors), then it comes back.
+    let first = source(&t, FIRST);
+    t.remove_file(FIRST);
+    shape_step(&t, &mut s, "the first guide removed", FIRST, true, false);
+    assert_eq!(warned(&s, LINKER, "links.broken"), 1);
+    assert_eq!(warned(&s, LINKER, "links.missing-anchor"), 1);
+    assert_eq!(warned(&s, MIDDLE, "structure.duplicate-title"), 0);
+    t.change_file(FIRST, &first);
+    shape_step(&t, &mut s, "the first guide back", FIRST, false, true);
+    // Made a draft, and published again.
+    edit(&t, FIRST, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
+    shape_step(&t, &mut s, "the first guide a draft", FIRST, true, false);
+    edit(&t, FIRST, |x| x.replacen("draft: true\n", "", 1));
+    shape_step(&t, &mut s, "the first guide published", FIRST, false, true);
+
+    // Without the links, the site builds: every file is compared.
+    edit(&t, LINKER, |x| x.replace(LINKS, "No links."));
+    s.rebuild(&t, &[LINKER]).expect("builds");
+    assert_same(&t, &s, "the links removed");
+    t.remove_file(FIRST);
+    shape_step(
+        &t,
+        &mut s,
+        "the first guide removed, no links",
+        FIRST,
+        true,
+        true,
+    );
+    assert!(!s.outputs.files().contains_key("tags/guide-only/index.html"));
+    // The caches hold: an edit patched after it, a slug, a new page.
+    edit(&t, LAST, |x| x + "\nOne more line.\n");
+    check_step(&t, &mut s, "the last guide edited", LAST, true, true);
+    edit(&t, LAST, |x| {
+        x.replacen("title: ", "slug: last-guide\ntitle: ", 1)
+    });
+    check_step(&t, &mut s, "the last guide's slug", LAST, true, true);
+    t.change_file(FIRST, &first);
+    shape_step(
+        &t,
+        &mut s,
+        "the first guide back, no links",
+        FIRST,
+        false,
+        true,
+    );
+    // A draft, a date in the past: a warning at it.
+    edit(&t, FIRST, |x| {
+        x.replacen("---\n", "---\ndraft: true\n", 1)
+            .replace("date: 2026-10-01", "date: 2020-01-01")
+    });
+    shape_step(
+        &t,
+        &mut s,
+        "the first guide a past draft",
+        FIRST,
+        true,
+        true,
+    );
+    assert_eq!(warned(&s, FIRST, "structure.draft-past-date"), 1);
+    t.change_file(FIRST, &first);
+    shape_step(
+        &t,
+        &mut s,
+        "the first guide published again",
+        FIRST,
+        false,
+        true,
+    );
+
+    // The middle one (repeats of the first's questions, a duplicate
+    // title) and the last one (last in its section).
+    for file in [MIDDLE, LAST] {
+        let text = source(&t, file);
+        t.remove_file(file);
+        shape_step(&t, &mut s, &format!("{file} removed"), file, true, true);
+        t.change_file(file, &text);
+        shape_step(&t, &mut s, &format!("{file} back"), file, false, true);
+        edit(&t, file, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
+        shape_step(&t, &mut s, &format!("{file} a draft"), file, true, true);
+        t.change_file(file, &text);
+        shape_step(&t, &mut s, &format!("{file} published"), file, false, true);
+    }
+    // Two in a row.
+    let last = source(&t, LAST);
+    t.remove_file(FIRST);
+    shape_step(&t, &mut s, "the first of two removed", FIRST, true, true);
+    t.remove_file(LAST);
+    shape_step(&t, &mut s, "the second of two removed", LAST, true, true);
+    t.change_file(FIRST, &first);
+    s.rebuild(&t, &[FIRST]).expect("builds");
+    t.change_file(LAST, &last);
+
+    // The general path: a tag whose name changes (first written here as
+    // `Aftercare`), a page others link to by its Markdown file.
+    t.change_file(FIRST, &first_guide("guide-only, Aftercare"));
+    s.rebuild(&t, &[FIRST, LAST]).expect("builds");
+    assert_same(&t, &s, "the tag written anew");
+    t.remove_file(FIRST);
+    shape_step(
+        &t,
+        &mut s,
+        "the tag's first writer removed",
+        FIRST,
+        false,
+        true,
+    );
+    t.change_file(FIRST, &first);
+    s.rebuild(&t, &[FIRST]).expect("builds");
+    let linked = "content/microneedling/what-to-expect.md";
+    let text = source(&t, linked);
+    t.remove_file(linked);
+    shape_step(
+        &t,
+        &mut s,
+        "a page linked by its file removed",
+        linked,
+        false,
+        false,
+    );
+    t.change_file(linked, &text);
+    shape_step(&t, &mut s, "the linked page back", linked, false, true);
+}
+
+/// The text of the source file at `rel`.
+fn source(t: &SiteTest, rel: &str) -> String {
+    std::fs::read_to_string(t.root().join(rel)).expect("read")
+}
+
+/// See: issue 5. A front matter edit that moves the `title:` line of a page
+/// whose title an earlier page has moves its `structure.duplicate-title`
+/// warning with it (the patched path).
+#[test]
+fn a_duplicate_title_warning_moves_with_its_title_line() {
+    let t = SiteTest::example_site();
+    guides_site(&t, "No links.");
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("builds");
+    edit(&t, LAST, |x| {
+        x.replacen("title: ", "slug: last-guide\ntitle: ", 1)
+    });
+    check_step(&t, &mut s, "a slug above the title", LAST, true, true);
+    edit(&t, LAST, |x| x.replacen("slug: last-guide\n", "", 1));
+    check_step(&t, &mut s, "the slug gone", LAST, true, true);
+    edit(&t, LAST, |x| {
+        x.replacen("title: ", "updated: 2026-11-01\ntitle: ", 1)
+    });
+    check_step(&t, &mut s, "a date above the title", LAST, true, true);
 }

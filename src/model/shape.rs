@@ -1,0 +1,509 @@
+//! One article leaving a built site in place (`remove_page`): its file
+//! removed, or `draft: true` set on it. `serve`'s fast path for the edits
+//! that change the site's shape (issue 5): at 10,000 articles assembling the
+//! model again (`build_cached`) was most of such a rebuild.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::{
+    Anchors, Asked, AskedIn, CachedFront, FrontResult, InPage, LinkChanges, LinkState,
+    MovedTargets, PageKind, PageQuestions, ParseCache, Question, Site, duplicate_warning,
+    faq_ids_hash, link_key, normalize_question, page_questions, question_of, slugify,
+    validate_page_links,
+};
+use crate::config::Config;
+use crate::diag::{Diagnostic, Location};
+use crate::frontmatter::FrontMatter;
+use crate::markdown;
+
+/// An article `remove_page` took out of a site.
+#[derive(Debug)]
+pub struct Removed {
+    /// The page as it was.
+    pub page: super::Page,
+    /// Its index in `Site::pages` before it went.
+    pub index: usize,
+    /// The other pages whose links name its URL (or a tag page that went),
+    /// or whose links read the FAQ's anchors when those changed, by source
+    /// path, with their link findings before and after.
+    pub relinked: Vec<(String, Vec<Diagnostic>, Vec<Diagnostic>)>,
+    /// `faq.duplicate` warnings on other files that go (they quoted a
+    /// question this page asked first)...
+    pub old_repeats: Vec<Diagnostic>,
+    /// ...and that come (quoting the asking that is first now).
+    pub new_repeats: Vec<Diagnostic>,
+}
+
+/// A draft's new text, front matter and body offset (`remove_page`).
+pub type Draft = (Arc<str>, Arc<FrontMatter>, usize);
+
+/// Where a question is asked, as `build_indexes` orders askings: pages in
+/// order (a page's front matter entries before its headings), then the
+/// standalone files.
+#[derive(Clone)]
+struct Asking {
+    key: String,
+    location: Location,
+    from: AskedIn,
+}
+
+impl Asking {
+    fn page(&self) -> Option<usize> {
+        match self.from {
+            AskedIn::Front(j, _) | AskedIn::Heading(j, _) => Some(j),
+            AskedIn::File(_) => None,
+        }
+    }
+}
+
+/// The order of FAQ entry `q` (a first asking) among the entries:
+/// `(0, page, line, column)` for a page's question, `(1, file, 0, 0)` for a
+/// standalone file's (`files`: the files' places by source path).
+fn entry_order(q: &Question, files: &HashMap<&str, usize>) -> (u8, usize, usize, usize) {
+    match &q.source {
+        Some((j, _)) => (0, *j, q.location.line, q.location.col),
+        None => {
+            let path = q.location.path.to_string_lossy();
+            (1, files.get(&*path).copied().unwrap_or(usize::MAX), 0, 0)
+        }
+    }
+}
+
+/// Takes the article at `rel` out of `site`, which `build_cached` (or
+/// `patch_page`, or this) made with `cache` and `config`, as if its file
+/// were gone, or (`draft`) were the draft with that text: the site then
+/// equals what `build_cached` gives for the files as they are now, and the
+/// diagnostics that change besides the page's own (which go; a draft's
+/// `structure.draft-past-date` is the caller's) are those of `Removed`.
+/// The caller handles `structure.duplicate-title`.
+///
+/// `None`, with `site` and `cache` as they were, unless every condition
+/// holds: an ordinary article (no section, bundle `index.md` or alias; no
+/// page of the site has an alias), its URL no asset's or `static/` file's
+/// and no other file's (one left out as a duplicate would be published
+/// now), no page or FAQ answer links to its Markdown file (it would render
+/// another link), each of its tags slugifies and keeps its name (the first
+/// page that writes it after this one writes it the same way).
+pub fn remove_page(
+    site: &mut Site,
+    cache: &mut ParseCache,
+    rel: &str,
+    draft: Option<Draft>,
+    statics: &[String],
+    config: &Config,
+) -> Option<Removed> {
+    let mut links = cache.links.take()?;
+    let removed = match Arc::get_mut(&mut links) {
+        Some(state) => remove_with(site, cache, state, rel, draft, statics, config),
+        None => None,
+    };
+    cache.links = Some(links);
+    removed
+}
+
+/// `remove_page` with the link state out of the cache, to update.
+fn remove_with(
+    site: &mut Site,
+    cache: &mut ParseCache,
+    state: &mut LinkState,
+    rel: &str,
+    draft: Option<Draft>,
+    statics: &[String],
+    config: &Config,
+) -> Option<Removed> {
+    if cache.one_shot || state.base_path != config.base_path || state.drafts != config.drafts {
+        return None;
+    }
+    if draft.as_ref().is_some_and(|(_, fm, _)| !fm.draft) || (draft.is_some() && config.drafts) {
+        return None;
+    }
+    let cr = rel.strip_prefix("content/")?;
+    let i = *state.targets.by_content.get(cr)?;
+    let page = site.pages.get(i)?;
+    if page.rel != rel
+        || page.kind != PageKind::Page
+        || cr.rsplit('/').next()? == "index.md"
+        || page.path.is_empty()
+    {
+        return None;
+    }
+    let path = page.path.clone();
+    if site.pages.par_iter().any(|p| !p.fm.aliases.is_empty())
+        || statics
+            .iter()
+            .any(|s| *s == path || s.strip_suffix("index.html") == Some(path.as_str()))
+        || site.assets.iter().any(|(_, u)| *u == path)
+        || cache
+            .urls
+            .par_iter()
+            .any(|(r, (_, p))| r != rel && *p == path)
+    {
+        return None;
+    }
+    // Nothing may render another link without it.
+    let moved = MovedTargets {
+        from: state.key,
+        pages: std::iter::once(cr).collect(),
+        assets: HashSet::new(),
+        asset_dirs: HashSet::new(),
+        asset_urls: HashSet::new(),
+    };
+    if site.pages.par_iter().any(|p| {
+        std::iter::once(&*p.rendered)
+            .chain(p.faq_rendered.iter())
+            .any(|r| moved.read_in(r))
+    }) || site
+        .questions_files
+        .iter()
+        .any(|q| moved.read_in(&q.rendered))
+    {
+        return None;
+    }
+
+    // Tags: each keeps its name or goes with its last page.
+    let name_of: HashMap<String, &String> = site.tags.keys().map(|n| (slugify(n), n)).collect();
+    let mut touched: Vec<String> = Vec::new();
+    let mut gone_tags: Vec<String> = Vec::new();
+    for t in &page.fm.tags {
+        let slug = slugify(t);
+        let name = *name_of.get(&slug)?;
+        if touched.contains(name) {
+            continue;
+        }
+        touched.push(name.clone());
+        let v = site.tags.get(name)?;
+        if !v.contains(&i) {
+            return None;
+        }
+        match v.iter().copied().filter(|&j| j != i).min() {
+            None => gone_tags.push(name.clone()),
+            Some(first) => {
+                let written = site.pages[first]
+                    .fm
+                    .tags
+                    .iter()
+                    .find(|w| slugify(w) == slug);
+                if written != Some(name) {
+                    return None;
+                }
+            }
+        }
+    }
+
+    // The FAQ: the questions this page asked first are asked first
+    // elsewhere now, or go.
+    let files: HashMap<&str, usize> = site
+        .questions_files
+        .iter()
+        .enumerate()
+        .map(|(k, q)| (q.rel.as_str(), k))
+        .collect();
+    let mine = questions_of(cache, &site.pages[i]);
+    let keys: HashSet<&str> = mine.iter().map(|(k, ..)| k.as_str()).collect();
+    let mut faq = site.faq.clone();
+    let (mut old_repeats, mut new_repeats) = (Vec::new(), Vec::new());
+    let mut bases: BTreeSet<String> = BTreeSet::new();
+    let mut faq_changed = false;
+    if !keys.is_empty() {
+        let askings = askings_of(site, cache, &keys);
+        let mut done: HashSet<&str> = HashSet::new();
+        for (key, ..) in mine.iter() {
+            if !done.insert(key.as_str()) {
+                continue;
+            }
+            let all: Vec<&Asking> = askings.iter().filter(|a| a.key == *key).collect();
+            let first = *all.first()?;
+            if first.page() != Some(i) {
+                // This page's askings were repeats: their warnings go with it.
+                continue;
+            }
+            faq_changed = true;
+            let at = faq.iter().position(|q| {
+                q.location == first.location && q.source.as_ref().is_some_and(|(s, _)| *s == i)
+            })?;
+            let old = faq.remove(at);
+            bases.insert(format!("q-{}", markdown::anchor_id(&old.question)));
+            let rest: Vec<&Asking> = all
+                .iter()
+                .copied()
+                .filter(|a| a.page() != Some(i))
+                .collect();
+            for a in &rest {
+                old_repeats.push(duplicate_warning(a.location.clone(), &first.location));
+            }
+            if let Some(now) = rest.first() {
+                for a in &rest[1..] {
+                    new_repeats.push(duplicate_warning(a.location.clone(), &now.location));
+                }
+                let q = question_of(
+                    site,
+                    Asked {
+                        key: &now.key,
+                        location: &now.location,
+                        from: now.from,
+                    },
+                );
+                bases.insert(q.id.clone());
+                let order = entry_order(&q, &files);
+                let place = faq.partition_point(|e| entry_order(e, &files) < order);
+                faq.insert(place, q);
+            }
+        }
+    }
+    // Anchors numbered anew where an entry of the same anchor came or went.
+    if !bases.is_empty() {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let bases = &bases;
+        let mut renumbered: Vec<(usize, String)> = Vec::new();
+        for (k, q) in faq.iter().enumerate() {
+            if !bases.iter().any(|b| q.id.starts_with(b.as_str())) {
+                continue;
+            }
+            let base = format!("q-{}", markdown::anchor_id(&q.question));
+            let Some(b) = bases.get(&base) else { continue };
+            let n = seen.entry(b.as_str()).or_insert(0);
+            let id = if *n > 0 {
+                format!("{base}-{n}")
+            } else {
+                base.clone()
+            };
+            *n += 1;
+            if q.id != id {
+                renumbered.push((k, id));
+            }
+        }
+        for (k, id) in renumbered {
+            faq[k].id = id;
+        }
+    }
+
+    // The pages whose link findings may change (`LinkChanges::affect`),
+    // with their findings before.
+    let mut urls: HashSet<String> = HashSet::new();
+    urls.insert(path.trim_end_matches('/').to_string());
+    for name in &gone_tags {
+        urls.insert(format!("tags/{}", slugify(name)));
+    }
+    let changes = LinkChanges {
+        content: std::iter::once(cr).collect(),
+        urls: urls.iter().map(String::as_str).collect(),
+        faq: faq_changed,
+    };
+    let anchors = Anchors::new(site);
+    let relink: Vec<(usize, Vec<Diagnostic>)> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .filter(|&(j, p)| j != i && changes.affect(p))
+        .map(|(j, _)| {
+            let mut before = Vec::new();
+            validate_page_links(
+                site,
+                j,
+                &state.unpublished,
+                &state.targets,
+                &anchors,
+                &mut before,
+            );
+            (j, before)
+        })
+        .collect();
+    drop(anchors);
+    drop(changes);
+
+    // Nothing can fail from here: the site and the caches change.
+    let shift = |j: usize| if j > i { j - 1 } else { j };
+    for q in &mut faq {
+        if let Some((j, _)) = &mut q.source {
+            *j = shift(*j);
+        }
+    }
+    site.faq = faq;
+    let page = site.pages.remove(i);
+    for p in &mut site.pages {
+        p.parent = p.parent.map(shift);
+    }
+    site.home = site.home.map(shift);
+    site.benefits.par_iter_mut().for_each(|(_, v)| {
+        v.retain(|r| r.page != i);
+        for r in v.iter_mut() {
+            r.page = shift(r.page);
+        }
+    });
+    for name in &gone_tags {
+        site.tags.remove(name);
+    }
+    site.tags.par_iter_mut().for_each(|(_, v)| {
+        v.retain(|&j| j != i);
+        for j in v.iter_mut() {
+            *j = shift(*j);
+        }
+    });
+    let children = std::mem::take(&mut site.children);
+    site.children = children
+        .into_iter()
+        .filter_map(|(parent, mut kids)| {
+            kids.retain(|&j| j != i);
+            for j in &mut kids {
+                *j = shift(*j);
+            }
+            (!kids.is_empty()).then(|| (shift(parent), kids))
+        })
+        .collect::<BTreeMap<_, _>>();
+    site.known_urls.remove(&path);
+    for name in &gone_tags {
+        site.known_urls.remove(&format!("tags/{}/", slugify(name)));
+    }
+    if let Some((text, fm, off)) = &draft {
+        // Drafts are listed in the walk's order.
+        let key = |r: &str| r.replace('/', "\0");
+        let at = site
+            .skipped_drafts
+            .partition_point(|(r, ..)| key(r) < key(rel));
+        site.skipped_drafts
+            .insert(at, (rel.to_string(), fm.date, text.clone()));
+        let result: Arc<FrontResult> = Arc::new(Ok((fm.clone(), *off)));
+        cache.front.insert(
+            rel.to_string(),
+            CachedFront {
+                text: text.clone(),
+                result,
+            },
+        );
+    } else {
+        cache.front.remove(rel);
+    }
+
+    // What links resolve against now.
+    let old_key = state.key;
+    state.pages.remove(cr);
+    if draft.is_some() {
+        state.unpublished.insert(cr.to_string(), true);
+    }
+    state.targets.by_path.remove(&path);
+    state.targets.by_content.remove(cr);
+    for j in state
+        .targets
+        .by_path
+        .values_mut()
+        .chain(state.targets.by_content.values_mut())
+    {
+        *j = shift(*j);
+    }
+    state.key = link_key(&state.base_path, &state.pages, &state.assets, state.prose);
+    let new_key = state.key;
+    // Every body rendered against the last targets that did not look this
+    // page up renders the same against these (`build_cached` rekeys them).
+    cache.markdown.remove(rel);
+    cache.markdown.par_iter_mut().for_each(|(_, c)| {
+        if c.links == old_key && !moved.read_by(c) {
+            c.links = new_key;
+        }
+    });
+    cache.urls.remove(rel);
+    cache.questions.remove(rel);
+    for (key, ..) in mine.iter() {
+        if let Some(n) = cache.asked.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                cache.asked.remove(key);
+            }
+        }
+    }
+
+    // The link findings of the pages that read what changed.
+    let anchors = Anchors::new(site);
+    let mut relinked = Vec::with_capacity(relink.len());
+    let found = &mut cache.found_links;
+    found.pages.remove(rel);
+    for (j, before) in relink {
+        let j = shift(j);
+        let mut after = Vec::new();
+        validate_page_links(
+            site,
+            j,
+            &state.unpublished,
+            &state.targets,
+            &anchors,
+            &mut after,
+        );
+        let p = &site.pages[j];
+        if let Some(c) = found.pages.get_mut(&p.rel)
+            && Arc::ptr_eq(&c.fm, &p.fm)
+            && Arc::ptr_eq(&c.rendered, &p.rendered)
+            && c.path == p.path
+        {
+            c.found = after.clone().into();
+        }
+        relinked.push((p.rel.clone(), before, after));
+    }
+    found.known_urls.remove(&path);
+    for name in &gone_tags {
+        found.known_urls.remove(&format!("tags/{}/", slugify(name)));
+    }
+    found.faq_ids = faq_ids_hash(site);
+    Some(Removed {
+        page,
+        index: i,
+        relinked,
+        old_repeats,
+        new_repeats,
+    })
+}
+
+/// The questions page `p` asks, from the cache when it holds them for the
+/// page as it is.
+fn questions_of(cache: &ParseCache, p: &super::Page) -> PageQuestions {
+    match cache.questions.get(&p.rel) {
+        Some(c) if Arc::ptr_eq(&c.fm, &p.fm) && Arc::ptr_eq(&c.rendered, &p.rendered) => {
+            c.asked.clone()
+        }
+        _ => page_questions(p),
+    }
+}
+
+/// Every asking of the normalized questions `keys` in `site`, in the order
+/// `build_indexes` meets them.
+fn askings_of(site: &Site, cache: &ParseCache, keys: &HashSet<&str>) -> Vec<Asking> {
+    let per_page: Vec<Vec<Asking>> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(j, p)| {
+            questions_of(cache, p)
+                .iter()
+                .filter(|(k, ..)| keys.contains(k.as_str()))
+                .map(|(k, location, from)| Asking {
+                    key: k.clone(),
+                    location: location.clone(),
+                    from: match *from {
+                        InPage::Front(e) => AskedIn::Front(j, e),
+                        InPage::Heading(h) => AskedIn::Heading(j, h),
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<Asking> = per_page.into_iter().flatten().collect();
+    for (k, q) in site.questions_files.iter().enumerate() {
+        let Some(question) = q.fm.question.as_ref() else {
+            continue;
+        };
+        let key = normalize_question(&question.value);
+        if keys.contains(key.as_str()) {
+            out.push(Asking {
+                key,
+                location: Location::new(
+                    &q.rel,
+                    usize::try_from(question.referenced.line()).unwrap_or(1) + 1,
+                    usize::try_from(question.referenced.column()).unwrap_or(1),
+                ),
+                from: AskedIn::File(k),
+            });
+        }
+    }
+    out
+}
