@@ -549,14 +549,34 @@ impl Cache {
             let after = crate::check::apply_levels(after, config);
             splice_diagnostics(diags, &other, &before, after);
         }
-        // `faq.duplicate` warnings elsewhere, file by file.
+        // `faq.duplicate` warnings elsewhere: one that quotes another
+        // asking now changes in place (the list is long: moving it for
+        // each was most of this path when a question many pages ask went);
+        // the others go or come file by file.
+        let mut quoting: BTreeMap<crate::diag::Location, Diagnostic> =
+            crate::check::apply_levels(removed.new_repeats, config)
+                .into_iter()
+                .map(|d| (d.location.clone(), d))
+                .collect();
         type Repeats = (Vec<Diagnostic>, Vec<Diagnostic>);
         let mut repeats: BTreeMap<String, Repeats> = BTreeMap::new();
         for d in crate::check::apply_levels(removed.old_repeats, config) {
             let file = d.location.path.to_string_lossy().into_owned();
-            repeats.entry(file).or_default().0.push(d);
+            if let Some(now) = quoting.remove(&d.location) {
+                let (a, b) = file_range(diags, &file);
+                match diags[a..b].iter().position(|x| *x == d) {
+                    Some(k) => diags[a + k] = now,
+                    None => {
+                        let r = repeats.entry(file).or_default();
+                        r.0.push(d);
+                        r.1.push(now);
+                    }
+                }
+            } else {
+                repeats.entry(file).or_default().0.push(d);
+            }
         }
-        for d in crate::check::apply_levels(removed.new_repeats, config) {
+        for (_, d) in quoting {
             let file = d.location.path.to_string_lossy().into_owned();
             repeats.entry(file).or_default().1.push(d);
         }

@@ -372,6 +372,9 @@ struct LinkState {
     key: u64,
     /// `check::ProseRules::key` of the rules the prose findings were made by.
     prose: u64,
+    /// `map_sum` of `pages` and of `assets`, of which `key` is made.
+    page_sum: MapSum,
+    asset_sum: MapSum,
     pages: HashMap<String, String>,
     assets: HashMap<String, String>,
     unpublished: Unpublished,
@@ -412,34 +415,41 @@ fn same_text(a: &Arc<str>, b: &Arc<str>) -> bool {
 }
 
 /// A fingerprint of everything a rendered body depends on besides its text:
-/// what a link in Markdown can resolve to, and the prose rules' settings.
-fn link_key(
-    base_path: &str,
-    pages: &HashMap<String, String>,
-    assets: &HashMap<String, String>,
-    prose_rules: u64,
-) -> u64 {
+/// what a link in Markdown can resolve to (the `map_sum`s of the page and
+/// asset targets), and the prose rules' settings.
+fn key_of_sums(base_path: &str, prose_rules: u64, pages: MapSum, assets: MapSum) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     base_path.hash(&mut h);
     prose_rules.hash(&mut h);
-    for map in [pages, assets] {
-        // The sum of each entry's hash: the same whatever order the map
-        // holds them in, so they need no sorting first (sorting every
-        // page's path and URL was 2 ms of each of serve's general-path
-        // rebuilds at 10,000 articles, issue 5). Each key is in a map
-        // once, so equal sums come from equal maps but by a 64-bit chance.
-        let sum = map
-            .par_iter()
-            .map(|entry| {
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                entry.hash(&mut h);
-                h.finish()
-            })
-            .reduce(|| 0, u64::wrapping_add);
-        map.len().hash(&mut h);
+    for (len, sum) in [pages, assets] {
+        len.hash(&mut h);
         sum.hash(&mut h);
     }
+    h.finish()
+}
+
+/// A map's length and the sum of its entries' hashes (`entry_hash`): the
+/// same whatever order the map holds them in, so they need no sorting first
+/// (sorting every page's path and URL was 2 ms of each of serve's
+/// general-path rebuilds at 10,000 articles, issue 5). Each key is in a map
+/// once, so equal sums come from equal maps but by a 64-bit chance; an
+/// entry's hash is subtracted when it goes (`remove_page`).
+type MapSum = (usize, u64);
+
+fn map_sum(map: &HashMap<String, String>) -> MapSum {
+    let sum = map
+        .par_iter()
+        .map(|(k, v)| entry_hash(k, v))
+        .reduce(|| 0, u64::wrapping_add);
+    (map.len(), sum)
+}
+
+/// The hash of one entry of a link target map (`map_sum`).
+fn entry_hash(k: &String, v: &String) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (k, v).hash(&mut h);
     h.finish()
 }
 
@@ -449,7 +459,7 @@ fn link_key(
 /// up none of them renders as before (serve's general path re-rendered every
 /// page's Markdown instead, seconds at 10,000 articles; issue 5).
 struct MovedTargets<'s> {
-    /// The `link_key` of the last build's targets.
+    /// The `key_of_sums` of the last build's targets.
     from: u64,
     /// Content paths of pages added, removed or given another URL.
     pages: std::collections::HashSet<&'s str>,
@@ -811,7 +821,8 @@ pub fn build_cached(
     let base_path = config.base_path.as_str();
     let rules = check::ProseRules::new(config);
     let prose_key = rules.key();
-    let links = link_key(base_path, &page_urls, &asset_urls, prose_key);
+    let (page_sum, asset_sum) = rayon::join(|| map_sum(&page_urls), || map_sum(&asset_urls));
+    let links = key_of_sums(base_path, prose_key, page_sum, asset_sum);
     let moved = cache
         .links
         .as_ref()
@@ -1058,6 +1069,8 @@ pub fn build_cached(
         drafts: config.drafts,
         key: links,
         prose: prose_key,
+        page_sum,
+        asset_sum,
         pages: page_urls,
         assets: asset_urls,
         unpublished,

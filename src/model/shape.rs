@@ -11,8 +11,8 @@ use rayon::prelude::*;
 use super::{
     Anchors, Asked, AskedIn, CachedFront, FrontResult, InPage, LinkChanges, LinkState,
     MovedTargets, PageKind, PageQuestions, ParseCache, Question, Site, duplicate_warning,
-    faq_ids_hash, link_key, normalize_question, page_questions, question_of, slugify,
-    validate_page_links,
+    entry_hash, faq_ids_hash, key_of_sums, normalize_question, page_questions, question_of,
+    slugify, validate_page_links,
 };
 use crate::config::Config;
 use crate::diag::{Diagnostic, Location};
@@ -59,10 +59,13 @@ impl Asking {
     }
 }
 
+/// See `entry_order`.
+type EntryOrder = (u8, usize, usize, usize);
+
 /// The order of FAQ entry `q` (a first asking) among the entries:
 /// `(0, page, line, column)` for a page's question, `(1, file, 0, 0)` for a
 /// standalone file's (`files`: the files' places by source path).
-fn entry_order(q: &Question, files: &HashMap<&str, usize>) -> (u8, usize, usize, usize) {
+fn entry_order(q: &Question, files: &HashMap<&str, usize>) -> EntryOrder {
     match &q.source {
         Some((j, _)) => (0, *j, q.location.line, q.location.col),
         None => {
@@ -203,10 +206,10 @@ fn remove_with(
         .collect();
     let mine = questions_of(cache, &site.pages[i]);
     let keys: HashSet<&str> = mine.iter().map(|(k, ..)| k.as_str()).collect();
-    let mut faq = site.faq.clone();
     let (mut old_repeats, mut new_repeats) = (Vec::new(), Vec::new());
-    let mut bases: BTreeSet<String> = BTreeSet::new();
-    let mut faq_changed = false;
+    // The entries that go (their places), and those that come.
+    let mut gone: Vec<usize> = Vec::new();
+    let mut came: Vec<Question> = Vec::new();
     if !keys.is_empty() {
         let askings = askings_of(site, cache, &keys);
         let mut done: HashSet<&str> = HashSet::new();
@@ -220,12 +223,10 @@ fn remove_with(
                 // This page's askings were repeats: their warnings go with it.
                 continue;
             }
-            faq_changed = true;
-            let at = faq.iter().position(|q| {
+            let at = site.faq.iter().position(|q| {
                 q.location == first.location && q.source.as_ref().is_some_and(|(s, _)| *s == i)
             })?;
-            let old = faq.remove(at);
-            bases.insert(format!("q-{}", markdown::anchor_id(&old.question)));
+            gone.push(at);
             let rest: Vec<&Asking> = all
                 .iter()
                 .copied()
@@ -238,50 +239,21 @@ fn remove_with(
                 for a in &rest[1..] {
                     new_repeats.push(duplicate_warning(a.location.clone(), &now.location));
                 }
-                let q = question_of(
+                came.push(question_of(
                     site,
                     Asked {
                         key: &now.key,
                         location: &now.location,
                         from: now.from,
                     },
-                );
-                bases.insert(q.id.clone());
-                let order = entry_order(&q, &files);
-                let place = faq.partition_point(|e| entry_order(e, &files) < order);
-                faq.insert(place, q);
+                ));
             }
         }
     }
-    // Anchors numbered anew where an entry of the same anchor came or went.
-    if !bases.is_empty() {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        let bases = &bases;
-        let mut renumbered: Vec<(usize, String)> = Vec::new();
-        for (k, q) in faq.iter().enumerate() {
-            if !bases.iter().any(|b| q.id.starts_with(b.as_str())) {
-                continue;
-            }
-            let base = format!("q-{}", markdown::anchor_id(&q.question));
-            let Some(b) = bases.get(&base) else { continue };
-            let n = seen.entry(b.as_str()).or_insert(0);
-            let id = if *n > 0 {
-                format!("{base}-{n}")
-            } else {
-                base.clone()
-            };
-            *n += 1;
-            if q.id != id {
-                renumbered.push((k, id));
-            }
-        }
-        for (k, id) in renumbered {
-            faq[k].id = id;
-        }
-    }
+    let numbers = FaqNumbers::plan(&site.faq, &gone, &mut came, &files);
 
-    // The pages whose link findings may change (`LinkChanges::affect`),
-    // with their findings before.
+    // The pages whose link findings may change (`LinkChanges::affect`, with
+    // the FAQ's anchors that came or went), with their findings before.
     let mut urls: HashSet<String> = HashSet::new();
     urls.insert(path.trim_end_matches('/').to_string());
     for name in &gone_tags {
@@ -290,14 +262,22 @@ fn remove_with(
     let changes = LinkChanges {
         content: std::iter::once(cr).collect(),
         urls: urls.iter().map(String::as_str).collect(),
-        faq: faq_changed,
+        faq: false,
+    };
+    let affect = |p: &super::Page| {
+        changes.affect(p)
+            || p.rendered.links.iter().any(|l| {
+                l.anchor
+                    .as_ref()
+                    .is_some_and(|a| numbers.changed.contains(a.as_str()))
+            })
     };
     let anchors = Anchors::new(site);
     let relink: Vec<(usize, Vec<Diagnostic>)> = site
         .pages
         .par_iter()
         .enumerate()
-        .filter(|&(j, p)| j != i && changes.affect(p))
+        .filter(|&(j, p)| j != i && affect(p))
         .map(|(j, _)| {
             let mut before = Vec::new();
             validate_page_links(
@@ -312,16 +292,15 @@ fn remove_with(
         })
         .collect();
     drop(anchors);
-    drop(changes);
 
     // Nothing can fail from here: the site and the caches change.
     let shift = |j: usize| if j > i { j - 1 } else { j };
-    for q in &mut faq {
+    numbers.apply(&mut site.faq, gone, came, &files);
+    site.faq.par_iter_mut().for_each(|q| {
         if let Some((j, _)) = &mut q.source {
             *j = shift(*j);
         }
-    }
-    site.faq = faq;
+    });
     let page = site.pages.remove(i);
     for p in &mut site.pages {
         p.parent = p.parent.map(shift);
@@ -379,7 +358,6 @@ fn remove_with(
 
     // What links resolve against now.
     let old_key = state.key;
-    state.pages.remove(cr);
     if draft.is_some() {
         state.unpublished.insert(cr.to_string(), true);
     }
@@ -393,7 +371,19 @@ fn remove_with(
     {
         *j = shift(*j);
     }
-    state.key = link_key(&state.base_path, &state.pages, &state.assets, state.prose);
+    if let Some(url) = state.pages.remove(cr) {
+        let (n, sum) = state.page_sum;
+        state.page_sum = (
+            n.saturating_sub(1),
+            sum.wrapping_sub(entry_hash(&cr.to_string(), &url)),
+        );
+    }
+    state.key = key_of_sums(
+        &state.base_path,
+        state.prose,
+        state.page_sum,
+        state.asset_sum,
+    );
     let new_key = state.key;
     // Every body rendered against the last targets that did not look this
     // page up renders the same against these (`build_cached` rekeys them).
@@ -506,4 +496,136 @@ fn askings_of(site: &Site, cache: &ParseCache, keys: &HashSet<&str>) -> Vec<Aski
         }
     }
     out
+}
+
+/// How the FAQ's anchors are numbered after entries went and came
+/// (`build_indexes` numbers the entries that share an anchor in order:
+/// `q-a`, `q-a-1`, ...), worked out before the FAQ changes.
+struct FaqNumbers {
+    /// The anchors of entries that stay, by place, that change.
+    renumbered: Vec<(usize, String)>,
+    /// The anchors that are on the FAQ now and were not, or the reverse:
+    /// links to them find them or not.
+    changed: HashSet<String>,
+}
+
+impl FaqNumbers {
+    /// Plans taking the entries at `gone` out of `faq` and putting those of
+    /// `came` (whose anchors this numbers) in at their places.
+    fn plan(
+        faq: &[Question],
+        gone: &[usize],
+        came: &mut [Question],
+        files: &HashMap<&str, usize>,
+    ) -> Self {
+        let base = |q: &Question| format!("q-{}", markdown::anchor_id(&q.question));
+        let bases: BTreeSet<String> = gone
+            .iter()
+            .map(|&k| base(&faq[k]))
+            .chain(came.iter().map(base))
+            .collect();
+        // Every entry numbered from those anchors, old (`Ok`, by place) and
+        // new (`Err`, by index in `came`), in FAQ order.
+        let mut group: Vec<(EntryOrder, Result<usize, usize>, String)> = faq
+            .par_iter()
+            .enumerate()
+            .filter(|(k, q)| {
+                bases.iter().any(|b| q.id.starts_with(b.as_str())) && !gone.contains(k)
+            })
+            .filter_map(|(k, q)| {
+                let b = base(q);
+                bases
+                    .contains(&b)
+                    .then(|| (entry_order(q, files), Ok(k), b))
+            })
+            .collect();
+        for (n, q) in came.iter().enumerate() {
+            group.push((entry_order(q, files), Err(n), base(q)));
+        }
+        group.sort_by_key(|(order, ..)| *order);
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut renumbered = Vec::new();
+        // Anchor -> (entries with it before, after).
+        let mut tally: HashMap<String, (usize, usize)> = HashMap::new();
+        for &k in gone {
+            tally.entry(faq[k].id.clone()).or_default();
+        }
+        for (_, at, b) in group {
+            let n = counts.entry(b.clone()).or_insert(0);
+            let id = if *n > 0 { format!("{b}-{n}") } else { b };
+            *n += 1;
+            tally.entry(id.clone()).or_default();
+            match at {
+                Ok(k) => {
+                    tally.entry(faq[k].id.clone()).or_default();
+                    if faq[k].id != id {
+                        renumbered.push((k, id));
+                    }
+                }
+                Err(n) => came[n].id = id,
+            }
+        }
+        if tally.is_empty() {
+            return FaqNumbers {
+                renumbered,
+                changed: HashSet::new(),
+            };
+        }
+        // How many entries have each of those anchors, before and after.
+        for q in faq {
+            if let Some(t) = tally.get_mut(&q.id) {
+                t.0 += 1;
+                t.1 += 1;
+            }
+        }
+        for &k in gone {
+            if let Some(t) = tally.get_mut(&faq[k].id) {
+                t.1 -= 1;
+            }
+        }
+        for (k, id) in &renumbered {
+            if let Some(t) = tally.get_mut(&faq[*k].id) {
+                t.1 -= 1;
+            }
+            if let Some(t) = tally.get_mut(id) {
+                t.1 += 1;
+            }
+        }
+        for q in came.iter() {
+            if let Some(t) = tally.get_mut(&q.id) {
+                t.1 += 1;
+            }
+        }
+        let changed = tally
+            .into_iter()
+            .filter(|(_, (before, after))| (*before > 0) != (*after > 0))
+            .map(|(id, _)| id)
+            .collect();
+        FaqNumbers {
+            renumbered,
+            changed,
+        }
+    }
+
+    /// Applies the plan: renumbers, takes out, puts in.
+    fn apply(
+        self,
+        faq: &mut Vec<Question>,
+        mut gone: Vec<usize>,
+        came: Vec<Question>,
+        files: &HashMap<&str, usize>,
+    ) {
+        for (k, id) in self.renumbered {
+            faq[k].id = id;
+        }
+        gone.sort_unstable();
+        for k in gone.into_iter().rev() {
+            faq.remove(k);
+        }
+        for q in came {
+            let order = entry_order(&q, files);
+            let place = faq.partition_point(|e| entry_order(e, files) < order);
+            faq.insert(place, q);
+        }
+    }
 }
