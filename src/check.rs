@@ -448,6 +448,32 @@ fn reported(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
 }
 
 impl PageChecks {
+    /// Whether the findings recorded here were made for `config` and
+    /// `today` (then `add` can record a new page's).
+    pub fn made_for(&self, config: &Config, today: Date) -> bool {
+        !self.one_shot && self.settings == format!("{today:?}{:?}{:?}", config.site, config.drafts)
+    }
+
+    /// Runs the per-page rules on the new page `p` and records the result
+    /// (`serve`, after `model::add_page`; check `made_for` first). Returns
+    /// its findings.
+    pub fn add(&mut self, p: &Page, config: &Config, today: Date) -> Vec<Diagnostic> {
+        let new = reported(
+            page_findings(p, config, today, &ProseRules::new(config)),
+            config,
+        );
+        self.pages.insert(
+            p.rel.clone(),
+            PageCheck {
+                rendered: p.rendered.clone(),
+                kind: p.kind,
+                treatment: p.treatment.clone(),
+                diagnostics: new.clone().into(),
+            },
+        );
+        new
+    }
+
     /// Re-runs the per-page rules on `p` alone (`serve`, after
     /// `model::patch_page` changed only that page; the whole-site rules read
     /// nothing it can change) and records the result. Returns the page's

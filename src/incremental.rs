@@ -242,6 +242,62 @@ fn requote_duplicate_title(diags: &mut [Diagnostic], rel: &str, from: &str, to: 
     }
 }
 
+/// Replaces the link findings of the pages in `relinked` (source path,
+/// before, after) in `diags`.
+fn relink(
+    diags: &mut Vec<Diagnostic>,
+    relinked: Vec<(String, Vec<Diagnostic>, Vec<Diagnostic>)>,
+    config: &Config,
+) {
+    for (other, before, after) in relinked {
+        let before = crate::check::apply_levels(before, config);
+        let after = crate::check::apply_levels(after, config);
+        splice_diagnostics(diags, &other, &before, after);
+    }
+}
+
+/// Takes the `faq.duplicate` warnings `old` out of `diags` and puts `new`
+/// in: one that quotes another asking now changes in place (the list is
+/// long: moving it for each was most of a page's removal when a question
+/// many pages ask went); the others go or come file by file.
+fn apply_repeats(
+    diags: &mut Vec<Diagnostic>,
+    old: Vec<Diagnostic>,
+    new: Vec<Diagnostic>,
+    config: &Config,
+) {
+    let mut quoting: BTreeMap<crate::diag::Location, Diagnostic> =
+        crate::check::apply_levels(new, config)
+            .into_iter()
+            .map(|d| (d.location.clone(), d))
+            .collect();
+    type Repeats = (Vec<Diagnostic>, Vec<Diagnostic>);
+    let mut repeats: BTreeMap<String, Repeats> = BTreeMap::new();
+    for d in crate::check::apply_levels(old, config) {
+        let file = d.location.path.to_string_lossy().into_owned();
+        if let Some(now) = quoting.remove(&d.location) {
+            let (a, b) = file_range(diags, &file);
+            match diags[a..b].iter().position(|x| *x == d) {
+                Some(k) => diags[a + k] = now,
+                None => {
+                    let r = repeats.entry(file).or_default();
+                    r.0.push(d);
+                    r.1.push(now);
+                }
+            }
+        } else {
+            repeats.entry(file).or_default().0.push(d);
+        }
+    }
+    for (_, d) in quoting {
+        let file = d.location.path.to_string_lossy().into_owned();
+        repeats.entry(file).or_default().1.push(d);
+    }
+    for (file, (old, new)) in repeats {
+        splice_diagnostics(diags, &file, &old, new);
+    }
+}
+
 /// Drops the last site on a thread of its own, so that a rebuild does not
 /// wait for it to be freed.
 fn drop_in_background(last: Option<Last>) {
@@ -474,9 +530,9 @@ impl Cache {
         {
             return false;
         }
-        let Some(walk) = self.walk.as_mut() else {
+        if self.walk.is_none() {
             return false;
-        };
+        }
         let path = config.root.join(rel);
         // (text, front matter, body offset, stamp) of a draft; `None`: gone.
         let draft = match std::fs::symlink_metadata(&path) {
@@ -485,19 +541,36 @@ impl Cache {
                 let (Some(now), Some(text)) = (stamp(&path), read_text(&path)) else {
                     return false;
                 };
-                if !text.contains("draft") {
+                // A new file, or a draft's: perhaps published now.
+                let new = !self.texts.contains_key(rel)
+                    || last
+                        .loaded
+                        .site
+                        .skipped_drafts
+                        .iter()
+                        .any(|(r, ..)| r == rel);
+                if !new && !text.contains("draft") {
                     return false;
                 }
                 let Ok((fm, split)) = crate::frontmatter::parse(&text, rel) else {
                     return false;
                 };
-                if !fm.draft || config.drafts {
-                    return false;
-                }
                 let off = split.body_offset;
-                Some((text.clone(), Arc::new(fm), off, now))
+                match (new, fm.draft && !config.drafts) {
+                    (false, true) => Some((text.clone(), Arc::new(fm), off, now)),
+                    (true, false) => {
+                        return self.shape_add(config, today, rel, (text, Arc::new(fm), off, now));
+                    }
+                    _ => return false,
+                }
             }
             _ => return false,
+        };
+        let Some(last) = self.last.as_mut() else {
+            return false;
+        };
+        let Some(walk) = self.walk.as_mut() else {
+            return false;
         };
         let loaded = &mut last.loaded;
         let at = std::path::Path::new(rel);
@@ -544,45 +617,8 @@ impl Cache {
                 requote_duplicate_title(diags, &site.pages[k].rel, &from, &to);
             }
         }
-        for (other, before, after) in removed.relinked {
-            let before = crate::check::apply_levels(before, config);
-            let after = crate::check::apply_levels(after, config);
-            splice_diagnostics(diags, &other, &before, after);
-        }
-        // `faq.duplicate` warnings elsewhere: one that quotes another
-        // asking now changes in place (the list is long: moving it for
-        // each was most of this path when a question many pages ask went);
-        // the others go or come file by file.
-        let mut quoting: BTreeMap<crate::diag::Location, Diagnostic> =
-            crate::check::apply_levels(removed.new_repeats, config)
-                .into_iter()
-                .map(|d| (d.location.clone(), d))
-                .collect();
-        type Repeats = (Vec<Diagnostic>, Vec<Diagnostic>);
-        let mut repeats: BTreeMap<String, Repeats> = BTreeMap::new();
-        for d in crate::check::apply_levels(removed.old_repeats, config) {
-            let file = d.location.path.to_string_lossy().into_owned();
-            if let Some(now) = quoting.remove(&d.location) {
-                let (a, b) = file_range(diags, &file);
-                match diags[a..b].iter().position(|x| *x == d) {
-                    Some(k) => diags[a + k] = now,
-                    None => {
-                        let r = repeats.entry(file).or_default();
-                        r.0.push(d);
-                        r.1.push(now);
-                    }
-                }
-            } else {
-                repeats.entry(file).or_default().0.push(d);
-            }
-        }
-        for (_, d) in quoting {
-            let file = d.location.path.to_string_lossy().into_owned();
-            repeats.entry(file).or_default().1.push(d);
-        }
-        for (file, (old, new)) in repeats {
-            splice_diagnostics(diags, &file, &old, new);
-        }
+        relink(diags, removed.relinked, config);
+        apply_repeats(diags, removed.old_repeats, removed.new_repeats, config);
         match draft {
             Some((text, _, _, now)) => {
                 self.texts.insert(
@@ -605,6 +641,110 @@ impl Cache {
                 }
             }
         }
+        self.dirty.remove(rel);
+        true
+    }
+
+    /// `shape` for an article that comes (issue 5): the new file, or the
+    /// draft published, at `rel` (text, front matter, body offset, stamp),
+    /// which `model::add_page` puts into the last site in place; then its
+    /// diagnostics are its own (its model findings and per-page checks,
+    /// a `structure.duplicate-title` warning when an earlier article has its
+    /// title), those of other files that `add_page` reports change, and
+    /// when it is the first of its title's holders, the next one is warned
+    /// and the later ones quote it.
+    fn shape_add(
+        &mut self,
+        config: &Config,
+        today: Date,
+        rel: &str,
+        (text, fm, off, now): (
+            Arc<str>,
+            Arc<crate::frontmatter::FrontMatter>,
+            usize,
+            (SystemTime, u64),
+        ),
+    ) -> bool {
+        let Some(last) = self.last.as_mut() else {
+            return false;
+        };
+        let Some(walk) = self.walk.as_ref() else {
+            return false;
+        };
+        let loaded = &mut last.loaded;
+        let at = std::path::Path::new(rel);
+        if walk.diagnostics.iter().any(|d| d.location.path == at)
+            || loaded.errors() > 0
+            || !self.checks.made_for(config, today)
+        {
+            return false;
+        }
+        // A file the walk would take (in plain folders, no ignored name),
+        // now in its list (if the site does not take it, the next general
+        // load finds the list wrong and walks the folder).
+        if !self.hint_walk(&config.root, &[rel.to_string()]) {
+            return false;
+        }
+        let Some(last) = self.last.as_mut() else {
+            return false;
+        };
+        let loaded = &mut last.loaded;
+        let statics: Vec<String> = loaded.statics.iter().map(|(r, _)| r.clone()).collect();
+        let Some(added) = crate::model::add_page(
+            &mut loaded.site,
+            &mut self.parse,
+            rel,
+            text.clone(),
+            fm,
+            off,
+            &statics,
+            config,
+        ) else {
+            return false;
+        };
+        let site = &loaded.site;
+        let diags = &mut loaded.diagnostics;
+        let i = added.index;
+        let (a, b) = file_range(diags, rel);
+        diags.drain(a..b);
+        let mut own = crate::check::apply_levels(added.local, config);
+        own.extend(self.checks.add(&site.pages[i], config, today));
+        // Its title: quoting the first article with it, or first of them.
+        let pages = &site.pages;
+        let holders: Vec<usize> = pages
+            .iter()
+            .enumerate()
+            .filter(|&(j, p)| j != i && p.kind == PageKind::Page && p.title() == pages[i].title())
+            .map(|(j, _)| j)
+            .collect();
+        let warn = |p: usize, first: usize| {
+            crate::check::apply_levels(
+                vec![crate::check::duplicate_title(&pages[p], &pages[first])],
+                config,
+            )
+        };
+        if let Some(&first) = holders.first() {
+            if first < i {
+                own.extend(warn(i, first));
+            } else {
+                let from = crate::check::duplicate_title_message(&pages[first]);
+                let to = crate::check::duplicate_title_message(&pages[i]);
+                splice_diagnostics(diags, &pages[first].rel, &[], warn(first, i));
+                for &k in &holders[1..] {
+                    requote_duplicate_title(diags, &pages[k].rel, &from, &to);
+                }
+            }
+        }
+        splice_diagnostics(diags, rel, &[], own);
+        relink(diags, added.relinked, config);
+        apply_repeats(diags, added.old_repeats, added.new_repeats, config);
+        self.texts.insert(
+            rel.to_string(),
+            Stamped {
+                text: Ok(text),
+                stamp: Some(now),
+            },
+        );
         self.dirty.remove(rel);
         true
     }

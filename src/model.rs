@@ -23,7 +23,7 @@ use crate::markdown::{self, LinkContext, LinkProblem, Rendered};
 use crate::source::{Kind, LineIndex, SourceFile};
 
 mod shape;
-pub use shape::{Draft, Removed, remove_page};
+pub use shape::{Added, Draft, Removed, add_page, remove_page};
 
 /// What a page is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2552,6 +2552,16 @@ enum AskedIn {
 /// The FAQ entry of the first asking of a question; its `id` is the
 /// anchor before numbering.
 fn question_of(site: &Site, a: Asked<'_>) -> Question {
+    question_among(|i| &site.pages[i], &site.questions_files, a)
+}
+
+/// `question_of` with the site's pages given by index (`page`): a page
+/// about to be added has its index before it is in the site.
+fn question_among<'p>(
+    page: impl Fn(usize) -> &'p Page,
+    files: &[QuestionFile],
+    a: Asked<'_>,
+) -> Question {
     let topic_default = |p: &Page| {
         p.fm.topic
             .clone()
@@ -2562,7 +2572,7 @@ fn question_of(site: &Site, a: Asked<'_>) -> Question {
     let anchor = |question: &str| format!("q-{}", markdown::anchor_id(question));
     let mut q = match a.from {
         AskedIn::Front(i, k) => {
-            let p = &site.pages[i];
+            let p = page(i);
             let (e, r) = (&p.fm.faq[k], &p.faq_rendered[k]);
             Question {
                 question: e.question.value.clone(),
@@ -2576,7 +2586,7 @@ fn question_of(site: &Site, a: Asked<'_>) -> Question {
             }
         }
         AskedIn::Heading(i, k) => {
-            let p = &site.pages[i];
+            let p = page(i);
             let h = &p.rendered.headings[k];
             Question {
                 question: h.title.clone(),
@@ -2590,7 +2600,7 @@ fn question_of(site: &Site, a: Asked<'_>) -> Question {
             }
         }
         AskedIn::File(k) => {
-            let q = &site.questions_files[k];
+            let q = &files[k];
             Question {
                 question: q
                     .fm

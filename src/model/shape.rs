@@ -9,10 +9,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{
-    Anchors, Asked, AskedIn, CachedFront, FrontResult, InPage, LinkChanges, LinkState,
-    MovedTargets, PageKind, PageQuestions, ParseCache, Question, Site, duplicate_warning,
-    entry_hash, faq_ids_hash, key_of_sums, normalize_question, page_questions, question_of,
-    slugify, validate_page_links,
+    Anchors, Asked, AskedIn, BenefitRef, CachedFront, CachedMarkdown, CheckedLinks, FrontResult,
+    InPage, Kind, Known, LineIndex, LinkChanges, LinkContext, LinkState, MovedTargets, Page,
+    PageKind, PageQuestions, ParseCache, Question, RESERVED, Rendered, Site, SourceFile, check,
+    duplicate_warning, entry_hash, faq_ids_hash, key_of_sums, normalize_question, page_questions,
+    page_references, parent_dir, question_of, render_body, slugify, sort_children, sort_tag_pages,
+    url_path_of, validate_page_links,
 };
 use crate::config::Config;
 use crate::diag::{Diagnostic, Location};
@@ -66,8 +68,21 @@ type EntryOrder = (u8, usize, usize, usize);
 /// `(0, page, line, column)` for a page's question, `(1, file, 0, 0)` for a
 /// standalone file's (`files`: the files' places by source path).
 fn entry_order(q: &Question, files: &HashMap<&str, usize>) -> EntryOrder {
+    entry_order_up(q, files, None)
+}
+
+/// `entry_order` of an entry of the site before a page was inserted at
+/// `up` (the pages from there on move one place down).
+fn entry_order_up(q: &Question, files: &HashMap<&str, usize>, up: Option<usize>) -> EntryOrder {
     match &q.source {
-        Some((j, _)) => (0, *j, q.location.line, q.location.col),
+        Some((j, _)) => {
+            let j = if up.is_some_and(|i| *j >= i) {
+                j + 1
+            } else {
+                *j
+            };
+            (0, j, q.location.line, q.location.col)
+        }
         None => {
             let path = q.location.path.to_string_lossy();
             (1, files.get(&*path).copied().unwrap_or(usize::MAX), 0, 0)
@@ -250,7 +265,7 @@ fn remove_with(
             }
         }
     }
-    let numbers = FaqNumbers::plan(&site.faq, &gone, &mut came, &files);
+    let numbers = FaqNumbers::plan(&site.faq, &gone, &mut came, &files, None);
 
     // The pages whose link findings may change (`LinkChanges::affect`, with
     // the FAQ's anchors that came or went), with their findings before.
@@ -295,7 +310,7 @@ fn remove_with(
 
     // Nothing can fail from here: the site and the caches change.
     let shift = |j: usize| if j > i { j - 1 } else { j };
-    numbers.apply(&mut site.faq, gone, came, &files);
+    numbers.apply(&mut site.faq, gone, came, &files, None);
     site.faq.par_iter_mut().for_each(|q| {
         if let Some((j, _)) = &mut q.source {
             *j = shift(*j);
@@ -512,11 +527,15 @@ struct FaqNumbers {
 impl FaqNumbers {
     /// Plans taking the entries at `gone` out of `faq` and putting those of
     /// `came` (whose anchors this numbers) in at their places.
+    ///
+    /// With `up`, a page is inserted at that index: the entries of `came`
+    /// count pages with it, those of `faq` without.
     fn plan(
         faq: &[Question],
         gone: &[usize],
         came: &mut [Question],
         files: &HashMap<&str, usize>,
+        up: Option<usize>,
     ) -> Self {
         let base = |q: &Question| format!("q-{}", markdown::anchor_id(&q.question));
         let bases: BTreeSet<String> = gone
@@ -536,7 +555,7 @@ impl FaqNumbers {
                 let b = base(q);
                 bases
                     .contains(&b)
-                    .then(|| (entry_order(q, files), Ok(k), b))
+                    .then(|| (entry_order_up(q, files, up), Ok(k), b))
             })
             .collect();
         for (n, q) in came.iter().enumerate() {
@@ -607,13 +626,15 @@ impl FaqNumbers {
         }
     }
 
-    /// Applies the plan: renumbers, takes out, puts in.
+    /// Applies the plan: renumbers, takes out, (with `up`, moves the
+    /// entries of pages from there on one page down,) puts in.
     fn apply(
         self,
         faq: &mut Vec<Question>,
         mut gone: Vec<usize>,
         came: Vec<Question>,
         files: &HashMap<&str, usize>,
+        up: Option<usize>,
     ) {
         for (k, id) in self.renumbered {
             faq[k].id = id;
@@ -622,10 +643,564 @@ impl FaqNumbers {
         for k in gone.into_iter().rev() {
             faq.remove(k);
         }
+        if let Some(i) = up {
+            faq.par_iter_mut().for_each(|q| {
+                if let Some((j, _)) = &mut q.source
+                    && *j >= i
+                {
+                    *j += 1;
+                }
+            });
+        }
         for q in came {
             let order = entry_order(&q, files);
             let place = faq.partition_point(|e| entry_order(e, files) < order);
             faq.insert(place, q);
         }
     }
+}
+
+/// An article `add_page` put into a site.
+#[derive(Debug)]
+pub struct Added {
+    /// Its index in `Site::pages`.
+    pub index: usize,
+    /// Its model diagnostics that only its own text decides (unknown
+    /// people, treatment and benefits, links and images).
+    pub local: Vec<Diagnostic>,
+    /// The other pages whose links name its URL (or a new tag page), or an
+    /// anchor of the FAQ that came or went, by source path, with their link
+    /// findings before and after.
+    pub relinked: Vec<(String, Vec<Diagnostic>, Vec<Diagnostic>)>,
+    /// `faq.duplicate` warnings that go (they quoted an asking this page
+    /// asks before)...
+    pub old_repeats: Vec<Diagnostic>,
+    /// ...and that come (its own repeats, and those quoting it).
+    pub new_repeats: Vec<Diagnostic>,
+}
+
+/// Puts the article at `rel`, with that text, front matter and body offset
+/// (a new file, or a draft published), into `site`, which `build_cached`
+/// (or `patch_page`, `remove_page` or this) made with `cache` and `config`:
+/// the site then equals what `build_cached` gives for the files as they are
+/// now, and the diagnostics that change besides the page's own (its per-page
+/// checks and `structure.duplicate-title` are the caller's) are those of
+/// `Added`.
+///
+/// `None`, with `site` and `cache` as they were, unless every condition
+/// holds: an ordinary article (no section, bundle `index.md`, FAQ file or
+/// alias; no page of the site has an alias) with a title, its URL valid and
+/// nothing's yet (no page's, also one left out as a duplicate; no
+/// generated page's, asset's or `static/` file's; no name starting with
+/// `_`), no page or FAQ answer links to its Markdown file (it would render
+/// another link), each of its tags slugifies and, when this page is the
+/// first to write it, is written as the tag is named.
+#[allow(clippy::too_many_arguments)]
+pub fn add_page(
+    site: &mut Site,
+    cache: &mut ParseCache,
+    rel: &str,
+    text: Arc<str>,
+    fm: Arc<FrontMatter>,
+    off: usize,
+    statics: &[String],
+    config: &Config,
+) -> Option<Added> {
+    let mut links = cache.links.take()?;
+    let added = match Arc::get_mut(&mut links) {
+        Some(state) => add_with(site, cache, state, rel, (text, fm, off), statics, config),
+        None => None,
+    };
+    cache.links = Some(links);
+    added
+}
+
+/// `add_page` with the link state out of the cache, to update.
+fn add_with(
+    site: &mut Site,
+    cache: &mut ParseCache,
+    state: &mut LinkState,
+    rel: &str,
+    (text, fm, off): Draft,
+    statics: &[String],
+    config: &Config,
+) -> Option<Added> {
+    if cache.one_shot
+        || state.base_path != config.base_path
+        || state.drafts != config.drafts
+        || (fm.draft && !config.drafts)
+    {
+        return None;
+    }
+    let cr = rel.strip_prefix("content/")?;
+    let file = SourceFile {
+        rel: rel.to_string(),
+        path: config.root.join(rel),
+        kind: crate::source::classify(cr),
+        content_rel: cr.to_string(),
+    };
+    if file.kind != Kind::Page
+        || cr.rsplit('/').next()? == "index.md"
+        || state.targets.by_content.contains_key(cr)
+        || state.unpublished.get(cr) == Some(&false)
+        || fm.title.as_deref().is_none_or(|t| t.trim().is_empty())
+        || !fm.aliases.is_empty()
+        || fm.question.is_some()
+    {
+        return None;
+    }
+    let path = url_path_of(&file, &fm);
+    if path.is_empty()
+        || path.starts_with('/')
+        || path.contains("//")
+        || RESERVED.iter().any(|r| path.starts_with(r))
+        || path.split('/').any(|s| s.starts_with('_'))
+        || site.known_urls.contains(&path)
+        || statics
+            .iter()
+            .any(|s| *s == path || s.strip_suffix("index.html") == Some(path.as_str()))
+        || site.pages.par_iter().any(|p| !p.fm.aliases.is_empty())
+        || cache
+            .urls
+            .par_iter()
+            .any(|(r, (_, p))| r != rel && *p == path)
+    {
+        return None;
+    }
+    // Nothing may render another link with it.
+    let moved = MovedTargets {
+        from: state.key,
+        pages: std::iter::once(cr).collect(),
+        assets: HashSet::new(),
+        asset_dirs: HashSet::new(),
+        asset_urls: HashSet::new(),
+    };
+    if site.pages.par_iter().any(|p| {
+        std::iter::once(&*p.rendered)
+            .chain(p.faq_rendered.iter())
+            .any(|r| moved.read_in(r))
+    }) || site
+        .questions_files
+        .iter()
+        .any(|q| moved.read_in(&q.rendered))
+    {
+        return None;
+    }
+    // Its place, section and treatment.
+    let i = site.pages.partition_point(|p| p.rel.as_str() < rel);
+    let up = |j: usize| if j >= i { j + 1 } else { j };
+    let sections: HashMap<&str, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind != PageKind::Page)
+        .map(|(j, p)| (parent_dir(&p.content_rel), j))
+        .collect();
+    let mut dir = parent_dir(cr);
+    let parent = loop {
+        if let Some(&s) = sections.get(dir) {
+            break Some(s);
+        }
+        if dir.is_empty() {
+            break None;
+        }
+        dir = parent_dir(dir);
+    };
+    let treatment = match &fm.treatment {
+        Some(t) => Some(t.value.clone()),
+        None => parent.and_then(|s| site.pages[s].treatment.clone()),
+    };
+    // Tags: a new one is named here; an existing one keeps its name.
+    let name_of: HashMap<String, &String> = site.tags.keys().map(|n| (slugify(n), n)).collect();
+    let mut touched: Vec<String> = Vec::new();
+    let mut new_tags: Vec<(String, String)> = Vec::new();
+    for t in &fm.tags {
+        let slug = slugify(t);
+        if slug.is_empty() {
+            return None;
+        }
+        match name_of.get(&slug) {
+            Some(&name) => {
+                if touched.contains(name) {
+                    continue;
+                }
+                let first = *site.tags.get(name)?.iter().min()?;
+                if i <= first && t != name {
+                    return None;
+                }
+                touched.push(name.clone());
+            }
+            None => {
+                if !new_tags.iter().any(|(s, _)| *s == slug) {
+                    new_tags.push((slug, t.clone()));
+                }
+            }
+        }
+    }
+    // Rendered against the targets with it: taken out again if anything
+    // below does not hold.
+    state.pages.insert(cr.to_string(), path.clone());
+    let page = {
+        let ctx = LinkContext {
+            base_path: &state.base_path,
+            dir: parent_dir(cr),
+            pages: &state.pages,
+            assets: &state.assets,
+        };
+        let lines = LineIndex::new(&text);
+        let rules = check::ProseRules::new(config);
+        let rendered = render_body(rel, &text, off, &lines, &ctx, &rules);
+        let faq: Vec<Rendered> = fm
+            .faq
+            .iter()
+            .map(|e| markdown::render(&e.answer, &ctx))
+            .collect();
+        Page {
+            rel: rel.to_string(),
+            content_rel: cr.to_string(),
+            kind: PageKind::Page,
+            fm: fm.clone(),
+            text: text.clone(),
+            body_offset: off,
+            path: path.clone(),
+            parent: parent.map(up),
+            treatment,
+            rendered: Arc::new(rendered),
+            faq_rendered: Arc::new(faq),
+            lines: Arc::new(lines),
+        }
+    };
+    let Some(plan) = plan_added(site, cache, &page, i) else {
+        state.pages.remove(cr);
+        return None;
+    };
+    let AddPlan {
+        mine,
+        gone,
+        came,
+        numbers,
+        old_repeats,
+        new_repeats,
+        files,
+    } = plan;
+
+    // The pages whose link findings may change, with their findings before.
+    let mut urls: HashSet<String> = HashSet::new();
+    urls.insert(path.trim_end_matches('/').to_string());
+    for (slug, _) in &new_tags {
+        urls.insert(format!("tags/{slug}"));
+    }
+    let changes = LinkChanges {
+        content: std::iter::once(cr).collect(),
+        urls: urls.iter().map(String::as_str).collect(),
+        faq: false,
+    };
+    let affect = |p: &super::Page| {
+        changes.affect(p)
+            || p.rendered.links.iter().any(|l| {
+                l.anchor
+                    .as_ref()
+                    .is_some_and(|a| numbers.changed.contains(a.as_str()))
+            })
+    };
+    let anchors = Anchors::new(site);
+    let relink: Vec<(usize, Vec<Diagnostic>)> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .filter(|&(_, p)| affect(p))
+        .map(|(j, _)| {
+            let mut before = Vec::new();
+            validate_page_links(
+                site,
+                j,
+                &state.unpublished,
+                &state.targets,
+                &anchors,
+                &mut before,
+            );
+            (j, before)
+        })
+        .collect();
+    drop(anchors);
+
+    // Nothing can fail from here: the site and the caches change.
+    let by_file: HashMap<&str, usize> = files.iter().map(|(r, k)| (r.as_str(), *k)).collect();
+    numbers.apply(&mut site.faq, gone, came, &by_file, Some(i));
+    for p in &mut site.pages {
+        p.parent = p.parent.map(up);
+    }
+    site.home = site.home.map(up);
+    site.benefits.par_iter_mut().for_each(|(_, v)| {
+        for r in v.iter_mut() {
+            r.page = up(r.page);
+        }
+    });
+    site.tags.par_iter_mut().for_each(|(_, v)| {
+        for j in v.iter_mut() {
+            *j = up(*j);
+        }
+    });
+    let children = std::mem::take(&mut site.children);
+    site.children = children
+        .into_iter()
+        .map(|(parent, mut kids)| {
+            for j in &mut kids {
+                *j = up(*j);
+            }
+            (up(parent), kids)
+        })
+        .collect::<BTreeMap<_, _>>();
+    let parent = page.parent;
+    site.pages.insert(i, page);
+    if let Some(parent) = parent {
+        site.children.entry(parent).or_default().push(i);
+        sort_children(site, parent);
+    }
+    for name in &touched {
+        if let Some(v) = site.tags.get_mut(name) {
+            v.push(i);
+            sort_tag_pages(&site.pages, v);
+        }
+    }
+    for (slug, name) in new_tags.iter() {
+        site.tags.insert(name.clone(), vec![i]);
+        site.known_urls.insert(format!("tags/{slug}/"));
+    }
+    // Benefits: as `patch_benefits` puts a page's in.
+    {
+        let p = &site.pages[i];
+        let refs =
+            p.fm.benefits
+                .iter()
+                .map(|b| (b.value.as_str(), None))
+                .chain(
+                    p.rendered
+                        .headings
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(h, head)| {
+                            head.benefits
+                                .iter()
+                                .map(move |(b, _)| (b.as_str(), Some(h)))
+                        }),
+                );
+        for (b, heading) in refs {
+            if let Some(v) = site.benefits.get_mut(b) {
+                let r = BenefitRef { page: i, heading };
+                if let Err(at) = v.binary_search(&r) {
+                    v.insert(at, r);
+                }
+            }
+        }
+    }
+    site.known_urls.insert(path.clone());
+    site.skipped_drafts.retain(|(r, ..)| r != rel);
+    let result: Arc<FrontResult> = Arc::new(Ok((fm.clone(), off)));
+    cache.front.insert(
+        rel.to_string(),
+        CachedFront {
+            text: text.clone(),
+            result,
+        },
+    );
+    cache
+        .urls
+        .insert(rel.to_string(), (fm.clone(), path.clone()));
+    for (key, ..) in mine.iter() {
+        *cache.asked.entry(key.clone()).or_insert(0) += 1;
+    }
+
+    // What links resolve against now.
+    let old_key = state.key;
+    let (n, sum) = state.page_sum;
+    state.page_sum = (n + 1, sum.wrapping_add(entry_hash(&cr.to_string(), &path)));
+    state.key = key_of_sums(
+        &state.base_path,
+        state.prose,
+        state.page_sum,
+        state.asset_sum,
+    );
+    let new_key = state.key;
+    state.unpublished.remove(cr);
+    for j in state
+        .targets
+        .by_path
+        .values_mut()
+        .chain(state.targets.by_content.values_mut())
+    {
+        *j = up(*j);
+    }
+    state.targets.by_path.insert(path.clone(), i);
+    state.targets.by_content.insert(cr.to_string(), i);
+    cache.markdown.par_iter_mut().for_each(|(_, c)| {
+        if c.links == old_key && !moved.read_by(c) {
+            c.links = new_key;
+        }
+    });
+    let p = &site.pages[i];
+    cache.markdown.insert(
+        rel.to_string(),
+        CachedMarkdown {
+            text: text.clone(),
+            links: new_key,
+            rendered: p.rendered.clone(),
+            faq: p.faq_rendered.clone(),
+            lines: p.lines.clone(),
+        },
+    );
+
+    // Its own findings, and those of the pages that read what changed.
+    let anchors = Anchors::new(site);
+    let mut local = Vec::new();
+    page_references(p, &Known::of(&site.data), &mut local);
+    let mut found = Vec::new();
+    validate_page_links(
+        site,
+        i,
+        &state.unpublished,
+        &state.targets,
+        &anchors,
+        &mut found,
+    );
+    local.extend(found.iter().cloned());
+    let links_found = &mut cache.found_links;
+    links_found.pages.insert(
+        rel.to_string(),
+        CheckedLinks {
+            fm: p.fm.clone(),
+            rendered: p.rendered.clone(),
+            content_rel: p.content_rel.clone(),
+            path: p.path.clone(),
+            found: found.into(),
+        },
+    );
+    let mut relinked = Vec::with_capacity(relink.len());
+    for (j, before) in relink {
+        let j = up(j);
+        let mut after = Vec::new();
+        validate_page_links(
+            site,
+            j,
+            &state.unpublished,
+            &state.targets,
+            &anchors,
+            &mut after,
+        );
+        let p = &site.pages[j];
+        if let Some(c) = links_found.pages.get_mut(&p.rel)
+            && Arc::ptr_eq(&c.fm, &p.fm)
+            && Arc::ptr_eq(&c.rendered, &p.rendered)
+            && c.path == p.path
+        {
+            c.found = after.clone().into();
+        }
+        relinked.push((p.rel.clone(), before, after));
+    }
+    links_found.known_urls.insert(path);
+    for (slug, _) in &new_tags {
+        links_found.known_urls.insert(format!("tags/{slug}/"));
+    }
+    links_found.faq_ids = faq_ids_hash(site);
+    Some(Added {
+        index: i,
+        local,
+        relinked,
+        old_repeats,
+        new_repeats,
+    })
+}
+
+/// What `add_page` does to the FAQ.
+struct AddPlan {
+    /// The new page's questions.
+    mine: PageQuestions,
+    /// Entries that go: the first askings of questions it asks first now.
+    gone: Vec<usize>,
+    /// Its entries.
+    came: Vec<Question>,
+    numbers: FaqNumbers,
+    old_repeats: Vec<Diagnostic>,
+    new_repeats: Vec<Diagnostic>,
+    /// The standalone questions' places by source path.
+    files: HashMap<String, usize>,
+}
+
+/// The FAQ after `page` comes into `site` at index `i`: its questions are
+/// asked first there, or repeat an earlier asking.
+fn plan_added(site: &Site, cache: &ParseCache, page: &super::Page, i: usize) -> Option<AddPlan> {
+    let files: HashMap<String, usize> = site
+        .questions_files
+        .iter()
+        .enumerate()
+        .map(|(k, q)| (q.rel.clone(), k))
+        .collect();
+    let by_file: HashMap<&str, usize> = files.iter().map(|(r, k)| (r.as_str(), *k)).collect();
+    let mine = page_questions(page);
+    let keys: HashSet<&str> = mine.iter().map(|(k, ..)| k.as_str()).collect();
+    let (mut gone, mut came) = (Vec::new(), Vec::new());
+    let (mut old_repeats, mut new_repeats) = (Vec::new(), Vec::new());
+    if !keys.is_empty() {
+        let askings = askings_of(site, cache, &keys);
+        let mut done: HashSet<&str> = HashSet::new();
+        for (key, ..) in mine.iter() {
+            if !done.insert(key.as_str()) {
+                continue;
+            }
+            let olds: Vec<&Asking> = askings.iter().filter(|a| a.key == *key).collect();
+            let ours: Vec<&(String, Location, InPage)> =
+                mine.iter().filter(|(k, ..)| k == key).collect();
+            let (_, here, at) = ours.first()?;
+            let before = olds.first().filter(|f| f.page().is_some_and(|j| j < i));
+            match before {
+                Some(f) => {
+                    // Asked earlier: each of its askings here repeats it.
+                    for (_, l, _) in &ours {
+                        new_repeats.push(duplicate_warning(l.clone(), &f.location));
+                    }
+                }
+                None => {
+                    if let Some(f) = olds.first() {
+                        gone.push(site.faq.iter().position(|q| q.location == f.location)?);
+                        for a in &olds[1..] {
+                            old_repeats.push(duplicate_warning(a.location.clone(), &f.location));
+                        }
+                    }
+                    for l in ours[1..]
+                        .iter()
+                        .map(|(_, l, _)| l)
+                        .chain(olds.iter().map(|a| &a.location))
+                    {
+                        new_repeats.push(duplicate_warning(l.clone(), here));
+                    }
+                    let from = match *at {
+                        InPage::Front(e) => AskedIn::Front(i, e),
+                        InPage::Heading(h) => AskedIn::Heading(i, h),
+                    };
+                    let pages = |j: usize| {
+                        if j == i { page } else { &site.pages[j] }
+                    };
+                    came.push(super::question_among(
+                        pages,
+                        &site.questions_files,
+                        Asked {
+                            key,
+                            location: here,
+                            from,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    let numbers = FaqNumbers::plan(&site.faq, &gone, &mut came, &by_file, Some(i));
+    Some(AddPlan {
+        mine,
+        gone,
+        came,
+        numbers,
+        old_repeats,
+        new_repeats,
+        files,
+    })
 }

@@ -3483,7 +3483,7 @@ fn articles_removed_or_made_drafts_are_taken_out_in_place() {
         &mut s,
         "the first guide back, no links",
         FIRST,
-        false,
+        true,
         true,
     );
     // A draft, a date in the past: a warning at it.
@@ -3506,7 +3506,7 @@ fn articles_removed_or_made_drafts_are_taken_out_in_place() {
         &mut s,
         "the first guide published again",
         FIRST,
-        false,
+        true,
         true,
     );
 
@@ -3517,11 +3517,11 @@ fn articles_removed_or_made_drafts_are_taken_out_in_place() {
         t.remove_file(file);
         shape_step(&t, &mut s, &format!("{file} removed"), file, true, true);
         t.change_file(file, &text);
-        shape_step(&t, &mut s, &format!("{file} back"), file, false, true);
+        shape_step(&t, &mut s, &format!("{file} back"), file, true, true);
         edit(&t, file, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
         shape_step(&t, &mut s, &format!("{file} a draft"), file, true, true);
         t.change_file(file, &text);
-        shape_step(&t, &mut s, &format!("{file} published"), file, false, true);
+        shape_step(&t, &mut s, &format!("{file} published"), file, true, true);
     }
     // Two in a row.
     let last = source(&t, LAST);
@@ -3588,4 +3588,98 @@ fn a_duplicate_title_warning_moves_with_its_title_line() {
         x.replacen("title: ", "updated: 2026-11-01\ntitle: ", 1)
     });
     check_step(&t, &mut s, "a date above the title", LAST, true, true);
+}
+
+/// See: issue 5. With broken links and anchors made warnings, a site whose
+/// links to an article break when it goes still has no errors: the article
+/// comes back (a new file, a draft published) in place too, and the links
+/// to its URL and to the FAQ anchor numbered after its question work again.
+#[test]
+fn articles_that_come_back_mend_the_links_to_them_in_place() {
+    let t = SiteTest::example_site();
+    edit(&t, "site.yaml", |x| {
+        x.replace(
+            "check:\n",
+            "check:\n  severity:\n    links.broken: warning\n    links.missing-anchor: warning\n",
+        )
+    });
+    guides_site(&t, LINKS);
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the guides build");
+    let warned = |s: &Session, code: &str| {
+        let diags = &s.cache.last_loaded().expect("a load").diagnostics;
+        diags
+            .iter()
+            .filter(|d| d.code == code && d.location.path == std::path::Path::new(LINKER))
+            .count()
+    };
+    let first = source(&t, FIRST);
+    for round in 0..2 {
+        t.remove_file(FIRST);
+        shape_step(&t, &mut s, &format!("removed ({round})"), FIRST, true, true);
+        assert_eq!(warned(&s, "links.broken"), 1);
+        assert_eq!(warned(&s, "links.missing-anchor"), 1);
+        t.change_file(FIRST, &first);
+        shape_step(&t, &mut s, &format!("back ({round})"), FIRST, true, true);
+        assert_eq!(
+            warned(&s, "links.broken") + warned(&s, "links.missing-anchor"),
+            0
+        );
+        edit(&t, FIRST, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
+        shape_step(&t, &mut s, &format!("a draft ({round})"), FIRST, true, true);
+        assert_eq!(warned(&s, "links.broken"), 1);
+        t.change_file(FIRST, &first);
+        shape_step(
+            &t,
+            &mut s,
+            &format!("published ({round})"),
+            FIRST,
+            true,
+            true,
+        );
+        assert_eq!(warned(&s, "links.broken"), 0);
+    }
+    // A new article that asks first what others ask, with a new tag, the
+    // first of its section, and a title others have.
+    let zero = "content/guides/0-zero.md";
+    t.change_file(zero, &first.replace("guide-only", "zero-only"));
+    shape_step(&t, &mut s, "a new first article", zero, true, true);
+    assert!(s.outputs.files().contains_key("tags/zero-only/index.html"));
+    t.remove_file(zero);
+    shape_step(
+        &t,
+        &mut s,
+        "the new first article removed",
+        zero,
+        true,
+        true,
+    );
+    // A new article in a new folder (no section of its own), and a page
+    // whose body names its Markdown file before it exists (general path).
+    let loose = "content/guides/more/loose.md";
+    t.change_file(
+        loose,
+        &guide("A loose guide", "tags: [results]\n", "Loose."),
+    );
+    shape_step(
+        &t,
+        &mut s,
+        "a new article in a new folder",
+        loose,
+        true,
+        true,
+    );
+    edit(&t, LINKER, |x| x + "\nSee [soon](soon.md).\n");
+    s.rebuild(&t, &[LINKER]).expect("builds");
+    assert_same(&t, &s, "a link to a page to come");
+    let soon = "content/guides/soon.md";
+    t.change_file(soon, &guide("Soon", "", "Here now."));
+    shape_step(
+        &t,
+        &mut s,
+        "a page linked by its file before it came",
+        soon,
+        false,
+        true,
+    );
 }
