@@ -242,6 +242,18 @@ fn requote_duplicate_title(diags: &mut [Diagnostic], rel: &str, from: &str, to: 
     }
 }
 
+/// Whether `diags` hold an error that is not a link's or an image's (a
+/// page left out, a broken file, a duplicate URL, an empty tag...): then a
+/// page coming or going takes the general path (`Cache::shape`). Link and
+/// image findings are worked out again for every page they may change.
+fn other_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| {
+        d.severity == crate::diag::Severity::Error
+            && !d.code.starts_with("links.")
+            && !d.code.starts_with("media.")
+    })
+}
+
 /// Replaces the link findings of the pages in `relinked` (source path,
 /// before, after) in `diags`.
 fn relink(
@@ -517,7 +529,8 @@ impl Cache {
     /// warnings of its title's other holders follow it as when a title
     /// edit leaves a title (`patch_last`). True when done; false, with
     /// the last site as it was, when anything does not hold (another day
-    /// or configuration, a site with errors, a file the walk reported on,
+    /// or configuration, a site with errors other than links' and images',
+    /// a file the walk reported on,
     /// what `remove_page` refuses), and `load` goes on.
     fn shape(&mut self, config: &Config, today: Date, rel: &str) -> bool {
         let Some(last) = self.last.as_mut() else {
@@ -574,7 +587,9 @@ impl Cache {
         };
         let loaded = &mut last.loaded;
         let at = std::path::Path::new(rel);
-        if walk.diagnostics.iter().any(|d| d.location.path == at) || loaded.errors() > 0 {
+        if walk.diagnostics.iter().any(|d| d.location.path == at)
+            || other_errors(&loaded.diagnostics)
+        {
             return false;
         }
         let statics: Vec<String> = loaded.statics.iter().map(|(r, _)| r.clone()).collect();
@@ -674,7 +689,7 @@ impl Cache {
         let loaded = &mut last.loaded;
         let at = std::path::Path::new(rel);
         if walk.diagnostics.iter().any(|d| d.location.path == at)
-            || loaded.errors() > 0
+            || other_errors(&loaded.diagnostics)
             || !self.checks.made_for(config, today)
         {
             return false;

@@ -3449,12 +3449,12 @@ fn articles_removed_or_made_drafts_are_taken_out_in_place() {
     assert_eq!(warned(&s, LINKER, "links.missing-anchor"), 1);
     assert_eq!(warned(&s, MIDDLE, "structure.duplicate-title"), 0);
     t.change_file(FIRST, &first);
-    shape_step(&t, &mut s, "the first guide back", FIRST, false, true);
+    shape_step(&t, &mut s, "the first guide back", FIRST, true, true);
     // Made a draft, and published again.
     edit(&t, FIRST, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
     shape_step(&t, &mut s, "the first guide a draft", FIRST, true, false);
     edit(&t, FIRST, |x| x.replacen("draft: true\n", "", 1));
-    shape_step(&t, &mut s, "the first guide published", FIRST, false, true);
+    shape_step(&t, &mut s, "the first guide published", FIRST, true, true);
 
     // Without the links, the site builds: every file is compared.
     edit(&t, LINKER, |x| x.replace(LINKS, "No links."));
@@ -3682,4 +3682,27 @@ fn articles_that_come_back_mend_the_links_to_them_in_place() {
         false,
         true,
     );
+    // A broken file elsewhere (an error that is no link's): the general path.
+    let broken = "content/guides/broken.md";
+    t.change_file(
+        broken,
+        "---\ntitle: \"Broken\"\nunknown_field: 1\n---\nBroken.\n",
+    );
+    assert!(s.try_rebuild(&t, &[broken]).is_err());
+    t.remove_file(loose);
+    shape_step(
+        &t,
+        &mut s,
+        "removed beside a broken file",
+        loose,
+        false,
+        false,
+    );
+    t.remove_file(broken);
+    s.rebuild(&t, &[broken]).expect("builds");
+    t.change_file(
+        loose,
+        &guide("A loose guide", "tags: [results]\n", "Loose."),
+    );
+    shape_step(&t, &mut s, "the loose guide back", loose, true, true);
 }
