@@ -604,7 +604,7 @@ impl Run<'_> {
             true,
         );
         self.time(
-            "draft (the general path)",
+            "draft (taken out in place)",
             None,
             |t, _| {
                 t.contains("\ntitle: \"")
@@ -639,7 +639,7 @@ impl Run<'_> {
         times.sort();
         let (median, l, j, r, ch) = times[times.len() / 2];
         println!(
-            "rebuild after adding an article file (the general path, {} adds): \
+            "rebuild after adding an article file (put in in place, {} adds): \
              median {:.1} ms (load {:.1} ms, render {:.1} ms, {j} jobs, {r} files rendered, {ch} changed), worst {:.1} ms",
             times.len(),
             ms(median),

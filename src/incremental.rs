@@ -38,8 +38,23 @@
 //! warning goes when a title edit ends it (when it was the first of its old
 //! title's holders, the next one's goes and the later ones quote that one;
 //! a new title another page has takes the general path). No folder walk, no stat
-//! of every file, no model assembly. Any other change (a new, removed,
-//! renamed or unreadable file, data, configuration, theme, another day)
+//! of every file, no model assembly. Shape path (`Cache::shape`), taken
+//! when the watcher reported one Markdown file under `content/`: an
+//! article removed or made a draft is taken out of the last site in place
+//! (`model::remove_page`), a new article file or a draft published is put
+//! in (`model::add_page`); the pages after it move one place, and
+//! everything that refers to pages by index or that the page feeds
+//! follows (sections, tags, benefits, FAQ entries and their anchors, URLs,
+//! link targets), with the diagnostics that change: the page's own, other
+//! pages' link findings that read its URL, a new tag page or a FAQ anchor
+//! that came or went, `faq.duplicate` warnings quoting the first asking of
+//! its questions, `structure.duplicate-title` warnings of its title's other
+//! holders. `View::patch` is `None`: `Outputs::update` compares every page.
+//! Anything `remove_page` or `add_page` does not take (a section, a bundle,
+//! aliases, a page whose links name its Markdown file, a tag renamed, a
+//! site with errors other than links' and images') takes the general path.
+//! Any other change (several files, a renamed or unreadable file, data,
+//! configuration, theme, another day)
 //! takes the general path; so does an edit that fails a check half way,
 //! after which the last site is dropped.
 //!
@@ -377,7 +392,8 @@ impl Cache {
     /// folder, stating every file or assembling the model again. Anything
     /// else (a new, removed or unreadable file, a changed URL, date or
     /// heading, another configuration or day) loads everything, reusing the
-    /// parse caches.
+    /// parse caches, unless it is one article removed, made a draft, added
+    /// or published, which `shape` takes out of or puts into the last site.
     pub fn load(
         &mut self,
         config: &Config,
@@ -521,9 +537,10 @@ impl Cache {
         true
     }
 
-    /// The fast path of `load` for a page going (issue 5): the article at
-    /// `rel` was removed or made a draft, and `model::remove_page` takes it
-    /// out of the last site in place; then its diagnostics go (a draft's
+    /// The shape path of `load` (issue 5): a new file or a draft published
+    /// at `rel` goes to `shape_add`. A page going: the article at `rel` was
+    /// removed or made a draft, and `model::remove_page` takes it out of the
+    /// last site in place; then its diagnostics go (a draft's
     /// `structure.draft-past-date` comes), those of other files that
     /// `remove_page` reports change, and the `structure.duplicate-title`
     /// warnings of its title's other holders follow it as when a title
