@@ -10,11 +10,11 @@ use rayon::prelude::*;
 
 use super::{
     Anchors, Asked, AskedIn, BenefitRef, CachedFront, CachedMarkdown, CheckedLinks, FrontResult,
-    InPage, Kind, Known, LineIndex, LinkChanges, LinkContext, LinkState, MovedTargets, Page,
-    PageKind, PageQuestions, ParseCache, Question, RESERVED, Rendered, Site, SourceFile, check,
-    duplicate_warning, entry_hash, faq_ids_hash, key_of_sums, normalize_question, page_questions,
-    page_references, parent_dir, question_of, render_body, slugify, sort_children, sort_tag_pages,
-    url_path_of, validate_page_links,
+    InPage, Kind, Known, LineIndex, LinkContext, LinkState, Page, PageKind, PageQuestions,
+    ParseCache, Question, RESERVED, Rendered, Site, SourceFile, check, duplicate_warning,
+    entry_hash, faq_ids_hash, key_of_sums, normalize_question, page_questions, page_references,
+    parent_dir, question_of, render_body, slugify, sort_children, sort_tag_pages, url_path_of,
+    validate_page_links,
 };
 use crate::config::Config;
 use crate::diag::{Diagnostic, Location};
@@ -162,21 +162,14 @@ fn remove_with(
         return None;
     }
     // Nothing may render another link without it.
-    let moved = MovedTargets {
-        from: state.key,
-        pages: std::iter::once(cr).collect(),
-        assets: HashSet::new(),
-        asset_dirs: HashSet::new(),
-        asset_urls: HashSet::new(),
-    };
-    if site.pages.par_iter().any(|p| {
-        std::iter::once(&*p.rendered)
-            .chain(p.faq_rendered.iter())
-            .any(|r| moved.read_in(r))
-    }) || site
-        .questions_files
-        .iter()
-        .any(|q| moved.read_in(&q.rendered))
+    if site
+        .pages
+        .par_iter()
+        .any(|p| reads_page(&p.rendered, &p.faq_rendered, cr))
+        || site
+            .questions_files
+            .iter()
+            .any(|q| reads_page(&q.rendered, &[], cr))
     {
         return None;
     }
@@ -220,7 +213,9 @@ fn remove_with(
         .map(|(k, q)| (q.rel.as_str(), k))
         .collect();
     let mine = questions_of(cache, &site.pages[i]);
-    let keys: HashSet<&str> = mine.iter().map(|(k, ..)| k.as_str()).collect();
+    let mut keys: Vec<&str> = mine.iter().map(|(k, ..)| k.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
     let (mut old_repeats, mut new_repeats) = (Vec::new(), Vec::new());
     // The entries that go (their places), and those that come.
     let mut gone: Vec<usize> = Vec::new();
@@ -269,24 +264,11 @@ fn remove_with(
 
     // The pages whose link findings may change (`LinkChanges::affect`, with
     // the FAQ's anchors that came or went), with their findings before.
-    let mut urls: HashSet<String> = HashSet::new();
-    urls.insert(path.trim_end_matches('/').to_string());
+    let mut urls: Vec<String> = vec![path.trim_end_matches('/').to_string()];
     for name in &gone_tags {
-        urls.insert(format!("tags/{}", slugify(name)));
+        urls.push(format!("tags/{}", slugify(name)));
     }
-    let changes = LinkChanges {
-        content: std::iter::once(cr).collect(),
-        urls: urls.iter().map(String::as_str).collect(),
-        faq: false,
-    };
-    let affect = |p: &super::Page| {
-        changes.affect(p)
-            || p.rendered.links.iter().any(|l| {
-                l.anchor
-                    .as_ref()
-                    .is_some_and(|a| numbers.changed.contains(a.as_str()))
-            })
-    };
+    let affect = |p: &super::Page| reads_links(p, cr, &urls, &numbers.changed);
     let anchors = Anchors::new(site);
     let relink: Vec<(usize, Vec<Diagnostic>)> = site
         .pages
@@ -404,7 +386,7 @@ fn remove_with(
     // page up renders the same against these (`build_cached` rekeys them).
     cache.markdown.remove(rel);
     cache.markdown.par_iter_mut().for_each(|(_, c)| {
-        if c.links == old_key && !moved.read_by(c) {
+        if c.links == old_key && !reads_page(&c.rendered, &c.faq, cr) {
             c.links = new_key;
         }
     });
@@ -472,7 +454,7 @@ fn questions_of(cache: &ParseCache, p: &super::Page) -> PageQuestions {
 
 /// Every asking of the normalized questions `keys` in `site`, in the order
 /// `build_indexes` meets them.
-fn askings_of(site: &Site, cache: &ParseCache, keys: &HashSet<&str>) -> Vec<Asking> {
+fn askings_of(site: &Site, cache: &ParseCache, keys: &[&str]) -> Vec<Asking> {
     let per_page: Vec<Vec<Asking>> = site
         .pages
         .par_iter()
@@ -480,7 +462,7 @@ fn askings_of(site: &Site, cache: &ParseCache, keys: &HashSet<&str>) -> Vec<Aski
         .map(|(j, p)| {
             questions_of(cache, p)
                 .iter()
-                .filter(|(k, ..)| keys.contains(k.as_str()))
+                .filter(|(k, ..)| keys.contains(&k.as_str()))
                 .map(|(k, location, from)| Asking {
                     key: k.clone(),
                     location: location.clone(),
@@ -498,7 +480,7 @@ fn askings_of(site: &Site, cache: &ParseCache, keys: &HashSet<&str>) -> Vec<Aski
             continue;
         };
         let key = normalize_question(&question.value);
-        if keys.contains(key.as_str()) {
+        if keys.contains(&key.as_str()) {
             out.push(Asking {
                 key,
                 location: Location::new(
@@ -768,21 +750,14 @@ fn add_with(
         return None;
     }
     // Nothing may render another link with it.
-    let moved = MovedTargets {
-        from: state.key,
-        pages: std::iter::once(cr).collect(),
-        assets: HashSet::new(),
-        asset_dirs: HashSet::new(),
-        asset_urls: HashSet::new(),
-    };
-    if site.pages.par_iter().any(|p| {
-        std::iter::once(&*p.rendered)
-            .chain(p.faq_rendered.iter())
-            .any(|r| moved.read_in(r))
-    }) || site
-        .questions_files
-        .iter()
-        .any(|q| moved.read_in(&q.rendered))
+    if site
+        .pages
+        .par_iter()
+        .any(|p| reads_page(&p.rendered, &p.faq_rendered, cr))
+        || site
+            .questions_files
+            .iter()
+            .any(|q| reads_page(&q.rendered, &[], cr))
     {
         return None;
     }
@@ -885,24 +860,11 @@ fn add_with(
     } = plan;
 
     // The pages whose link findings may change, with their findings before.
-    let mut urls: HashSet<String> = HashSet::new();
-    urls.insert(path.trim_end_matches('/').to_string());
+    let mut urls: Vec<String> = vec![path.trim_end_matches('/').to_string()];
     for (slug, _) in &new_tags {
-        urls.insert(format!("tags/{slug}"));
+        urls.push(format!("tags/{slug}"));
     }
-    let changes = LinkChanges {
-        content: std::iter::once(cr).collect(),
-        urls: urls.iter().map(String::as_str).collect(),
-        faq: false,
-    };
-    let affect = |p: &super::Page| {
-        changes.affect(p)
-            || p.rendered.links.iter().any(|l| {
-                l.anchor
-                    .as_ref()
-                    .is_some_and(|a| numbers.changed.contains(a.as_str()))
-            })
-    };
+    let affect = |p: &super::Page| reads_links(p, cr, &urls, &numbers.changed);
     let anchors = Anchors::new(site);
     let relink: Vec<(usize, Vec<Diagnostic>)> = site
         .pages
@@ -1034,7 +996,7 @@ fn add_with(
     state.targets.by_path.insert(path.clone(), i);
     state.targets.by_content.insert(cr.to_string(), i);
     cache.markdown.par_iter_mut().for_each(|(_, c)| {
-        if c.links == old_key && !moved.read_by(c) {
+        if c.links == old_key && !reads_page(&c.rendered, &c.faq, cr) {
             c.links = new_key;
         }
     });
@@ -1137,7 +1099,9 @@ fn plan_added(site: &Site, cache: &ParseCache, page: &super::Page, i: usize) -> 
         .collect();
     let by_file: HashMap<&str, usize> = files.iter().map(|(r, k)| (r.as_str(), *k)).collect();
     let mine = page_questions(page);
-    let keys: HashSet<&str> = mine.iter().map(|(k, ..)| k.as_str()).collect();
+    let mut keys: Vec<&str> = mine.iter().map(|(k, ..)| k.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
     let (mut gone, mut came) = (Vec::new(), Vec::new());
     let (mut old_repeats, mut new_repeats) = (Vec::new(), Vec::new());
     if !keys.is_empty() {
@@ -1202,5 +1166,52 @@ fn plan_added(site: &Site, cache: &ParseCache, page: &super::Page, i: usize) -> 
         old_repeats,
         new_repeats,
         files,
+    })
+}
+
+/// Whether rendering a text with these links (a body and its FAQ answers)
+/// looked up the page at content path `cr`: `MovedTargets::read_by` for that
+/// page alone, comparing paths (hashing every link's target was a
+/// millisecond of each page coming or going at 10,000 articles).
+fn reads_page(body: &Rendered, answers: &[Rendered], cr: &str) -> bool {
+    let bundle = |t: &str| {
+        let dir = t.trim_end_matches('/');
+        cr.strip_suffix("/index.md") == Some(dir)
+    };
+    std::iter::once(body)
+        .chain(answers)
+        .flat_map(|r| &r.links)
+        .any(|l| match (&l.problem, &l.target_page) {
+            (Some(markdown::LinkProblem::MissingPage(t)), _) => t == cr,
+            (Some(markdown::LinkProblem::MissingFile(t)), _) => bundle(t),
+            (None, Some(page)) => page == cr,
+            _ => false,
+        })
+}
+
+/// Whether the link findings of page `p` may change when the page at
+/// content path `cr` comes or goes, with the URLs `urls` (without a
+/// trailing `/`: its own, tag pages that come or go) and the FAQ anchors
+/// `anchors` that come or go: `LinkChanges::affect`, comparing strings
+/// (hashing every link's URL was most of a page coming or going at 10,000
+/// articles).
+fn reads_links(p: &super::Page, cr: &str, urls: &[String], anchors: &HashSet<String>) -> bool {
+    p.rendered.links.iter().any(|l| {
+        if l.problem.is_some()
+            || l.anchor
+                .as_ref()
+                .is_some_and(|a| !anchors.is_empty() && anchors.contains(a))
+        {
+            return true;
+        }
+        match (&l.target_page, &l.target_url) {
+            (Some(tp), _) => l.anchor.is_some() && tp == cr,
+            (None, Some(url)) => {
+                let clean = url.split(['?', '#']).next().unwrap_or("");
+                let clean = clean.trim_end_matches('/');
+                urls.iter().any(|u| u == clean)
+            }
+            (None, None) => false,
+        }
     })
 }
