@@ -1073,12 +1073,15 @@ struct Previous {
     faq: Vec<u64>,
     recent: Vec<usize>,
     related: crate::related::Related,
-    jobs: HashMap<Key, Vec<String>>,
+    jobs: JobFiles,
     /// Per page, how lists showed it, when a list did
     /// (`Renderer::take_summaries`): the next update reuses those of pages
     /// whose facts say their summary is the same.
     summaries: Vec<OnceLock<crate::render::Summary>>,
 }
+
+/// The output paths each job wrote at the last update.
+type JobFiles = rustc_hash::FxHashMap<Key, Vec<String>>;
 
 /// Rendered files: output path -> bytes. Split in shards behind `Arc`s, so
 /// the copy `serve` publishes after each rebuild shares every shard, and
@@ -1086,7 +1089,7 @@ struct Previous {
 /// 10,000 paths took longer than the whole rebuild). See: issue 5.
 #[derive(Debug, Clone)]
 pub struct Files {
-    shards: Vec<Arc<HashMap<String, Arc<[u8]>>>>,
+    shards: Vec<Arc<rustc_hash::FxHashMap<String, Arc<[u8]>>>>,
 }
 
 const SHARDS: usize = 64;
@@ -1101,8 +1104,10 @@ impl Default for Files {
 
 impl Files {
     fn shard(path: &str) -> usize {
-        // Truncating the hash is fine: any bits pick a shard.
-        (hash_of(&path) % SHARDS as u64) as usize
+        use std::hash::BuildHasher;
+        // The top bits: a shard's map places its paths by the low ones of
+        // the same hash. Truncating is fine: any bits pick a shard.
+        (rustc_hash::FxBuildHasher.hash_one(path) >> 58) as usize % SHARDS
     }
 
     /// The bytes of the file at `path`.
@@ -1365,14 +1370,30 @@ impl Outputs {
         &self.files
     }
 
-    /// Keeps a rendered file, noting its path in `changed` when its bytes
-    /// are new.
-    fn store(&mut self, f: OutputFile, changed: &mut BTreeSet<String>) {
-        let bytes: Arc<[u8]> = Arc::from(f.bytes);
-        if self.files.get(&f.path).is_none_or(|old| *old != bytes) {
-            changed.insert(f.path.clone());
+    /// Keeps the files an update rendered (`render_work`), noting in
+    /// `changed` the paths whose bytes are new, and in `jobs` the paths
+    /// each job of `whole` (those it ran whole) wrote, which are then not
+    /// `gone`.
+    fn store(
+        &mut self,
+        made: Vec<Made>,
+        whole: &[(Key, Job)],
+        jobs: &mut JobFiles,
+        gone: &mut BTreeSet<String>,
+        changed: &mut BTreeSet<String>,
+    ) {
+        for f in made {
+            if let Some(k) = f.job {
+                gone.remove(&f.path);
+                jobs.entry(whole[k].0.clone())
+                    .or_default()
+                    .push(f.path.clone());
+            }
+            if f.new {
+                changed.insert(f.path.clone());
+            }
+            self.files.insert(f.path, f.bytes);
         }
-        self.files.insert(f.path, bytes);
     }
 
     /// Forgets the previous build: the next update renders everything.
@@ -1752,7 +1773,6 @@ impl Outputs {
             .into_iter()
             .filter(|(_, j)| matches!(j, Job::Page(_)) || others.contains(j))
             .collect();
-        let produced = render_jobs(&renderer, &to_run)?;
         // Single list pages of jobs that do not run whole: the file replaces
         // the one at the same path; the job's other files stay.
         let whole: BTreeSet<&Key> = to_run.iter().map(|(k, _)| k).collect();
@@ -1760,7 +1780,7 @@ impl Outputs {
             .iter()
             .filter(|(key, _, _)| !whole.contains(key))
             .collect();
-        let list_files = render_list_pages(&renderer, &prev.jobs, &singles)?;
+        let made = render_work(&renderer, &self.files, &to_run, &singles, &prev.jobs)?;
         prev.related = renderer.take_related_ranking();
         prev.summaries = renderer.take_summaries();
 
@@ -1771,17 +1791,9 @@ impl Outputs {
             }
             prev.jobs.insert(k.clone(), Vec::new());
         }
-        let mut rendered = produced.len();
+        let rendered = made.len();
         let mut changed_files = BTreeSet::new();
-        for (k, f) in produced {
-            gone.remove(&f.path);
-            prev.jobs.entry(k).or_default().push(f.path.clone());
-            self.store(f, &mut changed_files);
-        }
-        rendered += list_files.len();
-        for f in list_files {
-            self.store(f, &mut changed_files);
-        }
+        self.store(made, &to_run, &mut prev.jobs, &mut gone, &mut changed_files);
         let mut removed = Vec::new();
         for path in gone {
             self.files.remove(&path);
@@ -1832,7 +1844,7 @@ impl Outputs {
                 (0..n).map(Some).collect()
             }
             Some(prev) => {
-                let by_rel: HashMap<&str, usize> = prev
+                let by_rel: rustc_hash::FxHashMap<&str, usize> = prev
                     .pages
                     .iter()
                     .enumerate()
@@ -2154,15 +2166,14 @@ impl Outputs {
 
         // Render the dirty jobs, and single list pages of the others.
         let to_run: Vec<(Key, Job)> = dirty.into_iter().collect();
-        let produced = render_jobs(&renderer, &to_run)?;
         let whole: BTreeSet<&Key> = to_run.iter().map(|(k, _)| k).collect();
         let singles: Vec<&(Key, Job, usize)> = list_pages
             .iter()
             .filter(|(key, _, _)| !whole.contains(key))
             .collect();
-        let no_jobs = HashMap::new();
+        let no_jobs = JobFiles::default();
         let last_jobs = prev.as_ref().map_or(&no_jobs, |p| &p.jobs);
-        let list_files = render_list_pages(&renderer, last_jobs, &singles)?;
+        let made = render_work(&renderer, &self.files, &to_run, &singles, last_jobs)?;
 
         // Apply: replace the outputs of every job that ran, drop the outputs
         // of jobs that no longer exist (pages of the last update that are
@@ -2201,16 +2212,9 @@ impl Outputs {
         if full {
             gone.extend(self.files.keys().cloned());
         }
-        let rendered = produced.len() + list_files.len();
+        let rendered = made.len();
         let mut changed_files = BTreeSet::new();
-        for (k, f) in produced {
-            gone.remove(&f.path);
-            job_files.entry(k).or_default().push(f.path.clone());
-            self.store(f, &mut changed_files);
-        }
-        for f in list_files {
-            self.store(f, &mut changed_files);
-        }
+        self.store(made, &to_run, &mut job_files, &mut gone, &mut changed_files);
         // Theme files (CSS, JS) belong to no job: the theme is part of the
         // globals, so they change only with a full render.
         if full {
@@ -2256,69 +2260,83 @@ impl Outputs {
     }
 }
 
-/// Renders single list pages (`Renderer::render_list_page`) of jobs that
-/// do not run whole: each file replaces the one at the same path, and the
-/// job's other files stay. Each must be a file its job wrote at the last
-/// update (`jobs`): when the number of a list's pages changes, the job runs
-/// whole.
-fn render_list_pages(
+/// A file an update rendered, ready to store (`Outputs::store`).
+struct Made {
+    /// Which of the jobs run whole wrote it (an index in them); `None` for
+    /// a single list page.
+    job: Option<usize>,
+    path: String,
+    bytes: Arc<[u8]>,
+    /// Whether its bytes differ from those at `path` before the update.
+    new: bool,
+}
+
+/// Renders the jobs of `whole` whole, and single list pages
+/// (`Renderer::render_list_page`) of others: each file replaces the one at
+/// the same path, and the job's other files stay. Each must be a file its
+/// job wrote at the last update (`jobs`): when the number of a list's
+/// pages changes, the job runs whole.
+///
+/// One pass on every core, largest job first (as `Renderer::render_all`):
+/// a shape change runs a few big jobs (the feeds, a section's hundreds of
+/// list pages) and hundreds of list pages (issue 5). Each file's bytes
+/// are compared with the last ones there too, not in the serial store.
+fn render_work(
     renderer: &Renderer,
-    jobs: &HashMap<Key, Vec<String>>,
+    files: &Files,
+    whole: &[(Key, Job)],
     singles: &[&(Key, Job, usize)],
-) -> Result<Vec<OutputFile>, Error> {
-    let list_files: Mutex<Vec<OutputFile>> = Mutex::new(Vec::new());
-    let render_single = |&&(ref key, ref job, n): &&(Key, Job, usize)| {
-        renderer.render_list_page(job, n, &|f: OutputFile| {
-            if jobs.get(key).is_some_and(|paths| paths.contains(&f.path)) {
-                list_files
-                    .lock()
-                    .map_err(|_| Error::Other("a render thread panicked".into()))?
-                    .push(f);
-                Ok(())
-            } else {
-                Err(Error::Other(format!(
-                    "list page {} is not one of the last build's files",
-                    f.path
-                )))
-            }
-        })
-    };
-    // A benefit added early in its list shifts every list page after it.
-    each_on_pool_if_many(singles, render_single)?;
-    list_files
-        .into_inner()
-        .map_err(|_| Error::Other("a render thread panicked".into()))
-}
-
-/// Runs `f` on each item: a job or two (the usual edit) on this thread, since
-/// handing them to the thread pool costs wake-ups that, on a busy machine,
-/// take longer than rendering; more on the pool.
-fn each_on_pool_if_many<T: Sync>(
-    items: &[T],
-    f: impl Fn(&T) -> Result<(), Error> + Sync + Send,
-) -> Result<(), Error> {
-    if items.len() <= 2 {
-        items.iter().try_for_each(f)
-    } else {
-        items.par_iter().try_for_each(f)
+    jobs: &JobFiles,
+) -> Result<Vec<Made>, Error> {
+    enum Work<'a> {
+        Whole(usize, &'a Job),
+        Single(&'a (Key, Job, usize)),
     }
-}
-
-/// Renders `jobs` and returns every file each produced, with its job's key.
-fn render_jobs(renderer: &Renderer, jobs: &[(Key, Job)]) -> Result<Vec<(Key, OutputFile)>, Error> {
-    let produced: Mutex<Vec<(Key, OutputFile)>> = Mutex::new(Vec::new());
-    let render = |(key, job): &(Key, Job)| {
-        renderer.render_job(job, &|f: OutputFile| {
-            produced
-                .lock()
-                .map_err(|_| Error::Other("a render thread panicked".into()))?
-                .push((key.clone(), f));
-            Ok(())
-        })
+    let made: Mutex<Vec<Made>> = Mutex::new(Vec::new());
+    let keep = |job: Option<usize>, f: OutputFile| -> Result<(), Error> {
+        let bytes: Arc<[u8]> = Arc::from(f.bytes);
+        let new = files.get(&f.path).is_none_or(|old| *old != bytes);
+        made.lock()
+            .map_err(|_| Error::Other("a render thread panicked".into()))?
+            .push(Made {
+                job,
+                path: f.path,
+                bytes,
+                new,
+            });
+        Ok(())
     };
-    each_on_pool_if_many(jobs, render)?;
-    produced
-        .into_inner()
+    let mut work: Vec<(usize, Work<'_>)> = whole
+        .iter()
+        .enumerate()
+        .map(|(k, (_, job))| (renderer.job_weight(job), Work::Whole(k, job)))
+        .chain(singles.iter().map(|s| (1, Work::Single(s))))
+        .collect();
+    work.sort_by_key(|(weight, _)| std::cmp::Reverse(*weight));
+    let run = |(_, w): &(usize, Work<'_>)| match w {
+        Work::Whole(k, job) => renderer.render_job(job, &|f: OutputFile| keep(Some(*k), f)),
+        &Work::Single(&(ref key, ref job, n)) => {
+            renderer.render_list_page(job, n, &|f: OutputFile| {
+                if jobs.get(key).is_some_and(|paths| paths.contains(&f.path)) {
+                    keep(None, f)
+                } else {
+                    Err(Error::Other(format!(
+                        "list page {} is not one of the last build's files",
+                        f.path
+                    )))
+                }
+            })
+        }
+    };
+    // A job or two (the usual edit) on this thread, since handing them to
+    // the thread pool costs wake-ups that, on a busy machine, take longer
+    // than rendering; more on the pool, one at a time.
+    if work.len() <= 2 {
+        work.iter().try_for_each(run)?;
+    } else {
+        work.par_iter().with_max_len(1).try_for_each(run)?;
+    }
+    made.into_inner()
         .map_err(|_| Error::Other("a render thread panicked".into()))
 }
 

@@ -1127,7 +1127,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// Roughly how much work a job is: the entries it lists.
-    fn job_weight(&self, job: &Job) -> usize {
+    pub(crate) fn job_weight(&self, job: &Job) -> usize {
         let site = self.site;
         match job {
             Job::Page(i) => 1 + site.children.get(i).map_or(0, Vec::len),
@@ -1699,10 +1699,16 @@ impl<'a> Renderer<'a> {
                 )
             }
             Job::Feeds => {
-                for (name, xml) in seo::sitemap_files(self.site, c, seo::SITEMAP_LIMIT) {
+                // Both read every page: on two cores, since this job is
+                // often the last one running of a `serve` rebuild (issue 5).
+                let (sitemaps, atom) = rayon::join(
+                    || seo::sitemap_files(self.site, c, seo::SITEMAP_LIMIT),
+                    || seo::atom(self.site, c),
+                );
+                for (name, xml) in sitemaps {
                     emit(name, xml.into_bytes())?;
                 }
-                emit("atom.xml".into(), seo::atom(self.site, c).into_bytes())?;
+                emit("atom.xml".into(), atom.into_bytes())?;
                 emit(
                     "robots.txt".into(),
                     format!(

@@ -5,6 +5,7 @@
 //! `MedicalClinic`, `FAQPage`, `BreadcrumbList`). Pure string building: no IO,
 //! no clock (dates come from front matter, so output is reproducible).
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -500,9 +501,17 @@ pub fn faq_jsonld(config: &Config, ctx: &PageCtx, faq: &[Question]) -> String {
     Graph::of(graph)
 }
 
-/// Every URL of the site with its last modification date, for the sitemap.
-fn sitemap_entries(site: &Site, config: &Config) -> Vec<(String, String)> {
-    let mut v = Vec::new();
+/// Every URL of the site with its last modification date, for the sitemap,
+/// in the order of their permalinks (then dates): as (path, date), the
+/// permalink being `Config::permalink` of the path. Every permalink starts
+/// with the base URL, so paths sort as their permalinks do; sorting
+/// thousands of permalinks (base URL and all) and making each before
+/// was most of a `serve` rebuild's sitemap (issue 5).
+fn sitemap_entries(
+    site: &Site,
+) -> Vec<(std::borrow::Cow<'_, str>, Option<crate::frontmatter::Date>)> {
+    use std::borrow::Cow;
+    let mut v = Vec::with_capacity(site.pages.len() + site.benefits.len() + 2);
     for p in &site.pages {
         if p.path == "faq/" {
             continue;
@@ -515,22 +524,26 @@ fn sitemap_entries(site: &Site, config: &Config) -> Vec<(String, String)> {
         .into_iter()
         .flatten()
         .max();
-        v.push((
-            config.permalink(&p.path),
-            last.map(|d| d.iso()).unwrap_or_default(),
-        ));
+        v.push((Cow::Borrowed(sitemap_path(&p.path)), last));
     }
     if !site.benefits.is_empty() {
-        v.push((config.permalink("benefits/"), String::new()));
+        v.push((Cow::Borrowed("benefits/"), None));
         for b in site.benefits.keys() {
-            v.push((config.permalink(&format!("benefits/{b}/")), String::new()));
+            v.push((Cow::Owned(format!("benefits/{b}/")), None));
         }
     }
     if !site.faq.is_empty() {
-        v.push((config.permalink("faq/"), String::new()));
+        v.push((Cow::Borrowed("faq/"), None));
     }
-    v.sort();
+    // The date as the sitemap writes it (empty when none) decides ties.
+    let iso = |d: &Option<crate::frontmatter::Date>| d.map(|d| d.iso()).unwrap_or_default();
+    v.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| iso(&a.1).cmp(&iso(&b.1))));
     v
+}
+
+/// What `Config::permalink` appends to the base URL.
+fn sitemap_path(path: &str) -> &str {
+    path.trim_start_matches('/')
 }
 
 /// The most URLs one sitemap file may hold (sitemaps.org).
@@ -541,15 +554,15 @@ pub const SITEMAP_LIMIT: usize = 50_000;
 /// `sitemap-1.xml`, `sitemap-2.xml`, ... of `limit` URLs each. `limit` is
 /// `SITEMAP_LIMIT` in a build; tests pass a small one.
 pub fn sitemap_files(site: &Site, config: &Config, limit: usize) -> Vec<(String, String)> {
-    let entries = sitemap_entries(site, config);
+    let entries = sitemap_entries(site);
     let limit = limit.max(1);
     if entries.len() <= limit {
-        return vec![("sitemap.xml".to_string(), urlset(&entries))];
+        return vec![("sitemap.xml".to_string(), urlset(config, &entries))];
     }
     let parts: Vec<(String, String)> = entries
         .chunks(limit)
         .enumerate()
-        .map(|(n, c)| (format!("sitemap-{}.xml", n + 1), urlset(c)))
+        .map(|(n, c)| (format!("sitemap-{}.xml", n + 1), urlset(config, c)))
         .collect();
     let mut index = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -559,9 +572,13 @@ pub fn sitemap_files(site: &Site, config: &Config, limit: usize) -> Vec<(String,
         index.push_str(&escape_attr(&config.permalink(name)));
         index.push_str("</loc>");
         // ISO dates sort as text: the newest change in this part.
-        if let Some(last) = chunk.iter().map(|(_, d)| d).filter(|d| !d.is_empty()).max() {
+        if let Some(last) = chunk
+            .iter()
+            .filter_map(|(_, d)| Some(d.as_ref()?.iso()))
+            .max()
+        {
             index.push_str("<lastmod>");
-            index.push_str(last);
+            index.push_str(&last);
             index.push_str("</lastmod>");
         }
         index.push_str("</sitemap>\n");
@@ -572,16 +589,24 @@ pub fn sitemap_files(site: &Site, config: &Config, limit: usize) -> Vec<(String,
     files
 }
 
-fn urlset(entries: &[(String, String)]) -> String {
-    let mut s = String::with_capacity(entries.len() * 100 + 200);
+fn urlset(
+    config: &Config,
+    entries: &[(std::borrow::Cow<'_, str>, Option<crate::frontmatter::Date>)],
+) -> String {
+    // The base URL of every permalink, escaped once (escaping works
+    // character by character, so the parts escape as the whole would).
+    let base = escape_attr(&config.permalink(""));
+    let mut s = String::with_capacity(entries.len() * (base.len() + 80) + 200);
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for (loc, lastmod) in entries {
+    for (path, lastmod) in entries {
         s.push_str("  <url><loc>");
-        s.push_str(&escape_attr(loc));
+        s.push_str(&base);
+        // Writing into a String cannot fail.
+        let _ = pulldown_cmark_escape::escape_html(&mut s, path);
         s.push_str("</loc>");
-        if !lastmod.is_empty() {
+        if let Some(d) = lastmod {
             s.push_str("<lastmod>");
-            s.push_str(lastmod);
+            s.push_str(&d.iso());
             s.push_str("</lastmod>");
         }
         s.push_str("</url>\n");
@@ -605,10 +630,25 @@ pub fn feed_order(
 
 /// The Atom feed of the newest articles.
 pub fn atom(site: &Site, config: &Config) -> String {
-    let mut arts: Vec<&crate::model::Page> =
-        site.pages.iter().filter(|p| feed_candidate(p)).collect();
-    arts.sort_by(|a, b| feed_order(a).cmp(&feed_order(b)));
-    arts.truncate(config.site.feed_limit);
+    let mut arts: Vec<(usize, &crate::model::Page)> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| feed_candidate(p))
+        .collect();
+    // Feed order, then page order (a total order): selecting the first
+    // `feed_limit` and sorting them is sorting them all; sorting every
+    // article took milliseconds of a `serve` rebuild (issue 5).
+    let order = |a: &(usize, &crate::model::Page), b: &(usize, &crate::model::Page)| {
+        feed_order(a.1).cmp(&feed_order(b.1)).then(a.0.cmp(&b.0))
+    };
+    let limit = config.site.feed_limit;
+    if arts.len() > limit {
+        arts.select_nth_unstable_by(limit, order);
+        arts.truncate(limit);
+    }
+    arts.sort_by(order);
+    let arts: Vec<&crate::model::Page> = arts.into_iter().map(|(_, p)| p).collect();
     let stamp = |d: crate::frontmatter::Date| format!("{}T00:00:00Z", d.iso());
     let updated = arts
         .iter()
