@@ -46,6 +46,9 @@ pub struct Related {
     sets: Vec<Vec<u32>>,
     /// The benefit vocabulary the ids number, in order.
     vocabulary: Vec<String>,
+    /// Pages in title order, then source order (`of_site_reusing` reuses
+    /// it for the pages that did not change).
+    by_title: Vec<usize>,
 }
 
 impl Related {
@@ -117,13 +120,19 @@ impl Related {
                 title: p.title(),
             })
             .collect();
-        let mut related = Related::new(&candidates);
+        let by_title = title_order(&candidates, reuse);
+        let mut related = Related::ranked(&candidates, by_title);
         related.vocabulary = site.benefits.keys().cloned().collect();
         related
     }
 
     /// Ranks `pages` (indexes into the slice are page indexes).
     pub fn new(pages: &[Candidate<'_>]) -> Related {
+        Related::ranked(pages, title_order(pages, None))
+    }
+
+    /// `new` with `pages` in title order, then source order (`title_order`).
+    fn ranked(pages: &[Candidate<'_>], by_title: Vec<usize>) -> Related {
         let mut group_ids: rustc_hash::FxHashMap<Vec<u32>, usize> = Default::default();
         let mut keys: Vec<Vec<u32>> = Vec::new();
         let mut members: Vec<Vec<usize>> = Vec::new();
@@ -157,8 +166,6 @@ impl Related {
         }
         // Title order, then source order, as one number per page: the
         // group-by-group comparison below compares ranks, not strings.
-        let mut by_title: Vec<usize> = (0..pages.len()).collect();
-        by_title.par_sort_unstable_by(|&a, &b| pages[a].title.cmp(pages[b].title).then(a.cmp(&b)));
         let mut rank = vec![0u32; pages.len()];
         for (r, &i) in by_title.iter().enumerate() {
             rank[i] = u32::try_from(r).unwrap_or(u32::MAX);
@@ -180,6 +187,7 @@ impl Related {
                 best,
                 sets,
                 vocabulary: Vec::new(),
+                by_title,
             };
         }
         // Groups with listable pages, largest benefit sets first: once a list
@@ -251,6 +259,7 @@ impl Related {
             best,
             sets,
             vocabulary: Vec::new(),
+            by_title,
         }
     }
 
@@ -267,6 +276,56 @@ impl Related {
             .filter(move |&j| j != i)
             .take(LIMIT)
     }
+}
+
+/// The indexes of `pages` in title order, then source order. With `reuse`,
+/// the pages that did not change keep their order in the last ranking
+/// (their titles are those they had) when they kept their source order
+/// too, and only the others are sorted and placed among them: sorting
+/// every title again was most of the ranking after an article was added,
+/// removed or made a draft in `serve` (issue 5).
+fn title_order(pages: &[Candidate<'_>], reuse: Option<Reuse<'_>>) -> Vec<usize> {
+    let before = |a: &usize, b: &usize| pages[*a].title.cmp(pages[*b].title).then(a.cmp(b));
+    if let Some((prev, old)) = reuse
+        && prev.by_title.len() == prev.sets.len()
+    {
+        // Last ranking's page -> this one's, for the pages kept.
+        let mut new_of = vec![usize::MAX; prev.by_title.len()];
+        let mut fresh: Vec<usize> = Vec::new();
+        let mut last: Option<usize> = None;
+        let mut in_order = true;
+        for i in 0..pages.len() {
+            match old(i).filter(|&o| new_of.get(o) == Some(&usize::MAX)) {
+                Some(o) => {
+                    in_order &= last.is_none_or(|l| l < o);
+                    last = Some(o);
+                    new_of[o] = i;
+                }
+                None => fresh.push(i),
+            }
+        }
+        if in_order {
+            let kept: Vec<usize> = prev
+                .by_title
+                .iter()
+                .filter_map(|&o| new_of.get(o).copied().filter(|&i| i != usize::MAX))
+                .collect();
+            fresh.sort_unstable_by(before);
+            let mut out = Vec::with_capacity(pages.len());
+            let mut at = 0;
+            for f in fresh {
+                let to = at + kept[at..].partition_point(|k| before(k, &f).is_lt());
+                out.extend_from_slice(&kept[at..to]);
+                out.push(f);
+                at = to;
+            }
+            out.extend_from_slice(&kept[at..]);
+            return out;
+        }
+    }
+    let mut by_title: Vec<usize> = (0..pages.len()).collect();
+    by_title.par_sort_unstable_by(before);
+    by_title
 }
 
 /// The first `LIMIT + 1` pages of a set of pages by title: (rank, page),
@@ -499,6 +558,50 @@ mod tests {
         let r = Related::new(&pages);
         assert_eq!(r.of(0).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
         assert_eq!(r.of(2).collect::<Vec<_>>(), vec![0, 1, 3, 4]);
+    }
+
+    /// The title order of a ranking that reused the last one's for the
+    /// pages kept (`title_order`): pages added, removed, retitled, with
+    /// equal titles among them, in and out of source order.
+    #[test]
+    fn title_order_reused_from_the_last_ranking_is_the_sorted_one() {
+        const TITLES: [&str; 5] = ["Apple", "Pear", "Fig", "Apple", "Kiwi"];
+        let before: Vec<Candidate<'static>> = (0..40)
+            .map(|i| page(&[1], TITLES[i % TITLES.len()]))
+            .collect();
+        let prev = Related::new(&before);
+        // Page 3 removed, page 10 retitled (changed), a page added at 20,
+        // the rest kept: new page i is old page old[i].
+        let mut now: Vec<Candidate<'static>> = Vec::new();
+        let mut old: Vec<Option<usize>> = Vec::new();
+        for (o, kept) in before.iter().enumerate() {
+            if o == 3 {
+                continue;
+            }
+            if o == 20 {
+                now.push(page(&[1], "Banana"));
+                old.push(None);
+            }
+            if o == 10 {
+                now.push(page(&[1], "Zucchini"));
+                old.push(None);
+                continue;
+            }
+            now.push(kept.clone());
+            old.push(Some(o));
+        }
+        let sorted = title_order(&now, None);
+        let lookup = |i: usize| old.get(i).copied().flatten();
+        assert_eq!(title_order(&now, Some((&prev, &lookup))), sorted);
+        // Kept pages out of their source order: sorted anew, same result.
+        let swapped = |i: usize| match i {
+            0 => Some(1),
+            1 => Some(0),
+            _ => lookup(i),
+        };
+        assert_eq!(title_order(&now, Some((&prev, &swapped))), sorted);
+        let titles: Vec<&str> = sorted.iter().map(|&i| now[i].title).collect();
+        assert!(titles.windows(2).all(|w| w[0] <= w[1]), "{titles:?}");
     }
 
     #[test]
