@@ -1078,6 +1078,9 @@ struct Previous {
     /// (`Renderer::take_summaries`): the next update reuses those of pages
     /// whose facts say their summary is the same.
     summaries: Vec<OnceLock<crate::render::Summary>>,
+    /// Per page, its benefit entries as lists showed them
+    /// (`Renderer::take_benefit_entries`), reused as `summaries` are.
+    benefit_entries: Vec<crate::render::BenefitEntries>,
 }
 
 /// The output paths each job wrote at the last update.
@@ -1511,6 +1514,13 @@ impl Outputs {
             }
             renderer.use_summaries(summaries);
         }
+        let mut entries = std::mem::take(&mut prev.benefit_entries);
+        if entries.len() == n {
+            for &i in &changed {
+                entries[i] = OnceLock::new();
+            }
+            renderer.use_benefit_entries(entries);
+        }
         // Pages whose related articles changed.
         let reranked: Vec<(usize, Vec<usize>)> = if rerank {
             let prev_pages = &prev.pages;
@@ -1783,6 +1793,7 @@ impl Outputs {
         let made = render_work(&renderer, &self.files, &to_run, &singles, &prev.jobs)?;
         prev.related = renderer.take_related_ranking();
         prev.summaries = renderer.take_summaries();
+        prev.benefit_entries = renderer.take_benefit_entries();
 
         let mut gone: BTreeSet<String> = BTreeSet::new();
         for (k, _) in &to_run {
@@ -1824,7 +1835,7 @@ impl Outputs {
         let globals = globals(site, config, theme);
         let shell = shell(site);
         let n = site.pages.len();
-        let prev = self
+        let mut prev = self
             .previous
             .take()
             .filter(|p| p.globals == globals && p.shell == shell);
@@ -1894,24 +1905,44 @@ impl Outputs {
                 _ => rank_key(site, i),
             })
             .collect();
-        let related = match &prev {
-            Some(prev)
-                if same_pages
-                    && (0..n).all(|i| !changed[i] || rank_keys[i] == prev.pages[i].rank) =>
-            {
-                prev.related.clone()
+        // The ranking and the templates on two cores: neither needs the
+        // other until the renderer is made (issue 5).
+        let (related, renderer) = rayon::join(
+            || match &prev {
+                Some(prev)
+                    if same_pages
+                        && (0..n).all(|i| !changed[i] || rank_keys[i] == prev.pages[i].rank) =>
+                {
+                    prev.related.clone()
+                }
+                // The unchanged pages' benefits are those they had.
+                Some(prev) => {
+                    let old: Vec<Option<usize>> =
+                        (0..n).map(|i| old_of[i].filter(|_| !changed[i])).collect();
+                    crate::related::Related::of_site_moved(site, &prev.related, &old)
+                }
+                None => crate::related::Related::of_site(site),
+            },
+            || Renderer::with_related(site, config, theme, crate::related::Related::default()),
+        );
+        let mut renderer = renderer?;
+        renderer.use_related(related);
+        // A page whose facts are as before shows the same summary and
+        // benefit entries in lists.
+        if let Some(prev) = &mut prev {
+            let mut entries = std::mem::take(&mut prev.benefit_entries);
+            if entries.len() == prev.pages.len() {
+                renderer.use_benefit_entries(
+                    (0..n)
+                        .map(|i| {
+                            old_of[i]
+                                .filter(|_| !changed[i])
+                                .map(|o| std::mem::take(&mut entries[o]))
+                                .unwrap_or_default()
+                        })
+                        .collect(),
+                );
             }
-            // The unchanged pages' benefits are those they had.
-            Some(prev) => {
-                let old: Vec<Option<usize>> =
-                    (0..n).map(|i| old_of[i].filter(|_| !changed[i])).collect();
-                crate::related::Related::of_site_moved(site, &prev.related, &old)
-            }
-            None => crate::related::Related::of_site(site),
-        };
-        let mut renderer = Renderer::with_related(site, config, theme, related)?;
-        // A page whose facts are as before shows the same summary in lists.
-        if let Some(prev) = &prev {
             renderer.use_summaries(
                 (0..n)
                     .map(|i| {
@@ -2040,13 +2071,13 @@ impl Outputs {
                     };
                     let (before, after) = (
                         renderer.benefit_layout(&before),
-                        renderer.benefit_layout(refs),
+                        renderer.benefit_layout_of(b),
                     );
                     if before.len() != after.len() {
                         dirty.insert(job.0, job.1);
                         continue;
                     }
-                    for (n, (x, y)) in before.iter().zip(&after).enumerate() {
+                    for (n, (x, y)) in before.iter().zip(after.iter()).enumerate() {
                         if x != y
                             || y.groups
                                 .iter()
@@ -2195,7 +2226,19 @@ impl Outputs {
         };
         let live_others: std::collections::HashSet<&Job> =
             jobs.iter().filter(|j| !matches!(j, Job::Page(_))).collect();
-        let mut job_files = prev.map(|p| p.jobs).unwrap_or_default();
+        let mut job_files = match prev {
+            Some(mut prev) => {
+                let jobs = std::mem::take(&mut prev.jobs);
+                // The rest (every page's facts and summaries, the last
+                // ranking: tens of thousands of allocations) is freed on a
+                // thread of its own, not before the update returns.
+                let _ = std::thread::Builder::new()
+                    .name("careleaf-drop".into())
+                    .spawn(move || drop(prev));
+                jobs
+            }
+            None => JobFiles::default(),
+        };
         let mut gone: BTreeSet<String> = BTreeSet::new();
         for k in to_run.iter().map(|(k, _)| k).chain(&dead_pages) {
             if let Some(paths) = job_files.remove(k) {
@@ -2249,6 +2292,7 @@ impl Outputs {
             related: renderer.take_related_ranking(),
             jobs: job_files,
             summaries: renderer.take_summaries(),
+            benefit_entries: renderer.take_benefit_entries(),
         });
         Ok(Update {
             changed: changed_files.into_iter().collect(),

@@ -205,8 +205,9 @@ pub struct BenefitGroupCtx {
     pub treatment: String,
     /// True when the group began on the previous list page.
     pub continued: bool,
-    /// Sections.
-    pub sections: Vec<SectionRefCtx>,
+    /// Sections: `SectionRefCtx` values, made once per entry
+    /// (`Renderer::benefit_entry`).
+    pub sections: Vec<Summary>,
 }
 
 /// One list page of a benefit's page: which entries it shows, in display
@@ -434,12 +435,27 @@ pub struct Renderer<'a> {
     /// articles of others, its section's, tags' and the home page's), and
     /// a value made once is shared by reference (issue 8).
     summaries: Vec<std::sync::OnceLock<tera::Value>>,
+    /// Per page, its benefit entries (`benefit_entry`) as template values:
+    /// the page itself, then each heading. Kept between `serve` rebuilds
+    /// like `summaries` (issue 5).
+    benefit_entries: Vec<BenefitEntries>,
+    /// Per benefit, its list pages (`benefit_layout`), made once: every
+    /// list page `serve` renders alone needs them (issue 5).
+    layouts: HashMap<&'a str, std::sync::OnceLock<Vec<BenefitListPage>>>,
+    /// Per section, its page context (`page_ctx`), made once for its list
+    /// pages `serve` renders alone (issue 5).
+    section_ctxs: HashMap<usize, std::sync::OnceLock<PageCtx>>,
     /// Site context, shared.
     pub site_ctx: SiteCtx,
 }
 
 /// How a page appears in a list, as the templates see it (`SummaryCtx`).
 pub type Summary = tera::Value;
+
+/// The benefit entries of one page as template values (`SectionRefCtx`),
+/// made the first time a benefit page shows them: the page itself, then
+/// each of its headings.
+pub type BenefitEntries = std::sync::OnceLock<Box<[std::sync::OnceLock<tera::Value>]>>;
 
 fn template_error(name: &str, e: tera::Error) -> Error {
     Error::Template {
@@ -464,6 +480,7 @@ impl<'a> Renderer<'a> {
             self.tera,
             self.related,
             self.summaries,
+            self.benefit_entries,
             self.site_ctx,
             self.treatment_urls,
         )
@@ -607,6 +624,21 @@ impl<'a> Renderer<'a> {
             summaries: (0..site.pages.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
+            benefit_entries: (0..site.pages.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            layouts: site
+                .benefits
+                .keys()
+                .map(|b| (b.as_str(), std::sync::OnceLock::new()))
+                .collect(),
+            section_ctxs: site
+                .pages
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.kind == PageKind::Section)
+                .map(|(i, _)| (i, std::sync::OnceLock::new()))
+                .collect(),
             site_ctx,
         })
     }
@@ -666,6 +698,23 @@ impl<'a> Renderer<'a> {
         std::mem::take(&mut self.summaries)
     }
 
+    /// `use_summaries` for the benefit entries (`benefit_entry`) of each
+    /// page, which read its title, URL, description, text and headings: an
+    /// article added, removed or made a draft shifts the entries of a few
+    /// hundred benefit list pages, and making their values again was a
+    /// third of rendering them (issue 5).
+    pub fn use_benefit_entries(&mut self, entries: Vec<BenefitEntries>) {
+        if entries.len() == self.benefit_entries.len() {
+            self.benefit_entries = entries;
+        }
+    }
+
+    /// The `benefit_entry` values made (or given) so far, by page index;
+    /// the renderer keeps none.
+    pub fn take_benefit_entries(&mut self) -> Vec<BenefitEntries> {
+        std::mem::take(&mut self.benefit_entries)
+    }
+
     /// How page `p` appears in lists (sections, tags, related articles).
     pub fn summary(&self, p: &Page) -> SummaryCtx {
         SummaryCtx {
@@ -708,6 +757,12 @@ impl<'a> Renderer<'a> {
     /// The related-articles ranking this renderer uses.
     pub fn related_ranking(&self) -> &crate::related::Related {
         &self.related
+    }
+
+    /// Replaces the related-articles ranking (`with_related`'s): `serve`
+    /// ranks while the templates compile.
+    pub fn use_related(&mut self, related: crate::related::Related) {
+        self.related = related;
     }
 
     /// Takes the related-articles ranking out, for the next update to
@@ -868,6 +923,16 @@ impl<'a> Renderer<'a> {
         self.benefit_layout_by(refs, self.config.site.paginate_by.max(1), usize::MAX)
     }
 
+    /// `benefit_layout` of benefit `slug`'s entries in this site, made once.
+    pub fn benefit_layout_of(&self, slug: &str) -> std::borrow::Cow<'_, [BenefitListPage]> {
+        match self.layouts.get(slug) {
+            Some(cell) => std::borrow::Cow::Borrowed(
+                cell.get_or_init(|| self.benefit_layout(self.benefit_refs(slug))),
+            ),
+            None => std::borrow::Cow::Owned(self.benefit_layout(self.benefit_refs(slug))),
+        }
+    }
+
     /// `benefit_layout` with `per` entries a page, and at most `pages`
     /// pages made (the previews on the benefits index and home page need
     /// the first 6 entries only; making every one of thousands cost more
@@ -947,6 +1012,45 @@ impl<'a> Renderer<'a> {
         out
     }
 
+    /// How a benefit page lists entry `r` (`SectionRefCtx`), as a template
+    /// value made once per renderer (`benefit_entries`).
+    fn benefit_entry(&self, r: &crate::model::BenefitRef) -> Summary {
+        let make = || {
+            let p = &self.site.pages[r.page];
+            let entry = match r.heading.and_then(|h| p.rendered.headings.get(h)) {
+                Some(head) => SectionRefCtx {
+                    page_title: p.title().to_string(),
+                    heading: head.title.clone(),
+                    url: format!("{}#{}", self.config.url(&p.path), head.id),
+                    excerpt: markdown::excerpt(&head.section_text, 30),
+                },
+                None => SectionRefCtx {
+                    page_title: p.title().to_string(),
+                    heading: String::new(),
+                    url: self.config.url(&p.path),
+                    excerpt: p
+                        .fm
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| markdown::excerpt(&p.rendered.text, 30)),
+                },
+            };
+            // Strings only: making the value cannot fail.
+            tera::Value::try_from_serializable(&entry).unwrap_or_else(|_| tera::Value::none())
+        };
+        let slot = r.heading.map_or(0, |h| h + 1);
+        let cells = self.benefit_entries.get(r.page).map(|cells| {
+            cells.get_or_init(|| {
+                let headings = self.site.pages[r.page].rendered.headings.len();
+                (0..=headings).map(|_| std::sync::OnceLock::new()).collect()
+            })
+        });
+        match cells.and_then(|c| c.get(slot)) {
+            Some(cell) => cell.get_or_init(make).clone(),
+            None => make(),
+        }
+    }
+
     /// Benefit `slug` as templates see it, with the entries of `list` (one
     /// list page of `benefit_layout_by`, the `first` one or a later one);
     /// `count` is all of its entries.
@@ -963,30 +1067,6 @@ impl<'a> Renderer<'a> {
             .benefits
             .iter()
             .find(|b| b.slug.value == slug)?;
-        let entry = |r: &crate::model::BenefitRef| {
-            let p = &self.site.pages[r.page];
-            match r.heading {
-                Some(h) => {
-                    let head = &p.rendered.headings[h];
-                    SectionRefCtx {
-                        page_title: p.title().to_string(),
-                        heading: head.title.clone(),
-                        url: format!("{}#{}", self.config.url(&p.path), head.id),
-                        excerpt: markdown::excerpt(&head.section_text, 30),
-                    }
-                }
-                None => SectionRefCtx {
-                    page_title: p.title().to_string(),
-                    heading: String::new(),
-                    url: self.config.url(&p.path),
-                    excerpt: p
-                        .fm
-                        .description
-                        .clone()
-                        .unwrap_or_else(|| markdown::excerpt(&p.rendered.text, 30)),
-                },
-            }
-        };
         // The body goes on the first list page only (like a section's
         // intro), and so do the treatments (`benefit_layout_by`).
         let body = if b.body.is_empty() || !first {
@@ -1027,7 +1107,7 @@ impl<'a> Renderer<'a> {
                 .map(|g| BenefitGroupCtx {
                     treatment: g.treatment.clone(),
                     continued: g.continued,
-                    sections: g.refs.iter().map(entry).collect(),
+                    sections: g.refs.iter().map(|r| self.benefit_entry(r)).collect(),
                 })
                 .collect(),
         })
@@ -1325,11 +1405,17 @@ impl<'a> Renderer<'a> {
                     .get(*i)
                     .is_some_and(|p| p.kind == PageKind::Section) =>
             {
-                self.section_list_page(*i, &self.page_ctx(*i), n, &emit)
+                let ctx = match self.section_ctxs.get(i) {
+                    Some(cell) => {
+                        std::borrow::Cow::Borrowed(cell.get_or_init(|| self.page_ctx(*i)))
+                    }
+                    None => std::borrow::Cow::Owned(self.page_ctx(*i)),
+                };
+                self.section_list_page(*i, &ctx, n, &emit)
             }
             Job::Tag(t) => self.tag_list_page(t, n, &emit),
             Job::Benefit(slug) => {
-                let layout = self.benefit_layout(self.benefit_refs(slug));
+                let layout = self.benefit_layout_of(slug);
                 if n >= layout.len() {
                     return Err(Error::Other(format!("{job:?} has no list page {n}")));
                 }
@@ -1603,11 +1689,11 @@ impl<'a> Renderer<'a> {
                 )
             }
             Job::Benefit(slug) => {
-                let layout = self.benefit_layout(self.benefit_refs(slug));
-                for n in 0..layout.len() {
-                    self.benefit_list_page(slug, &layout, n, emit)?;
-                }
-                Ok(())
+                // On every core, as a tag's or a section's list pages.
+                let layout = self.benefit_layout_of(slug);
+                (0..layout.len())
+                    .into_par_iter()
+                    .try_for_each(|n| self.benefit_list_page(slug, &layout, n, emit))
             }
             Job::Faq => {
                 let intro = self.site.pages.iter().find(|p| p.path == "faq/");

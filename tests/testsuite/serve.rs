@@ -2160,6 +2160,58 @@ fn a_summary_change_rerenders_only_the_list_pages_that_show_it() {
     );
 }
 
+/// See: issue 5. The general path reuses the last update's benefit list
+/// entries (`Renderer::use_benefit_entries`) for the pages that did not
+/// change, wherever their entries moved to; a page edited in the same
+/// rebuild as a file added or removed shows its new excerpt. Each step
+/// equals a clean build.
+#[test]
+fn benefit_entries_of_edited_pages_are_made_anew_on_the_general_path() {
+    const RF: &str = "content/other-treatments/rf-microneedling.md";
+    let t = SiteTest::example_site();
+    edit(&t, "site.yaml", |x| {
+        x.replace("paginate_by: 10", "paginate_by: 2")
+    });
+    let mut s = Session::new();
+    s.rebuild(&t, &[]).expect("the example site builds");
+    // A new article with the same benefit: its list's entries shift.
+    t.change_file(NEW, &new_guide());
+    check_structure(&t, &mut s, "a new article", &[NEW], usize::MAX);
+    // The excerpt of the acne scars section, with the new article gone in
+    // the same rebuild (the general path).
+    edit(&t, RF, |x| {
+        x.replace(
+            "Studies suggest RF microneedling may improve rolling",
+            "Trials suggest RF microneedling may improve rolling",
+        )
+    });
+    t.remove_file(NEW);
+    let u = check_structure(
+        &t,
+        &mut s,
+        "a section edited, an article removed",
+        &[RF, NEW],
+        usize::MAX,
+    );
+    let shown = u
+        .changed
+        .iter()
+        .filter(|p| p.starts_with("benefits/acne-scars/"))
+        .any(|p| {
+            String::from_utf8_lossy(&s.outputs.files().get(p).expect("a file")[..])
+                .contains("Trials suggest RF microneedling")
+        });
+    assert!(
+        shown,
+        "the new excerpt is on a changed list page: {:?}",
+        u.changed
+    );
+    // And back, with the article added again.
+    edit(&t, RF, |x| x.replace("Trials suggest", "Studies suggest"));
+    t.change_file(NEW, &new_guide());
+    check_structure(&t, &mut s, "the section restored", &[RF, NEW], usize::MAX);
+}
+
 /// One structure edit (`what`, `changed` reported by the watcher) on the
 /// general path: the result equals a clean build, and the update rendered
 /// neither everything nor (`most`) more than that many files.
