@@ -328,27 +328,38 @@ fn title_order(pages: &[Candidate<'_>], reuse: Option<Reuse<'_>>) -> Vec<usize> 
     by_title
 }
 
-/// The first `LIMIT + 1` pages of a set of pages by title: (rank, page),
-/// in rank order, held in place.
+/// The first `LIMIT + 1` pages of a set of pages by title: their ranks
+/// (a page's place in title order: one rank, one page), in order, held in
+/// place. Ranks alone (not pages too) make the table of every set of
+/// benefits a third the size, and `serve` ranks again after an article is
+/// added or removed (issue 5).
 #[derive(Debug, Clone, Copy, Default)]
 struct Top {
-    len: usize,
-    items: [(u32, usize); LIMIT + 1],
+    len: u8,
+    items: [u32; LIMIT + 1],
 }
 
 impl Top {
     /// The first `LIMIT + 1` of `m` (sorted by rank).
     fn of(m: &[(u32, usize)]) -> Top {
         let mut t = Top::default();
-        for &e in m.iter().take(LIMIT + 1) {
-            t.items[t.len] = e;
-            t.len += 1;
+        for &(r, _) in m.iter().take(LIMIT + 1) {
+            t.push(r);
         }
         t
     }
 
-    fn as_slice(&self) -> &[(u32, usize)] {
-        &self.items[..self.len]
+    fn push(&mut self, r: u32) {
+        self.items[usize::from(self.len)] = r;
+        self.len += 1;
+    }
+
+    fn full(&self) -> bool {
+        usize::from(self.len) > LIMIT
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        &self.items[..usize::from(self.len)]
     }
 
     /// The first `LIMIT + 1` of both, each page once (a page has one rank,
@@ -357,7 +368,7 @@ impl Top {
         let (a, b) = (self.as_slice(), other.as_slice());
         let (mut i, mut j) = (0, 0);
         let mut out = Top::default();
-        while out.len <= LIMIT && (i < a.len() || j < b.len()) {
+        while !out.full() && (i < a.len() || j < b.len()) {
             let next = match (a.get(i), b.get(j)) {
                 (Some(&x), Some(&y)) if x == y => {
                     i += 1;
@@ -378,8 +389,7 @@ impl Top {
                 }
                 (None, None) => break,
             };
-            out.items[out.len] = next;
-            out.len += 1;
+            out.push(next);
         }
         out
     }
@@ -408,24 +418,46 @@ fn by_superset_table(keys: &[Vec<u32>], ranked: &[Vec<(u32, usize)>]) -> Option<
     }
     let mask_of = |key: &[u32]| key.iter().fold(0usize, |m, &b| m | 1 << b);
     let sets = 1usize << width;
-    // table[S]: (rank, page), earliest title first, at most LIMIT + 1, in
-    // place (no allocation for each of up to 65,536 sets).
+    // table[S]: ranks, earliest title first, at most LIMIT + 1, in place
+    // (no allocation for each of up to 65,536 sets).
     let mut table: Vec<Top> = vec![Top::default(); sets];
-    let mut page_mask: rustc_hash::FxHashMap<usize, usize> = Default::default();
+    // Rank -> (page, its group's benefits), for every page in the table.
+    let mut page_mask: rustc_hash::FxHashMap<u32, (usize, usize)> = Default::default();
     for (key, m) in keys.iter().zip(ranked) {
         let mask = mask_of(key);
         table[mask] = Top::of(m);
-        for &(_, j) in m {
-            page_mask.insert(j, mask);
+        for &(r, j) in m {
+            page_mask.insert(r, (j, mask));
         }
     }
     // Sum over supersets, one benefit at a time: every superset of `S`
-    // reaches `S` exactly once.
+    // reaches `S` exactly once. For benefit `b`, each run of `2 * half`
+    // sets is those without it (`lo`), each taking in the same set with it
+    // (`hi`): runs, and parts of a run, are independent, so on every core.
+    let take_in = |lo: &mut [Top], hi: &[Top]| {
+        for (l, h) in lo.iter_mut().zip(hi) {
+            if h.len > 0 {
+                *l = l.merge(h);
+            }
+        }
+    };
+    const PART: usize = 4096;
     for b in 0..width {
-        let bit = 1usize << b;
-        for s in 0..sets {
-            if s & bit == 0 && table[s | bit].len > 0 {
-                table[s] = table[s].merge(&table[s | bit]);
+        let half = 1usize << b;
+        if half < PART {
+            table
+                .par_chunks_mut(2 * half)
+                .with_min_len(PART / half)
+                .for_each(|run| {
+                    let (lo, hi) = run.split_at_mut(half);
+                    take_in(lo, hi);
+                });
+        } else {
+            for run in table.chunks_mut(2 * half) {
+                let (lo, hi) = run.split_at_mut(half);
+                lo.par_chunks_mut(PART)
+                    .zip(hi.par_chunks(PART))
+                    .for_each(|(l, h)| take_in(l, h));
             }
         }
     }
@@ -445,9 +477,10 @@ fn by_superset_table(keys: &[Vec<u32>], ranked: &[Vec<(u32, usize)>]) -> Option<
                     let s = (0..k)
                         .filter(|i| pick & 1 << i != 0)
                         .fold(0, |s, i| s | bits[i]);
-                    for &(r, j) in table[s].as_slice() {
-                        if !seen.iter().any(|e| e.2 == j) {
-                            let theirs = page_mask.get(&j).copied().unwrap_or(0);
+                    for &r in table[s].as_slice() {
+                        if !seen.iter().any(|e| e.1 == r)
+                            && let Some(&(j, theirs)) = page_mask.get(&r)
+                        {
                             seen.push(((mask & theirs).count_ones() as usize, r, j));
                         }
                     }
