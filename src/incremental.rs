@@ -1029,11 +1029,13 @@ struct Facts {
     /// a draft, a page added or removed; `model::MovedTargets`).
     rendered: Arc<crate::markdown::Rendered>,
     faq_rendered: Arc<Vec<crate::markdown::Rendered>>,
-    path: String,
+    /// Its URL path and treatment, shared: every update copies the facts
+    /// of each page that did not change (issue 5).
+    path: Arc<str>,
     kind: PageKind,
     /// Index of its parent in the site of the update that made these facts.
     parent: Option<usize>,
-    treatment: Option<String>,
+    treatment: Option<Arc<str>>,
     /// Hash of how lists show the page (`Renderer::summary`).
     summary: u64,
     /// Hash of what benefit pages show of it.
@@ -1473,10 +1475,10 @@ impl Outputs {
         let mut rerank = false;
         for &i in &changed {
             let (p, f) = (&site.pages[i], &prev.pages[i]);
-            if (p.path != f.path && !patch.moved)
+            if (*p.path != *f.path && !patch.moved)
                 || p.kind != f.kind
                 || p.parent != f.parent
-                || p.treatment != f.treatment
+                || p.treatment.as_deref() != f.treatment.as_deref()
             {
                 return Ok(None);
             }
@@ -1540,9 +1542,9 @@ impl Outputs {
         // The sitemap lists every page's URL.
         let mut moved = false;
         for &i in &changed {
-            if site.pages[i].path != prev.pages[i].path {
+            if *site.pages[i].path != *prev.pages[i].path {
                 moved = true;
-                prev.pages[i].path.clone_from(&site.pages[i].path);
+                prev.pages[i].path = Arc::from(site.pages[i].path.as_str());
             }
         }
         let mut summary_changed: Vec<usize> = Vec::new();
@@ -1889,10 +1891,10 @@ impl Outputs {
                 let (p, f) = (&site.pages[i], &prev.pages[o]);
                 !same_text(&p.text, &f.text)
                     || !same_rendered(p, f)
-                    || p.path != f.path
+                    || *p.path != *f.path
                     || p.kind != f.kind
                     || p.parent.map(|a| old_of[a]) != f.parent.map(Some)
-                    || p.treatment != f.treatment
+                    || p.treatment.as_deref() != f.treatment.as_deref()
             })
             .collect();
         // The related-articles ranking depends on every page's benefits,
@@ -1971,10 +1973,10 @@ impl Outputs {
                         text: p.text.clone(),
                         rendered: p.rendered.clone(),
                         faq_rendered: p.faq_rendered.clone(),
-                        path: p.path.clone(),
+                        path: Arc::from(p.path.as_str()),
                         kind: p.kind,
                         parent: p.parent,
-                        treatment: p.treatment.clone(),
+                        treatment: p.treatment.as_deref().map(Arc::from),
                         summary: hash_debug(&renderer.summary(p)),
                         benefit: benefit_key(site, i),
                         title: hash_of(&p.title()),
@@ -2057,11 +2059,12 @@ impl Outputs {
                             old.iter()
                                 .map(|r| {
                                     let i = new_of[r.page]?;
-                                    (site.pages[i].treatment == prev.pages[r.page].treatment)
-                                        .then_some(BenefitRef {
-                                            page: i,
-                                            heading: r.heading,
-                                        })
+                                    (site.pages[i].treatment.as_deref()
+                                        == prev.pages[r.page].treatment.as_deref())
+                                    .then_some(BenefitRef {
+                                        page: i,
+                                        heading: r.heading,
+                                    })
                                 })
                                 .collect()
                         });

@@ -445,6 +445,9 @@ pub struct Renderer<'a> {
     /// Per section, its page context (`page_ctx`), made once for its list
     /// pages `serve` renders alone (issue 5).
     section_ctxs: HashMap<usize, std::sync::OnceLock<PageCtx>>,
+    /// `benefit_previews`, made once for the home page and the benefits
+    /// index (each goes over every benefit's entries).
+    previews: std::sync::OnceLock<Vec<BenefitCtx>>,
     /// Site context, shared.
     pub site_ctx: SiteCtx,
 }
@@ -639,6 +642,7 @@ impl<'a> Renderer<'a> {
                 .filter(|(_, p)| p.kind == PageKind::Section)
                 .map(|(i, _)| (i, std::sync::OnceLock::new()))
                 .collect(),
+            previews: std::sync::OnceLock::new(),
             site_ctx,
         })
     }
@@ -1266,14 +1270,18 @@ impl<'a> Renderer<'a> {
     /// Every benefit, in display order, with its first
     /// `BENEFITS_INDEX_PREVIEW` sections (the benefits index, the home page).
     fn benefit_previews(&self) -> Vec<BenefitCtx> {
-        self.ordered_benefits()
-            .into_iter()
-            .filter_map(|b| {
-                let refs = self.benefit_refs(b);
-                let layout = self.benefit_layout_by(refs, BENEFITS_INDEX_PREVIEW, 1);
-                self.benefit_ctx(b, refs.len(), layout.first()?, true)
+        self.previews
+            .get_or_init(|| {
+                self.ordered_benefits()
+                    .into_iter()
+                    .filter_map(|b| {
+                        let refs = self.benefit_refs(b);
+                        let layout = self.benefit_layout_by(refs, BENEFITS_INDEX_PREVIEW, 1);
+                        self.benefit_ctx(b, refs.len(), layout.first()?, true)
+                    })
+                    .collect()
             })
-            .collect()
+            .clone()
     }
 
     /// Where benefit `slug` is discussed.
