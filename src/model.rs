@@ -1536,6 +1536,12 @@ fn patch_benefits(site: &mut Site, i: usize) {
     for v in site.benefits.values_mut() {
         v.retain(|r| r.page != i);
     }
+    insert_benefits(site, i);
+}
+
+/// Puts page `i`'s benefits (front matter, then headings) into the
+/// benefits index, each in its sorted place.
+fn insert_benefits(site: &mut Site, i: usize) {
     let p = &site.pages[i];
     let refs =
         p.fm.benefits
@@ -1685,15 +1691,7 @@ fn moved_url(
     let mut relinked = Vec::new();
     for (j, reads) in reads.into_iter().enumerate() {
         if reads? {
-            let mut found = Vec::new();
-            validate_page_links(
-                site,
-                j,
-                &state.unpublished,
-                &state.targets,
-                &anchors,
-                &mut found,
-            );
+            let found = page_link_findings(site, j, state, &anchors);
             relinked.push((j, found));
         }
     }
@@ -2005,15 +2003,7 @@ pub fn patch_page(
             let state = cache.links.clone()?;
             let anchors = Anchors::new(site);
             for (j, before) in to.relinked {
-                let mut after = Vec::new();
-                validate_page_links(
-                    site,
-                    j,
-                    &state.unpublished,
-                    &state.targets,
-                    &anchors,
-                    &mut after,
-                );
+                let after = page_link_findings(site, j, &state, &anchors);
                 relinked.push((site.pages[j].rel.clone(), before, after));
             }
             state
@@ -2908,6 +2898,26 @@ fn validate_links(
     }
     last.faq_ids = faq_ids;
     diags.extend(found.iter().flat_map(|(_, f)| f.iter().cloned()));
+}
+
+/// Page `i`'s link findings (`validate_page_links` with the link state's
+/// maps).
+fn page_link_findings(
+    site: &Site,
+    i: usize,
+    state: &LinkState,
+    anchors: &Anchors<'_>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    validate_page_links(
+        site,
+        i,
+        &state.unpublished,
+        &state.targets,
+        anchors,
+        &mut out,
+    );
+    out
 }
 
 /// The link and image diagnostics of page `i`.

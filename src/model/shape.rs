@@ -9,12 +9,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{
-    Anchors, Asked, AskedIn, BenefitRef, CachedFront, CachedMarkdown, CheckedLinks, FrontResult,
-    InPage, Kind, Known, LineIndex, LinkContext, LinkState, Page, PageKind, PageQuestions,
-    ParseCache, Question, RESERVED, Rendered, Site, SourceFile, check, duplicate_warning,
-    entry_hash, faq_ids_hash, key_of_sums, normalize_question, page_questions, page_references,
-    parent_dir, question_of, render_body, slugify, sort_children, sort_tag_pages, url_path_of,
-    validate_page_links,
+    Anchors, Asked, AskedIn, CachedFront, CachedMarkdown, CheckedLinks, FrontResult, InPage, Kind,
+    Known, LineIndex, LinkContext, LinkState, Page, PageKind, PageQuestions, ParseCache, Question,
+    RESERVED, Rendered, Site, SourceFile, check, duplicate_warning, entry_hash, faq_ids_hash,
+    insert_benefits, key_of_sums, normalize_question, page_link_findings, page_questions,
+    page_references, parent_dir, question_of, render_body, slugify, sort_children, sort_tag_pages,
+    url_path_of,
 };
 use crate::config::Config;
 use crate::diag::{Diagnostic, Location};
@@ -149,27 +149,8 @@ fn remove_with(
         return None;
     }
     let path = page.path.clone();
-    if site.pages.par_iter().any(|p| !p.fm.aliases.is_empty())
-        || statics
-            .iter()
-            .any(|s| *s == path || s.strip_suffix("index.html") == Some(path.as_str()))
-        || site.assets.iter().any(|(_, u)| *u == path)
-        || cache
-            .urls
-            .par_iter()
-            .any(|(r, (_, p))| r != rel && *p == path)
-    {
-        return None;
-    }
-    // Nothing may render another link without it.
-    if site
-        .pages
-        .par_iter()
-        .any(|p| reads_page(&p.rendered, &p.faq_rendered, cr))
-        || site
-            .questions_files
-            .iter()
-            .any(|q| reads_page(&q.rendered, &[], cr))
+    if site.assets.iter().any(|(_, u)| *u == path)
+        || !unread_and_unshared(site, cache, statics, rel, &path)
     {
         return None;
     }
@@ -276,15 +257,7 @@ fn remove_with(
         .enumerate()
         .filter(|&(j, p)| j != i && affect(p))
         .map(|(j, _)| {
-            let mut before = Vec::new();
-            validate_page_links(
-                site,
-                j,
-                &state.unpublished,
-                &state.targets,
-                &anchors,
-                &mut before,
-            );
+            let before = page_link_findings(site, j, state, &anchors);
             (j, before)
         })
         .collect();
@@ -403,30 +376,9 @@ fn remove_with(
 
     // The link findings of the pages that read what changed.
     let anchors = Anchors::new(site);
-    let mut relinked = Vec::with_capacity(relink.len());
     let found = &mut cache.found_links;
     found.pages.remove(rel);
-    for (j, before) in relink {
-        let j = shift(j);
-        let mut after = Vec::new();
-        validate_page_links(
-            site,
-            j,
-            &state.unpublished,
-            &state.targets,
-            &anchors,
-            &mut after,
-        );
-        let p = &site.pages[j];
-        if let Some(c) = found.pages.get_mut(&p.rel)
-            && Arc::ptr_eq(&c.fm, &p.fm)
-            && Arc::ptr_eq(&c.rendered, &p.rendered)
-            && c.path == p.path
-        {
-            c.found = after.clone().into();
-        }
-        relinked.push((p.rel.clone(), before, after));
-    }
+    let relinked = relink_pages(site, relink, shift, state, &anchors, found);
     found.known_urls.remove(&path);
     for name in &gone_tags {
         found.known_urls.remove(&format!("tags/{}/", slugify(name)));
@@ -439,6 +391,69 @@ fn remove_with(
         old_repeats,
         new_repeats,
     })
+}
+
+/// What `remove_page` and `add_page` both need of the rest of the site
+/// for the article at `rel` with URL `path`: no page has aliases; no
+/// `static/` file and no other source file has that URL (one left out as a
+/// duplicate would be published instead); and no page, FAQ answer or FAQ
+/// file links to the article's Markdown file (each would render another
+/// link with it or without it).
+fn unread_and_unshared(
+    site: &Site,
+    cache: &ParseCache,
+    statics: &[String],
+    rel: &str,
+    path: &str,
+) -> bool {
+    let Some(cr) = rel.strip_prefix("content/") else {
+        return false;
+    };
+    !(site.pages.par_iter().any(|p| !p.fm.aliases.is_empty())
+        || statics
+            .iter()
+            .any(|s| s == path || s.strip_suffix("index.html") == Some(path))
+        || cache
+            .urls
+            .par_iter()
+            .any(|(r, (_, p))| r != rel && p == path)
+        || site
+            .pages
+            .par_iter()
+            .any(|p| reads_page(&p.rendered, &p.faq_rendered, cr))
+        || site
+            .questions_files
+            .iter()
+            .any(|q| reads_page(&q.rendered, &[], cr)))
+}
+
+/// Checks again the links of the pages in `relink` (indexes from before the
+/// page came or went, with their findings then; `moved` gives their index
+/// now), keeping the new findings in `found` where it holds the page as it
+/// is: (source path, findings before, findings after) per page.
+fn relink_pages(
+    site: &Site,
+    relink: Vec<(usize, Vec<Diagnostic>)>,
+    moved: impl Fn(usize) -> usize,
+    state: &LinkState,
+    anchors: &Anchors,
+    found: &mut super::FoundLinks,
+) -> Vec<(String, Vec<Diagnostic>, Vec<Diagnostic>)> {
+    let mut relinked = Vec::with_capacity(relink.len());
+    for (j, before) in relink {
+        let j = moved(j);
+        let after = page_link_findings(site, j, state, anchors);
+        let p = &site.pages[j];
+        if let Some(c) = found.pages.get_mut(&p.rel)
+            && Arc::ptr_eq(&c.fm, &p.fm)
+            && Arc::ptr_eq(&c.rendered, &p.rendered)
+            && c.path == p.path
+        {
+            c.found = after.clone().into();
+        }
+        relinked.push((p.rel.clone(), before, after));
+    }
+    relinked
 }
 
 /// The questions page `p` asks, from the cache when it holds them for the
@@ -738,26 +753,7 @@ fn add_with(
         || RESERVED.iter().any(|r| path.starts_with(r))
         || path.split('/').any(|s| s.starts_with('_'))
         || site.known_urls.contains(&path)
-        || statics
-            .iter()
-            .any(|s| *s == path || s.strip_suffix("index.html") == Some(path.as_str()))
-        || site.pages.par_iter().any(|p| !p.fm.aliases.is_empty())
-        || cache
-            .urls
-            .par_iter()
-            .any(|(r, (_, p))| r != rel && *p == path)
-    {
-        return None;
-    }
-    // Nothing may render another link with it.
-    if site
-        .pages
-        .par_iter()
-        .any(|p| reads_page(&p.rendered, &p.faq_rendered, cr))
-        || site
-            .questions_files
-            .iter()
-            .any(|q| reads_page(&q.rendered, &[], cr))
+        || !unread_and_unshared(site, cache, statics, rel, &path)
     {
         return None;
     }
@@ -872,15 +868,7 @@ fn add_with(
         .enumerate()
         .filter(|&(_, p)| affect(p))
         .map(|(j, _)| {
-            let mut before = Vec::new();
-            validate_page_links(
-                site,
-                j,
-                &state.unpublished,
-                &state.targets,
-                &anchors,
-                &mut before,
-            );
+            let before = page_link_findings(site, j, state, &anchors);
             (j, before)
         })
         .collect();
@@ -930,32 +918,7 @@ fn add_with(
         site.known_urls.insert(format!("tags/{slug}/"));
     }
     // Benefits: as `patch_benefits` puts a page's in.
-    {
-        let p = &site.pages[i];
-        let refs =
-            p.fm.benefits
-                .iter()
-                .map(|b| (b.value.as_str(), None))
-                .chain(
-                    p.rendered
-                        .headings
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(h, head)| {
-                            head.benefits
-                                .iter()
-                                .map(move |(b, _)| (b.as_str(), Some(h)))
-                        }),
-                );
-        for (b, heading) in refs {
-            if let Some(v) = site.benefits.get_mut(b) {
-                let r = BenefitRef { page: i, heading };
-                if let Err(at) = v.binary_search(&r) {
-                    v.insert(at, r);
-                }
-            }
-        }
-    }
+    insert_benefits(site, i);
     site.known_urls.insert(path.clone());
     site.skipped_drafts.retain(|(r, ..)| r != rel);
     let result: Arc<FrontResult> = Arc::new(Ok((fm.clone(), off)));
@@ -1016,15 +979,7 @@ fn add_with(
     let anchors = Anchors::new(site);
     let mut local = Vec::new();
     page_references(p, &Known::of(&site.data), &mut local);
-    let mut found = Vec::new();
-    validate_page_links(
-        site,
-        i,
-        &state.unpublished,
-        &state.targets,
-        &anchors,
-        &mut found,
-    );
+    let found = page_link_findings(site, i, state, &anchors);
     local.extend(found.iter().cloned());
     let links_found = &mut cache.found_links;
     links_found.pages.insert(
@@ -1037,28 +992,7 @@ fn add_with(
             found: found.into(),
         },
     );
-    let mut relinked = Vec::with_capacity(relink.len());
-    for (j, before) in relink {
-        let j = up(j);
-        let mut after = Vec::new();
-        validate_page_links(
-            site,
-            j,
-            &state.unpublished,
-            &state.targets,
-            &anchors,
-            &mut after,
-        );
-        let p = &site.pages[j];
-        if let Some(c) = links_found.pages.get_mut(&p.rel)
-            && Arc::ptr_eq(&c.fm, &p.fm)
-            && Arc::ptr_eq(&c.rendered, &p.rendered)
-            && c.path == p.path
-        {
-            c.found = after.clone().into();
-        }
-        relinked.push((p.rel.clone(), before, after));
-    }
+    let relinked = relink_pages(site, relink, up, state, &anchors, links_found);
     links_found.known_urls.insert(path);
     for (slug, _) in &new_tags {
         links_found.known_urls.insert(format!("tags/{slug}/"));
