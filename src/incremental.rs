@@ -2041,9 +2041,13 @@ impl Outputs {
                     }
                 }
                 // Benefit pages: the list pages whose entries moved or show a
-                // changed entry; whole when the number of entries (every list
-                // page shows it) changed, or an entry's page left or changed
-                // treatment (its group).
+                // changed entry; whole when the number of list pages
+                // changed, an entry's page changed treatment (its group), or
+                // the number of entries (every list page gets it) changed
+                // or a page left, unless the templates are the default
+                // theme's, which do not show it
+                // (`default_benefit_pages_do_not_show_the_count`).
+                let count_unseen = crate::theme::uses_default(theme, "benefit.html");
                 let mut benefits_dirty = false;
                 for (b, refs) in &benefits {
                     let old = prev.benefits.get(b);
@@ -2054,11 +2058,21 @@ impl Outputs {
                     }
                     benefits_dirty = true;
                     let job = other(Job::Benefit(b.clone()));
-                    let before: Option<Vec<BenefitRef>> =
-                        old.filter(|old| old.len() == refs.len()).and_then(|old| {
+                    // The last entries, by this site's page indexes; a
+                    // page that is gone gets one no page has (past `n`),
+                    // so a list page that showed it differs.
+                    let gone = |o: usize| usize::MAX - o;
+                    let before: Option<Vec<BenefitRef>> = old
+                        .filter(|old| count_unseen || old.len() == refs.len())
+                        .and_then(|old| {
                             old.iter()
                                 .map(|r| {
-                                    let i = new_of[r.page]?;
+                                    let Some(i) = new_of[r.page] else {
+                                        return count_unseen.then_some(BenefitRef {
+                                            page: gone(r.page),
+                                            heading: r.heading,
+                                        });
+                                    };
                                     (site.pages[i].treatment.as_deref()
                                         == prev.pages[r.page].treatment.as_deref())
                                     .then_some(BenefitRef {
@@ -2073,7 +2087,10 @@ impl Outputs {
                         continue;
                     };
                     let (before, after) = (
-                        renderer.benefit_layout(&before),
+                        renderer.benefit_layout_with(&before, &|r| match r.page {
+                            i if i < n => site.pages[i].treatment.as_deref(),
+                            o => prev.pages[gone(o)].treatment.as_deref(),
+                        }),
                         renderer.benefit_layout_of(b),
                     );
                     if before.len() != after.len() {

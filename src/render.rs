@@ -924,7 +924,28 @@ impl<'a> Renderer<'a> {
     /// order. `serve` compares them before and after an edit to re-render
     /// only the list pages whose entries moved (see `incremental.rs`).
     pub fn benefit_layout(&self, refs: &[crate::model::BenefitRef]) -> Vec<BenefitListPage> {
-        self.benefit_layout_by(refs, self.config.site.paginate_by.max(1), usize::MAX)
+        self.benefit_layout_by(
+            refs,
+            self.config.site.paginate_by.max(1),
+            usize::MAX,
+            &|r| self.site.pages[r.page].treatment.as_deref(),
+        )
+    }
+
+    /// `benefit_layout` of entries whose pages' treatments are
+    /// `treatment`, not those of this site's pages: `serve` lays out the
+    /// last update's entries, of pages this site may not have.
+    pub fn benefit_layout_with<'t>(
+        &'t self,
+        refs: &[crate::model::BenefitRef],
+        treatment: &dyn Fn(&crate::model::BenefitRef) -> Option<&'t str>,
+    ) -> Vec<BenefitListPage> {
+        self.benefit_layout_by(
+            refs,
+            self.config.site.paginate_by.max(1),
+            usize::MAX,
+            treatment,
+        )
     }
 
     /// `benefit_layout` of benefit `slug`'s entries in this site, made once.
@@ -945,18 +966,19 @@ impl<'a> Renderer<'a> {
     /// Display order: grouped by treatment (in the order of the treatments'
     /// data file, then unknown treatments, "General" last), in page order
     /// within a group (so a title edit keeps every entry's place, issue 5).
-    fn benefit_layout_by(
-        &self,
+    fn benefit_layout_by<'t>(
+        &'t self,
         refs: &[crate::model::BenefitRef],
         per: usize,
         pages: usize,
+        treatment: &dyn Fn(&crate::model::BenefitRef) -> Option<&'t str>,
     ) -> Vec<BenefitListPage> {
         // Entries by treatment slug, in order of first appearance: a site
         // has a few treatments, and a benefit thousands of entries (a
         // string or map entry made per entry cost milliseconds, issue 5).
         let mut slots: Vec<(Option<&str>, Vec<crate::model::BenefitRef>)> = Vec::new();
         for r in refs {
-            let t = self.site.pages[r.page].treatment.as_deref();
+            let t = treatment(r);
             match slots.iter_mut().find(|(s, _)| *s == t) {
                 Some((_, v)) => v.push(r.clone()),
                 None => slots.push((t, vec![r.clone()])),
@@ -1276,7 +1298,10 @@ impl<'a> Renderer<'a> {
                     .into_iter()
                     .filter_map(|b| {
                         let refs = self.benefit_refs(b);
-                        let layout = self.benefit_layout_by(refs, BENEFITS_INDEX_PREVIEW, 1);
+                        let layout =
+                            self.benefit_layout_by(refs, BENEFITS_INDEX_PREVIEW, 1, &|r| {
+                                self.site.pages[r.page].treatment.as_deref()
+                            });
                         self.benefit_ctx(b, refs.len(), layout.first()?, true)
                     })
                     .collect()

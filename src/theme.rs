@@ -4,7 +4,7 @@
 //! Owns the list of embedded files and the override rule. Reads only the
 //! site's theme folder; compiling templates is `render`'s job.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::diag::Error;
@@ -83,6 +83,41 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Error> {
     Ok(theme)
 }
 
+/// Whether template `name`, and every template it can extend, include or
+/// import, is the default theme's own text: the site overrides none of
+/// them. Tera loads only the theme's templates, by a name written in the
+/// template's text, so every template the text names (any of the theme's
+/// template names it contains) is followed. `serve` then knows what the
+/// rendered page reads: a test renders the default templates to check
+/// what they leave out (issue 5).
+pub fn uses_default(theme: &Theme, name: &str) -> bool {
+    let mut todo = vec![name];
+    let mut seen = BTreeSet::new();
+    while let Some(t) = todo.pop() {
+        if !seen.insert(t) {
+            continue;
+        }
+        let default = DEFAULT_FILES
+            .iter()
+            .find(|(p, _)| p.strip_prefix("templates/") == Some(t))
+            .map(|(_, bytes)| *bytes);
+        let Some(text) = theme.templates.get(t) else {
+            return false;
+        };
+        if default != Some(text.as_bytes()) {
+            return false;
+        }
+        todo.extend(
+            theme
+                .templates
+                .keys()
+                .map(String::as_str)
+                .filter(|k| text.contains(k)),
+        );
+    }
+    true
+}
+
 /// The site's own text files a browser loads: `themes/<name>/templates`,
 /// `themes/<name>/static` and `static/` files that are HTML, SVG, CSS or
 /// JavaScript, as (path relative to the root, text), for `check`'s privacy
@@ -153,5 +188,32 @@ mod tests {
         let theme = load(tmp.path(), "default").expect("theme");
         assert_eq!(theme.templates["page.html"], "custom");
         assert!(theme.templates["base.html"].contains("<html"));
+    }
+
+    #[test]
+    fn a_template_is_the_defaults_unless_it_or_one_it_names_is_overridden() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let t = tmp.path().join("themes/default/templates");
+        std::fs::create_dir_all(&t).expect("mkdir");
+        // An extra template no default one names changes nothing.
+        std::fs::write(t.join("extra.html"), "extra").expect("write");
+        let theme = load(tmp.path(), "default").expect("theme");
+        assert!(uses_default(&theme, "benefit.html"));
+        assert!(!uses_default(&theme, "extra.html"));
+        assert!(!uses_default(&theme, "missing.html"));
+        // Overriding the page it extends, or the page itself, does.
+        for file in ["base.html", "benefit.html"] {
+            let default = &theme.templates[file];
+            std::fs::write(t.join(file), format!("{default}\n")).expect("write");
+            let theme = load(tmp.path(), "default").expect("theme");
+            assert!(!uses_default(&theme, "benefit.html"), "{file}");
+            std::fs::remove_file(t.join(file)).expect("remove");
+        }
+        // A partial included by a page is followed.
+        std::fs::create_dir_all(t.join("partials")).expect("mkdir");
+        std::fs::write(t.join("partials/page_list.html"), "x").expect("write");
+        let theme = load(tmp.path(), "default").expect("theme");
+        assert!(!uses_default(&theme, "tag.html"));
+        assert!(uses_default(&theme, "benefit.html"));
     }
 }
