@@ -333,14 +333,6 @@ fn remove_with(
     }
     state.targets.by_path.remove(&path);
     state.targets.by_content.remove(cr);
-    for j in state
-        .targets
-        .by_path
-        .values_mut()
-        .chain(state.targets.by_content.values_mut())
-    {
-        *j = shift(*j);
-    }
     if let Some(url) = state.pages.remove(cr) {
         let (n, sum) = state.page_sum;
         state.page_sum = (
@@ -348,21 +340,8 @@ fn remove_with(
             sum.wrapping_sub(entry_hash(&cr.to_string(), &url)),
         );
     }
-    state.key = key_of_sums(
-        &state.base_path,
-        state.prose,
-        state.page_sum,
-        state.asset_sum,
-    );
-    let new_key = state.key;
-    // Every body rendered against the last targets that did not look this
-    // page up renders the same against these (`build_cached` rekeys them).
     cache.markdown.remove(rel);
-    cache.markdown.par_iter_mut().for_each(|(_, c)| {
-        if c.links == old_key && !reads_page(&c.rendered, &c.faq, cr) {
-            c.links = new_key;
-        }
-    });
+    move_targets(state, &mut cache.markdown, old_key, cr, shift);
     cache.urls.remove(rel);
     cache.questions.remove(rel);
     for (key, ..) in mine.iter() {
@@ -425,6 +404,42 @@ fn unread_and_unshared(
             .questions_files
             .iter()
             .any(|q| reads_page(&q.rendered, &[], cr)))
+}
+
+/// After page `cr` (a content-relative path) came or went: the link
+/// targets' page indexes moved by `moved`, the state's key made again from
+/// its sums, and every cached body rendered against the last targets
+/// (`old_key`) that did not look this page up marked as rendered against
+/// these, as `build_cached` rekeys them (it renders the same). Returns the
+/// new key.
+fn move_targets(
+    state: &mut LinkState,
+    markdown: &mut HashMap<String, CachedMarkdown>,
+    old_key: u64,
+    cr: &str,
+    moved: impl Fn(usize) -> usize,
+) -> u64 {
+    for j in state
+        .targets
+        .by_path
+        .values_mut()
+        .chain(state.targets.by_content.values_mut())
+    {
+        *j = moved(*j);
+    }
+    state.key = key_of_sums(
+        &state.base_path,
+        state.prose,
+        state.page_sum,
+        state.asset_sum,
+    );
+    let new_key = state.key;
+    markdown.par_iter_mut().for_each(|(_, c)| {
+        if c.links == old_key && !reads_page(&c.rendered, &c.faq, cr) {
+            c.links = new_key;
+        }
+    });
+    new_key
 }
 
 /// Checks again the links of the pages in `relink` (indexes from before the
@@ -940,29 +955,10 @@ fn add_with(
     let old_key = state.key;
     let (n, sum) = state.page_sum;
     state.page_sum = (n + 1, sum.wrapping_add(entry_hash(&cr.to_string(), &path)));
-    state.key = key_of_sums(
-        &state.base_path,
-        state.prose,
-        state.page_sum,
-        state.asset_sum,
-    );
-    let new_key = state.key;
     state.unpublished.remove(cr);
-    for j in state
-        .targets
-        .by_path
-        .values_mut()
-        .chain(state.targets.by_content.values_mut())
-    {
-        *j = up(*j);
-    }
+    let new_key = move_targets(state, &mut cache.markdown, old_key, cr, up);
     state.targets.by_path.insert(path.clone(), i);
     state.targets.by_content.insert(cr.to_string(), i);
-    cache.markdown.par_iter_mut().for_each(|(_, c)| {
-        if c.links == old_key && !reads_page(&c.rendered, &c.faq, cr) {
-            c.links = new_key;
-        }
-    });
     let p = &site.pages[i];
     cache.markdown.insert(
         rel.to_string(),

@@ -2086,6 +2086,28 @@ fn default_benefit_pages_do_not_show_the_count() {
     );
 }
 
+/// The example site with three entries a list page, its benefit pages
+/// showing the benefit's count when `shows_count` (a theme overriding the
+/// default `benefit.html`).
+fn three_a_page(shows_count: bool) -> SiteTest {
+    let t = SiteTest::example_site();
+    edit(&t, "site.yaml", |x| {
+        x.replace("paginate_by: 10", "paginate_by: 3")
+    });
+    if shows_count {
+        let page = include_str!("../../themes/default/templates/benefit.html");
+        t.change_file(
+            "themes/default/templates/benefit.html",
+            &page.replacen(
+                "{% endblock main %}",
+                "<p>{{ benefit.count }} places discuss it.</p>{% endblock main %}",
+                1,
+            ),
+        );
+    }
+    t
+}
+
 /// See: issue 5. Entries added to and taken out of a benefit on the
 /// general path (a new file, a draft flag, a deleted file), with the
 /// default theme (list pages whose entries stay are not rendered) and a
@@ -2095,21 +2117,7 @@ fn default_benefit_pages_do_not_show_the_count() {
 fn benefit_entries_added_and_removed_equal_clean_builds_with_either_theme() {
     let mut rendered: Vec<Vec<usize>> = Vec::new();
     for shows_count in [false, true] {
-        let t = SiteTest::example_site();
-        edit(&t, "site.yaml", |x| {
-            x.replace("paginate_by: 10", "paginate_by: 3")
-        });
-        if shows_count {
-            let page = include_str!("../../themes/default/templates/benefit.html");
-            t.change_file(
-                "themes/default/templates/benefit.html",
-                &page.replacen(
-                    "{% endblock main %}",
-                    "<p>{{ benefit.count }} places discuss it.</p>{% endblock main %}",
-                    1,
-                ),
-            );
-        }
+        let t = three_a_page(shows_count);
         let mut s = Session::new();
         s.rebuild(&t, &[]).expect("the example site builds");
         assert_same(&t, &s, "the first build");
@@ -2157,20 +2165,8 @@ fn benefit_entries_added_and_removed_equal_clean_builds_with_either_theme() {
 /// See: issue 5.
 #[test]
 fn a_theme_that_shows_a_benefits_count_gets_it_on_every_list_page() {
-    let t = SiteTest::example_site();
     // Ten places discuss acne scars: four list pages, with eleven too.
-    edit(&t, "site.yaml", |x| {
-        x.replace("paginate_by: 10", "paginate_by: 3")
-    });
-    let page = include_str!("../../themes/default/templates/benefit.html");
-    t.change_file(
-        "themes/default/templates/benefit.html",
-        &page.replacen(
-            "{% endblock main %}",
-            "<p>{{ benefit.count }} places discuss it.</p>{% endblock main %}",
-            1,
-        ),
-    );
+    let t = three_a_page(true);
     let mut s = Session::new();
     s.rebuild(&t, &[]).expect("the example site builds");
     assert_same(&t, &s, "the first build");
