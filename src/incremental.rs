@@ -269,6 +269,14 @@ fn other_errors(diags: &[Diagnostic]) -> bool {
     })
 }
 
+/// Whether the walk reported something about the file at `rel` or the last
+/// load has `other_errors`: either way a page coming or going there takes
+/// the general path.
+fn findings_block_shape(walk: &[Diagnostic], diags: &[Diagnostic], rel: &str) -> bool {
+    let at = std::path::Path::new(rel);
+    walk.iter().any(|d| d.location.path == at) || other_errors(diags)
+}
+
 /// Replaces the link findings of the pages in `relinked` (source path,
 /// before, after) in `diags`.
 fn relink(
@@ -603,10 +611,7 @@ impl Cache {
             return false;
         };
         let loaded = &mut last.loaded;
-        let at = std::path::Path::new(rel);
-        if walk.diagnostics.iter().any(|d| d.location.path == at)
-            || other_errors(&loaded.diagnostics)
-        {
+        if findings_block_shape(&walk.diagnostics, &loaded.diagnostics, rel) {
             return false;
         }
         let statics: Vec<String> = loaded.statics.iter().map(|(r, _)| r.clone()).collect();
@@ -704,9 +709,7 @@ impl Cache {
             return false;
         };
         let loaded = &mut last.loaded;
-        let at = std::path::Path::new(rel);
-        if walk.diagnostics.iter().any(|d| d.location.path == at)
-            || other_errors(&loaded.diagnostics)
+        if findings_block_shape(&walk.diagnostics, &loaded.diagnostics, rel)
             || !self.checks.made_for(config, today)
         {
             return false;

@@ -2130,23 +2130,21 @@ fn benefit_entries_added_and_removed_equal_clean_builds_with_either_theme() {
             assert_same(&t, s, &format!("{name} (count shown: {shows_count})"));
             counts.push(u.rendered);
         };
-        t.change_file(NOTE, NOTE_TEXT);
-        step(&mut s, "a new page on acne scars", NOTE);
-        edit(&t, NOTE, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
-        step(&mut s, "the page made a draft", NOTE);
-        edit(&t, NOTE, |x| x.replacen("draft: true\n", "", 1));
-        step(&mut s, "the draft flag cleared", NOTE);
-        t.remove_file(NOTE);
-        step(&mut s, "the page deleted", NOTE);
-        // An article earlier in the list: later entries move too.
-        t.change_file(NEW, &new_guide());
-        step(&mut s, "a new article on acne scars", NEW);
-        edit(&t, NEW, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
-        step(&mut s, "the article made a draft", NEW);
-        edit(&t, NEW, |x| x.replacen("draft: true\n", "", 1));
-        step(&mut s, "its draft flag cleared", NEW);
-        t.remove_file(NEW);
-        step(&mut s, "the article deleted", NEW);
+        // A page late in the list, then an article earlier in it (later
+        // entries move too): each added, made a draft, published, deleted.
+        for (what, file, text) in [
+            ("page", NOTE, NOTE_TEXT.to_string()),
+            ("article", NEW, new_guide()),
+        ] {
+            t.change_file(file, &text);
+            step(&mut s, &format!("a new {what} on acne scars"), file);
+            edit(&t, file, |x| x.replacen("---\n", "---\ndraft: true\n", 1));
+            step(&mut s, &format!("the {what} made a draft"), file);
+            edit(&t, file, |x| x.replacen("draft: true\n", "", 1));
+            step(&mut s, &format!("the {what}'s draft flag cleared"), file);
+            t.remove_file(file);
+            step(&mut s, &format!("the {what} deleted"), file);
+        }
         rendered.push(counts);
     }
     // The default theme's list pages whose entries stay are not rendered.
